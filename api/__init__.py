@@ -1,0 +1,1 @@
+"""The HTTP surface: FastAPI app, GraphQL schema, authentication, REST endpoints."""

@@ -1,0 +1,179 @@
+"""Batched, idempotent writes of the kinds in `graph.model`: one `UNWIND $rows` per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, LiteralString
+
+from neo4j import Driver, ManagedTransaction
+
+from graph import model
+
+Row = dict[str, Any]
+
+MERGE_AGENCIES: LiteralString = """
+UNWIND $rows AS row
+MERGE (a:Agency {id: row.id})
+SET a.name = row.name, a.kind = row.kind
+"""
+
+MERGE_TEAMS: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Agency {id: row.agency_id})
+MERGE (t:Team {id: row.id})
+SET t.name = row.name, t.service = row.service
+MERGE (t)-[:PART_OF]->(a)
+"""
+
+MERGE_PROFESSIONALS: LiteralString = """
+UNWIND $rows AS row
+MATCH (t:Team {id: row.team_id})
+MERGE (p:Professional {id: row.id})
+SET p.name = row.name, p.roles = row.roles, p.discipline = row.discipline
+MERGE (p)-[:MEMBER_OF]->(t)
+"""
+
+MERGE_CHILDREN: LiteralString = """
+UNWIND $rows AS row
+MERGE (p:Person {id: row.id})
+SET p:Child, p.given_name = row.given_name, p.family_name = row.family_name,
+    p.dob = row.dob, p.gender = row.gender, p.ethnicity = row.ethnicity
+"""
+
+MERGE_ADULTS: LiteralString = """
+UNWIND $rows AS row
+MERGE (p:Person {id: row.id})
+SET p:Adult, p.given_name = row.given_name, p.family_name = row.family_name,
+    p.dob = row.dob, p.gender = row.gender, p.ethnicity = row.ethnicity
+"""
+
+MERGE_HOUSEHOLDS: LiteralString = """
+UNWIND $rows AS row
+MERGE (h:Household {id: row.id})
+SET h.address = row.address, h.postcode = row.postcode
+"""
+
+MERGE_LIVES_IN: LiteralString = """
+UNWIND $rows AS row
+MATCH (p:Person {id: row.person_id}), (h:Household {id: row.household_id})
+MERGE (p)-[r:LIVES_IN {since: row.since}]->(h)
+SET r.until = row.until, r += row.provenance
+"""
+
+MERGE_PARENT_OF: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Adult {id: row.adult_id}), (c:Child {id: row.child_id})
+MERGE (a)-[r:PARENT_OF]->(c)
+SET r.parental_responsibility = row.parental_responsibility, r += row.provenance
+"""
+
+MERGE_SIBLING_OF: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Child {id: row.child_id}), (b:Person {id: row.sibling_id})
+MERGE (a)-[r:SIBLING_OF]->(b)
+SET r.kind = row.kind, r += row.provenance
+"""
+
+MERGE_PARTNER_OF: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Adult {id: row.adult_id}), (b:Adult {id: row.partner_id})
+MERGE (a)-[r:PARTNER_OF]->(b)
+SET r.current = row.current, r += row.provenance
+"""
+
+MERGE_CARER_OF: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Person {id: row.carer_id}), (b:Person {id: row.cared_for_id})
+MERGE (a)-[r:CARER_OF]->(b)
+SET r += row.provenance
+"""
+
+MERGE_RELATIVE_OF: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Person {id: row.person_id}), (b:Person {id: row.relative_id})
+MERGE (a)-[r:RELATIVE_OF]->(b)
+SET r.kind = row.kind, r += row.provenance
+"""
+
+MERGE_ALLOCATIONS: LiteralString = """
+UNWIND $rows AS row
+MATCH (p:Professional {id: row.professional_id}), (c:Child {id: row.child_id})
+MERGE (p)-[r:ALLOCATED_TO]->(c)
+SET r.role = row.role, r.since = row.since
+"""
+
+MERGE_RECORDS: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Agency {id: row.agency_id}), (p:Person {id: row.person_id})
+MERGE (r:AgencyRecord {id: row.id})
+SET r.category = row.category, r.summary = row.summary,
+    r.recorded_at = row.recorded_at, r.classification = row.classification
+MERGE (r)-[:HELD_BY]->(a)
+MERGE (r)-[:ABOUT]->(p)
+"""
+
+
+def _row(item: object) -> Row:
+    row: Row = asdict(item)  # type: ignore[call-overload]
+    for key, value in row.items():
+        if isinstance(value, tuple):
+            row[key] = list(value)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    name: str
+    query: LiteralString
+    rows: Sequence[object]
+
+
+def _steps(batch: model.GraphBatch) -> list[_Step]:
+    children = [p for p in batch.people if p.kind is model.PersonKind.CHILD]
+    adults = [p for p in batch.people if p.kind is model.PersonKind.ADULT]
+    return [
+        _Step("agencies", MERGE_AGENCIES, batch.agencies),
+        _Step("teams", MERGE_TEAMS, batch.teams),
+        _Step("professionals", MERGE_PROFESSIONALS, batch.professionals),
+        _Step("children", MERGE_CHILDREN, children),
+        _Step("adults", MERGE_ADULTS, adults),
+        _Step("households", MERGE_HOUSEHOLDS, batch.households),
+        _Step("lives_in", MERGE_LIVES_IN, batch.lives_in),
+        _Step("parent_of", MERGE_PARENT_OF, batch.parent_of),
+        _Step("sibling_of", MERGE_SIBLING_OF, batch.sibling_of),
+        _Step("partner_of", MERGE_PARTNER_OF, batch.partner_of),
+        _Step("carer_of", MERGE_CARER_OF, batch.carer_of),
+        _Step("relative_of", MERGE_RELATIVE_OF, batch.relative_of),
+        _Step("allocations", MERGE_ALLOCATIONS, batch.allocations),
+        _Step("records", MERGE_RECORDS, batch.records),
+    ]
+
+
+def _chunks(rows: Sequence[object], size: int) -> Iterator[Sequence[object]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _write_rows(tx: ManagedTransaction, query: LiteralString, rows: list[Row]) -> None:
+    tx.run(query, rows=rows).consume()
+
+
+def write_batch(
+    driver: Driver,
+    batch: model.GraphBatch,
+    *,
+    database: str,
+    batch_size: int = 5_000,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Writes every item of `batch`, `batch_size` rows per transaction; returns items written."""
+    written = 0
+    with driver.session(database=database) as session:
+        for step in _steps(batch):
+            for chunk in _chunks(step.rows, batch_size):
+                session.execute_write(_write_rows, step.query, [_row(item) for item in chunk])
+                written += len(chunk)
+                if on_progress is not None:
+                    on_progress(len(chunk))
+    return written

@@ -1,0 +1,1 @@
+"""The application shell: settings and the `hub` command."""

@@ -1,0 +1,60 @@
+"""One settings class, read from HUB_* environment variables (and an optional .env file).
+
+The same names are used by docker-compose.yml, the local runner and the README, so a
+deployment is configured the same way wherever it runs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("hub-dev-password")
+    neo4j_database: str = "neo4j"
+
+    # The local runner: where Neo4j Community is cached and where its instance lives.
+    neo4j_version: str = "5.26.30"
+    neo4j_cache_dir: Path = PROJECT_ROOT / ".cache" / "neo4j"
+    neo4j_home: Path = PROJECT_ROOT / ".cache" / "neo4j" / "instances" / "local"
+    # Sized for a 2-core, 24 GB machine: room for the API, tests and a county-scale graph.
+    neo4j_heap: str = "2g"
+    neo4j_pagecache: str = "4g"
+    neo4j_start_timeout_seconds: float = Field(default=120.0, gt=0)
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @property
+    def neo4j_bolt_port(self) -> int:
+        port = urlsplit(self.neo4j_uri).port
+        return port if port is not None else 7687
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,102 @@
+"""The test suite's own Neo4j: fetched through Maven, started on a free port, stopped at the end.
+
+Every test gets an empty, migrated database (`graph_db`), so tests never see each other's
+data. Schema is kept between tests that use the migrated graph, because re-creating
+constraints for each test would dominate the suite's time; migration tests start empty.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import LiteralString, cast
+
+import pytest
+from neo4j import Driver, Query
+
+from graph import migrations, server
+from graph.driver import connect
+from hub.settings import PROJECT_ROOT, Settings
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+TEST_PASSWORD = "hub-test-password"
+_SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+@pytest.fixture(scope="session")
+def neo4j_lib() -> Path:
+    settings = Settings()
+    return server.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(neo4j_lib: Path) -> Iterator[server.LocalNeo4j]:
+    with tempfile.TemporaryDirectory(prefix="hub-test-neo4j-") as home:
+        instance = server.LocalNeo4j(
+            home=Path(home),
+            lib_dir=neo4j_lib,
+            bolt_port=server.free_port(),
+            password=TEST_PASSWORD,
+            heap="1g",
+            pagecache="512m",
+        )
+        instance.start()
+        try:
+            yield instance
+        finally:
+            instance.stop()
+
+
+@pytest.fixture(scope="session")
+def test_settings(neo4j_server: server.LocalNeo4j) -> Settings:
+    return Settings(
+        neo4j_uri=neo4j_server.uri,
+        neo4j_password=TEST_PASSWORD,  # type: ignore[arg-type]
+        neo4j_home=neo4j_server.home,
+    )
+
+
+@pytest.fixture(scope="session")
+def session_driver(test_settings: Settings) -> Iterator[Driver]:
+    driver = connect(
+        test_settings.neo4j_uri,
+        test_settings.neo4j_user,
+        test_settings.neo4j_password.get_secret_value(),
+    )
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+def reset_database(driver: Driver, database: str = "neo4j") -> None:
+    """Empties the database: data, then every constraint and index a test may have made."""
+    with driver.session(database=database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    for kind, show in (("CONSTRAINT", "SHOW CONSTRAINTS YIELD name"), ("INDEX", "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")):
+        records, _, _ = driver.execute_query(cast(LiteralString, show), database_=database)
+        for record in records:
+            name = record["name"]
+            # Schema names come from Neo4j itself, not from input; checked before use all the same.
+            assert _SCHEMA_NAME.match(name), name
+            statement = f"DROP {kind} {name} IF EXISTS"
+            driver.execute_query(Query(cast(LiteralString, statement)), database_=database)
+
+
+@pytest.fixture
+def empty_db(session_driver: Driver) -> Driver:
+    reset_database(session_driver)
+    return session_driver
+
+
+@pytest.fixture
+def graph_db(session_driver: Driver) -> Driver:
+    with session_driver.session(database="neo4j") as session:
+        session.run(
+            "MATCH (n) WHERE NOT n:__Neo4jMigration "
+            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+    migrations.migrate(session_driver, MIGRATIONS_DIR, database="neo4j")
+    return session_driver
