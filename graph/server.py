@@ -260,15 +260,19 @@ class LocalNeo4j:
             "NEO4J_HOME": str(self.home),
             "NEO4J_CONF": str(self.home / "conf"),
         }
-        result = subprocess.run(
-            [
-                "java", "-cp", f"{self.lib_dir}/*", _ADMIN_ENTRY_POINT,
-                "dbms", "set-initial-password", self._password,
-            ],
-            env=environment, capture_output=True, text=True, check=False,
-        )
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            result = subprocess.run(
+                [
+                    "java", "-cp", f"{self.lib_dir}/*", _ADMIN_ENTRY_POINT,
+                    "dbms", "set-initial-password", self._password,
+                ],
+                env=environment, stdout=log, stderr=subprocess.STDOUT, check=False,
+            )
         if result.returncode != 0:
-            raise StartFailed(f"setting Neo4j's initial password failed: {result.stderr.strip()[-300:]}")
+            raise StartFailed(
+                f"setting Neo4j's initial password failed (exit {result.returncode}): see {self.log_file}"
+            )
 
     def _live_pid(self) -> int | None:
         try:

@@ -1,0 +1,108 @@
+"""The FastAPI application: health, metrics, GraphQL, and the request-id/logging middleware."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from neo4j import Driver
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+from strawberry.fastapi import GraphQLRouter
+
+from api.graphql.context import Context, Services
+from api.graphql.schema import build_schema
+from api.logs import request_id_var
+from api.metrics import Metrics
+from api.services import health
+from api.services.network import NetworkService
+from graph.driver import connect
+from hub.settings import Settings
+
+log = logging.getLogger("hub.api")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def create_app(settings: Settings, *, driver: Driver | None = None) -> FastAPI:
+    """Builds the app; a driver passed in is borrowed, one made here is closed on shutdown."""
+    owned_driver = driver is None
+    neo4j_driver = driver or connect(
+        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()
+    )
+    services = Services(network=NetworkService(neo4j_driver, database=settings.neo4j_database))
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned_driver:
+            neo4j_driver.close()
+
+    app = FastAPI(
+        title="Safeguarding information-sharing hub",
+        lifespan=lifespan,
+        docs_url="/docs" if not settings.is_production else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if not settings.is_production else None,
+    )
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        offered = request.headers.get("x-request-id", "")
+        request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        route = request.url.path
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("request failed", extra={"method": request.method, "path": route})
+            response = JSONResponse({"error": "internal error", "request_id": request_id}, status_code=500)
+        finally:
+            request_id_var.reset(token)
+        elapsed = time.perf_counter() - started
+        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.latency.labels(request.method, route).observe(elapsed)
+        response.headers["x-request-id"] = request_id
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id, "method": request.method, "path": route,
+                "status": response.status_code, "ms": round(elapsed * 1000, 1),
+            },
+        )
+        return response
+
+    @app.get("/health")
+    async def get_health() -> JSONResponse:
+        report = await run_in_threadpool(health.check, neo4j_driver, database=settings.neo4j_database)
+        body = {"status": "ok" if report.healthy else "unavailable", "neo4j": report.neo4j,
+                "migration": report.migration}
+        if report.reason is not None:
+            body["reason"] = report.reason
+        return JSONResponse(body, status_code=200 if report.healthy else 503)
+
+    @app.get("/metrics")
+    async def get_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def context_getter(request: Request) -> Context:
+        return Context(services=services, request_id=request_id_var.get())
+
+    graphql = GraphQLRouter[Context, None](
+        build_schema(),
+        context_getter=context_getter,
+        graphql_ide="graphiql" if not settings.is_production else None,
+        allow_queries_via_get=False,
+    )
+    app.include_router(graphql, prefix="/graphql")
+    return app
