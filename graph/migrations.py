@@ -198,5 +198,5 @@ def _apply(driver: Driver, migration: Migration, *, database: str, owner: str) -
         )
 
 
-def _record(tx: ManagedTransaction, **params: str) -> None:
+def _record(tx: ManagedTransaction, /, **params: str) -> None:
     tx.run(_RECORD, params).consume()

@@ -8,6 +8,7 @@ is set with Neo4j's own admin command before the first start, as the tarball doe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -255,8 +256,9 @@ class LocalNeo4j:
         lib_link = self.home / "lib"
         if not lib_link.exists():
             lib_link.symlink_to(self.lib_dir, target_is_directory=True)
+        # The admin JVM needs the caller's PATH and JAVA_HOME: pass the environment through.
         environment = {
-            **os.environ,
+            **os.environ,  # noqa: TID251
             "NEO4J_HOME": str(self.home),
             "NEO4J_CONF": str(self.home / "conf"),
         }
@@ -328,7 +330,5 @@ def _is_neo4j(pid: int) -> bool:
 
 
 def _signal_group(pid: int, signum: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signum)
-    except ProcessLookupError:
-        pass

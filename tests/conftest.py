@@ -50,11 +50,14 @@ def neo4j_server(neo4j_lib: Path) -> Iterator[server.LocalNeo4j]:
 
 
 @pytest.fixture(scope="session")
-def test_settings(neo4j_server: server.LocalNeo4j) -> Settings:
+def test_settings(
+    neo4j_server: server.LocalNeo4j, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
         neo4j_uri=neo4j_server.uri,
-        neo4j_password=TEST_PASSWORD,  # type: ignore[arg-type]
+        neo4j_password=TEST_PASSWORD,
         neo4j_home=neo4j_server.home,
+        dev_keys_dir=tmp_path_factory.mktemp("keys"),
     )
 
 
@@ -75,7 +78,11 @@ def reset_database(driver: Driver, database: str = "neo4j") -> None:
     """Empties the database: data, then every constraint and index a test may have made."""
     with driver.session(database=database) as session:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    for kind, show in (("CONSTRAINT", "SHOW CONSTRAINTS YIELD name"), ("INDEX", "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")):
+    schema_listings = (
+        ("CONSTRAINT", "SHOW CONSTRAINTS YIELD name"),
+        ("INDEX", "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'"),
+    )
+    for kind, show in schema_listings:
         records, _, _ = driver.execute_query(cast(LiteralString, show), database_=database)
         for record in records:
             name = record["name"]

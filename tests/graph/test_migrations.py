@@ -105,5 +105,5 @@ class TestLock:
 
     def test_bad_file_name_is_refused(self, tmp_path: Path) -> None:
         (tmp_path / "add_things.cypher").write_text("RETURN 1;")
-        with pytest.raises(migrations.MigrationError, match="add_things.cypher"):
+        with pytest.raises(migrations.MigrationError, match=r"add_things\.cypher"):
             migrations.discover(tmp_path)
