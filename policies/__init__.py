@@ -1,1 +1,27 @@
-"""policies."""
+"""The access policy as data (model.conf + policy.csv) and the code that asks it questions."""
+
+from policies.engine import (
+    MODEL_PATH,
+    POLICY_PATH,
+    BasisFacts,
+    Decision,
+    Policy,
+    PolicyError,
+    load_enforcer,
+)
+from policies.kinds import RECORD_KINDS, Action, Basis, ResourceKind, record_kind_for
+
+__all__ = [
+    "MODEL_PATH",
+    "POLICY_PATH",
+    "RECORD_KINDS",
+    "Action",
+    "Basis",
+    "BasisFacts",
+    "Decision",
+    "Policy",
+    "PolicyError",
+    "ResourceKind",
+    "load_enforcer",
+    "record_kind_for",
+]

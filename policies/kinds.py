@@ -1,0 +1,77 @@
+"""The words the access policy is written in: bases, resource kinds and actions.
+
+policy.csv uses exactly these values; the loader refuses a file that uses any other.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from graph.model import AgencyKind
+
+
+class Basis(StrEnum):
+    """Why a caller may see or do something; which bases hold for a record is a graph fact."""
+
+    OWN_AGENCY = "OWN_AGENCY"
+    CONSENT = "CONSENT"
+    OVERRIDE = "OVERRIDE"
+    ALLOCATED = "ALLOCATED"
+    # May learn that an agency knows the person, never what it knows.
+    EXISTENCE = "EXISTENCE"
+
+
+class ResourceKind(StrEnum):
+    CHILDRENS_SERVICES_RECORD = "childrens_services_record"
+    POLICE_RECORD = "police_record"
+    HEALTH_RECORD = "health_record"
+    EDUCATION_RECORD = "education_record"
+    PROBATION_RECORD = "probation_record"
+    HOUSING_RECORD = "housing_record"
+    YOUTH_JUSTICE_RECORD = "youth_justice_record"
+    VOLUNTARY_RECORD = "voluntary_record"
+    PERSON = "person"
+    CONTACT = "contact"
+    INFORMATION_REQUEST = "information_request"
+    INFORMATION_SHARE = "information_share"
+    CONSENT = "consent"
+    OVERRIDE = "override"
+    WORKBOOK_ENTRY = "workbook_entry"
+    AUDIT_EVENT = "audit_event"
+    POLICY = "policy"
+    USER = "user"
+
+
+class Action(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    RECORD_CONSENT = "record_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    REQUEST_OVERRIDE = "request_override"
+    APPROVE_OVERRIDE = "approve_override"
+    REVOKE_OVERRIDE = "revoke_override"
+    REQUEST_INFORMATION = "request_information"
+    SHARE_INFORMATION = "share_information"
+    DECIDE_CONTACT = "decide_contact"
+    EXPORT_AUDIT = "export_audit"
+    VERIFY_AUDIT = "verify_audit"
+    MANAGE = "manage"
+
+
+_RECORD_KIND_BY_AGENCY: dict[AgencyKind, ResourceKind] = {
+    AgencyKind.CHILDRENS_SERVICES: ResourceKind.CHILDRENS_SERVICES_RECORD,
+    AgencyKind.POLICE: ResourceKind.POLICE_RECORD,
+    AgencyKind.HEALTH: ResourceKind.HEALTH_RECORD,
+    AgencyKind.EDUCATION: ResourceKind.EDUCATION_RECORD,
+    AgencyKind.PROBATION: ResourceKind.PROBATION_RECORD,
+    AgencyKind.HOUSING: ResourceKind.HOUSING_RECORD,
+    AgencyKind.YOUTH_JUSTICE: ResourceKind.YOUTH_JUSTICE_RECORD,
+    AgencyKind.VOLUNTARY: ResourceKind.VOLUNTARY_RECORD,
+}
+
+RECORD_KINDS: frozenset[ResourceKind] = frozenset(_RECORD_KIND_BY_AGENCY.values())
+
+
+def record_kind_for(agency_kind: AgencyKind) -> ResourceKind:
+    """The resource kind of an agency record follows the kind of agency that holds it."""
+    return _RECORD_KIND_BY_AGENCY[agency_kind]
