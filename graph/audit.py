@@ -1,0 +1,247 @@
+"""The audit chain in Neo4j: `AuditEvent` nodes, signed `AuditCheckpoint`s and one `AuditHead`.
+
+An append runs inside the caller's transaction, so the act and its audit event commit or
+fail together. Appends serialise on the head node's write lock: the writer that holds it
+reads the head's seq and hash, which therefore cannot change until it commits, so two
+writers can never take the same seq or link to the same predecessor. How an event is
+hashed is the caller's concern (`hasher`), which keeps this module free of crypto.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, LiteralString, TypedDict
+
+from neo4j import ManagedTransaction
+
+# The value the first event links to; the chain's definition (protection.chain) agrees.
+GENESIS_HASH = "0" * 64
+
+
+class AuditEventFields(TypedDict):
+    seq: int
+    at: str
+    actor: str
+    agency: str
+    role: str
+    action: str
+    targets: list[str]
+    basis: str | None
+    override_id: str | None
+    request_id: str
+    prev_hash: str
+
+
+class AuditEventRow(AuditEventFields):
+    hash: str
+
+
+class CheckpointRow(TypedDict):
+    seq: int
+    head_hash: str
+    at: str
+    key_id: str
+    signature: str
+
+
+class HeadRow(TypedDict):
+    seq: int
+    hash: str
+
+
+class AuditChainConflict(Exception):
+    """The head moved under a writer that held its lock: the store is not behaving as assumed."""
+
+
+# Writing to the head takes its exclusive lock before its seq and hash are read, the
+# documented way to avoid lost updates in Neo4j; MERGE on the unique name recreates it
+# race-free after a database reset.
+LOCK_HEAD: LiteralString = """
+MERGE (h:AuditHead {name: 'main'})
+ON CREATE SET h.seq = 0, h.hash = $genesis_hash
+SET h._lock = true
+RETURN h.seq AS seq, h.hash AS hash
+"""
+
+# The WHERE re-checks the head the writer read: if it ever moved, nothing is written.
+APPEND_EVENT: LiteralString = """
+MATCH (h:AuditHead {name: 'main'})
+WHERE h.seq = $seq - 1 AND h.hash = $prev_hash
+CREATE (e:AuditEvent {
+    seq: $seq, at: $at, actor: $actor, agency: $agency, role: $role, action: $action,
+    targets: $targets, basis: $basis, override_id: $override_id, request_id: $request_id,
+    prev_hash: $prev_hash, hash: $hash
+})
+SET h.seq = $seq, h.hash = $hash
+REMOVE h._lock
+RETURN count(e) AS created
+"""
+
+READ_HEAD: LiteralString = """
+MATCH (h:AuditHead {name: 'main'})
+RETURN h.seq AS seq, h.hash AS hash
+"""
+
+_EVENT: LiteralString = """
+e {.seq, .at, .actor, .agency, .role, .action, .targets, .basis, .override_id, .request_id,
+   .prev_hash, .hash} AS event
+"""
+
+EVENTS_PAGE: LiteralString = """
+MATCH (e:AuditEvent)
+WHERE e.seq > $after_seq
+RETURN """ + _EVENT + """
+ORDER BY e.seq
+LIMIT $limit
+"""
+
+EVENTS_BETWEEN: LiteralString = """
+MATCH (e:AuditEvent)
+WHERE $first_seq <= e.seq <= $last_seq
+RETURN """ + _EVENT + """
+ORDER BY e.seq
+"""
+
+EVENTS_IN_PERIOD: LiteralString = """
+MATCH (e:AuditEvent)
+WHERE $from_at <= e.at < $to_at AND e.seq > $after_seq
+RETURN """ + _EVENT + """
+ORDER BY e.seq
+LIMIT $limit
+"""
+
+APPEND_CHECKPOINT: LiteralString = """
+CREATE (:AuditCheckpoint {
+    seq: $seq, head_hash: $head_hash, at: $at, key_id: $key_id, signature: $signature
+})
+"""
+
+_CHECKPOINT: LiteralString = """
+c {.seq, .head_hash, .at, .key_id, .signature} AS checkpoint
+"""
+
+CHECKPOINTS: LiteralString = """
+MATCH (c:AuditCheckpoint)
+RETURN """ + _CHECKPOINT + """
+ORDER BY c.seq
+"""
+
+LATEST_CHECKPOINT: LiteralString = """
+MATCH (c:AuditCheckpoint)
+RETURN """ + _CHECKPOINT + """
+ORDER BY c.seq DESC
+LIMIT 1
+"""
+
+
+def utc_now() -> str:
+    """ISO-8601 UTC with microseconds and a Z, so the text sorts in time order."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lock_head(tx: ManagedTransaction) -> HeadRow:
+    """Takes the head's write lock until the transaction ends; returns the committed head."""
+    record = tx.run(LOCK_HEAD, genesis_hash=GENESIS_HASH).single(strict=True)
+    return HeadRow(seq=record["seq"], hash=record["hash"])
+
+
+def append_event(
+    tx: ManagedTransaction,
+    *,
+    actor: str,
+    agency: str,
+    role: str,
+    action: str,
+    targets: Sequence[str],
+    basis: str | None,
+    override_id: str | None,
+    request_id: str,
+    hasher: Callable[[AuditEventFields], str],
+    at: str | None = None,
+) -> AuditEventRow:
+    """Appends one event after the current head, in `tx`; returns it with its seq and hash.
+
+    Without `at` the time is taken once the head is locked, so time order follows seq order.
+    """
+    head = lock_head(tx)
+    fields = AuditEventFields(
+        seq=head["seq"] + 1,
+        at=at if at is not None else utc_now(),
+        actor=actor,
+        agency=agency,
+        role=role,
+        action=action,
+        targets=list(targets),
+        basis=basis,
+        override_id=override_id,
+        request_id=request_id,
+        prev_hash=head["hash"],
+    )
+    row = AuditEventRow(**fields, hash=hasher(fields))
+    created: int = tx.run(APPEND_EVENT, dict(row)).single(strict=True)["created"]
+    if created != 1:
+        raise AuditChainConflict(f"the audit head moved while seq {row['seq']} was being appended")
+    return row
+
+
+def read_head(tx: ManagedTransaction) -> HeadRow | None:
+    record = tx.run(READ_HEAD).single()
+    return None if record is None else HeadRow(seq=record["seq"], hash=record["hash"])
+
+
+def _event(value: dict[str, Any]) -> AuditEventRow:
+    return AuditEventRow(
+        seq=value["seq"], at=value["at"], actor=value["actor"], agency=value["agency"],
+        role=value["role"], action=value["action"], targets=list(value["targets"]),
+        basis=value["basis"], override_id=value["override_id"], request_id=value["request_id"],
+        prev_hash=value["prev_hash"], hash=value["hash"],
+    )
+
+
+def events_page(
+    tx: ManagedTransaction, *, after_seq: int = 0, limit: int = 1000
+) -> list[AuditEventRow]:
+    """Up to `limit` events with seq above `after_seq`, in seq order (keyset paging)."""
+    return [_event(r["event"]) for r in tx.run(EVENTS_PAGE, after_seq=after_seq, limit=limit)]
+
+
+def events_between(
+    tx: ManagedTransaction, *, first_seq: int, last_seq: int
+) -> list[AuditEventRow]:
+    result = tx.run(EVENTS_BETWEEN, first_seq=first_seq, last_seq=last_seq)
+    return [_event(r["event"]) for r in result]
+
+
+def events_in_period(
+    tx: ManagedTransaction, *, from_at: str, to_at: str, after_seq: int = 0, limit: int = 1000
+) -> list[AuditEventRow]:
+    """Events with `from_at <= at < to_at` (ISO-8601 UTC text), paged by seq."""
+    result = tx.run(
+        EVENTS_IN_PERIOD, from_at=from_at, to_at=to_at, after_seq=after_seq, limit=limit
+    )
+    return [_event(r["event"]) for r in result]
+
+
+def _checkpoint(value: dict[str, Any]) -> CheckpointRow:
+    return CheckpointRow(
+        seq=value["seq"], head_hash=value["head_hash"], at=value["at"],
+        key_id=value["key_id"], signature=value["signature"],
+    )
+
+
+def append_checkpoint(
+    tx: ManagedTransaction, *, seq: int, head_hash: str, at: str, key_id: str, signature: str
+) -> None:
+    tx.run(
+        APPEND_CHECKPOINT, seq=seq, head_hash=head_hash, at=at, key_id=key_id, signature=signature
+    ).consume()
+
+
+def checkpoints(tx: ManagedTransaction) -> list[CheckpointRow]:
+    return [_checkpoint(r["checkpoint"]) for r in tx.run(CHECKPOINTS)]
+
+
+def latest_checkpoint(tx: ManagedTransaction) -> CheckpointRow | None:
+    record = tx.run(LATEST_CHECKPOINT).single()
+    return None if record is None else _checkpoint(record["checkpoint"])

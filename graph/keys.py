@@ -1,0 +1,118 @@
+"""Wrapped data keys, one `DataKey` node per scope (a child or a household).
+
+The graph only stores what it is given: `wrapped` is an opaque string made by the
+protection layer, never usable without the key-encryption key held outside Neo4j.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, LiteralString
+
+from neo4j import ManagedTransaction, Record
+
+_RETURN_KEY: LiteralString = """
+RETURN k.scope_id AS scope_id, k.key_id AS key_id, k.wrapped AS wrapped,
+       k.created_at AS created_at, k.destroyed_at AS destroyed_at
+"""
+
+GET_DATA_KEY: LiteralString = "MATCH (k:DataKey {scope_id: $scope_id})" + _RETURN_KEY
+
+# MERGE on the unique scope_id makes two concurrent creators agree on one key: the loser
+# waits on the constraint's lock and then matches the winner's node.
+CREATE_DATA_KEY_IF_ABSENT: LiteralString = """
+MERGE (k:DataKey {scope_id: $scope_id})
+ON CREATE SET k.key_id = $key_id, k.wrapped = $wrapped, k.created_at = datetime()
+""" + _RETURN_KEY
+
+LIST_LIVE_DATA_KEYS: LiteralString = """
+MATCH (k:DataKey)
+WHERE k.scope_id > $after_scope_id AND k.wrapped IS NOT NULL
+""" + _RETURN_KEY + """
+ORDER BY scope_id
+LIMIT $limit
+"""
+
+# Compare-and-set: a key destroyed or re-wrapped since it was read is left alone.
+REPLACE_WRAPPED: LiteralString = """
+MATCH (k:DataKey {scope_id: $scope_id})
+WHERE k.wrapped = $expected_wrapped
+SET k.wrapped = $wrapped
+RETURN count(k) AS replaced
+"""
+
+# Crypto-shredding keeps a tombstone so the scope can never silently get a fresh key and
+# so an auditor can see when its content was erased.
+DESTROY_DATA_KEY: LiteralString = """
+MERGE (k:DataKey {scope_id: $scope_id})
+REMOVE k.wrapped
+SET k.destroyed_at = coalesce(k.destroyed_at, datetime())
+""" + _RETURN_KEY
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDataKey:
+    scope_id: str
+    key_id: str | None
+    wrapped: str | None
+    created_at: datetime | None
+    destroyed_at: datetime | None
+
+    @property
+    def destroyed(self) -> bool:
+        return self.destroyed_at is not None
+
+
+def _native(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    native: datetime = value.to_native()
+    return native
+
+
+def _stored(record: Record) -> StoredDataKey:
+    return StoredDataKey(
+        scope_id=record["scope_id"],
+        key_id=record["key_id"],
+        wrapped=record["wrapped"],
+        created_at=_native(record["created_at"]),
+        destroyed_at=_native(record["destroyed_at"]),
+    )
+
+
+def get_data_key(tx: ManagedTransaction, *, scope_id: str) -> StoredDataKey | None:
+    record = tx.run(GET_DATA_KEY, scope_id=scope_id).single()
+    return None if record is None else _stored(record)
+
+
+def create_data_key_if_absent(
+    tx: ManagedTransaction, *, scope_id: str, key_id: str, wrapped: str
+) -> StoredDataKey:
+    """Stores the key unless the scope has one already; returns whichever key the scope has."""
+    record = tx.run(
+        CREATE_DATA_KEY_IF_ABSENT, scope_id=scope_id, key_id=key_id, wrapped=wrapped
+    ).single(strict=True)
+    return _stored(record)
+
+
+def list_live_data_keys(
+    tx: ManagedTransaction, *, after_scope_id: str = "", limit: int = 500
+) -> list[StoredDataKey]:
+    """Keys not destroyed, by scope id after `after_scope_id` (keyset paging for rotation)."""
+    result = tx.run(LIST_LIVE_DATA_KEYS, after_scope_id=after_scope_id, limit=limit)
+    return [_stored(record) for record in result]
+
+
+def replace_wrapped(
+    tx: ManagedTransaction, *, scope_id: str, expected_wrapped: str, wrapped: str
+) -> bool:
+    record = tx.run(
+        REPLACE_WRAPPED, scope_id=scope_id, expected_wrapped=expected_wrapped, wrapped=wrapped
+    ).single(strict=True)
+    replaced: int = record["replaced"]
+    return replaced == 1
+
+
+def destroy_data_key(tx: ManagedTransaction, *, scope_id: str) -> StoredDataKey:
+    return _stored(tx.run(DESTROY_DATA_KEY, scope_id=scope_id).single(strict=True))

@@ -1,0 +1,109 @@
+"""The audit export: JSON Lines an auditor can verify offline with only this package.
+
+Line 1 is a header carrying the public key PEM; then one line per checkpoint; then one
+line per event in seq order. Each line is a JSON object with a `type`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from protection.chain import AuditEvent, Checkpoint
+from protection.errors import ProtectionError
+
+FORMAT = "hub-audit-export"
+VERSION = 1
+
+
+class ExportUnreadable(ProtectionError):
+    """The export is not a readable hub audit export; the message names the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditExport:
+    public_key_pem: bytes
+    checkpoints: tuple[Checkpoint, ...]
+    events: tuple[AuditEvent, ...]
+
+
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+@contextmanager
+def _opened(target: Path | str | IO[str], mode: str) -> Iterator[IO[str]]:
+    if isinstance(target, Path | str):
+        with Path(target).open(mode, encoding="utf-8", newline="\n") as stream:
+            yield stream
+    else:
+        yield target
+
+
+def write_export(
+    target: Path | str | IO[str],
+    events: Iterable[AuditEvent],
+    checkpoints: Iterable[Checkpoint],
+    public_key_pem: bytes,
+) -> int:
+    """Writes the export, streaming `events`; returns how many events were written."""
+    written = 0
+    with _opened(target, "w") as stream:
+        stream.write(
+            _line({
+                "type": "header", "format": FORMAT, "version": VERSION,
+                "public_key_pem": public_key_pem.decode("ascii"),
+            })
+        )
+        for checkpoint in checkpoints:
+            stream.write(_line({"type": "checkpoint", **checkpoint.to_fields()}))
+        for event in events:
+            stream.write(_line({"type": "event", **event.to_fields()}))
+            written += 1
+    return written
+
+
+def _header_key(record: dict[str, Any]) -> bytes:
+    if record.get("type") != "header" or record.get("format") != FORMAT:
+        raise ExportUnreadable(f"line 1: not a {FORMAT} header")
+    if record.get("version") != VERSION:
+        raise ExportUnreadable(f"line 1: export version {record.get('version')!r} is not supported")
+    pem = record.get("public_key_pem")
+    if not isinstance(pem, str):
+        raise ExportUnreadable("line 1: the header has no public_key_pem")
+    return pem.encode("ascii")
+
+
+def read_export(source: Path | str | IO[str]) -> AuditExport:
+    public_key_pem: bytes | None = None
+    checkpoints: list[Checkpoint] = []
+    events: list[AuditEvent] = []
+    try:
+        with _opened(source, "r") as stream:
+            for number, text in enumerate(stream, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    record = json.loads(text)
+                    if not isinstance(record, dict):
+                        raise ExportUnreadable(f"line {number}: not a JSON object")
+                    if public_key_pem is None:
+                        public_key_pem = _header_key(record)
+                    elif record.get("type") == "event":
+                        events.append(AuditEvent.from_fields(record))
+                    elif record.get("type") == "checkpoint":
+                        checkpoints.append(Checkpoint.from_fields(record))
+                    else:
+                        kind = record.get("type")
+                        raise ExportUnreadable(f"line {number}: unknown type {kind!r}")
+                except (json.JSONDecodeError, KeyError, ValueError) as error:
+                    raise ExportUnreadable(f"line {number}: {error}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExportUnreadable(f"cannot read the export: {error}") from error
+    if public_key_pem is None:
+        raise ExportUnreadable("the export is empty")
+    return AuditExport(public_key_pem, tuple(checkpoints), tuple(events))

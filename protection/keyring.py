@@ -1,0 +1,158 @@
+"""Data keys for services: fetched (or created) and unwrapped inside the caller's transaction.
+
+Unwrapped keys are not cached across calls on purpose: a shred in any process must take
+effect on the very next read in every other process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+
+from neo4j import Driver, ManagedTransaction
+
+from graph import keys as key_store
+from protection.errors import ContentErased, DataKeyMissing, KeyUnwrapFailed
+from protection.fields import ciphertext_key_id, decrypt_field, encrypt_field
+from protection.keys import DataKey, KeyEncryptionKey, generate_data_key, wrapped_key_id
+
+
+def _context(scope_id: str) -> bytes:
+    # Binds a wrapped key to its scope: a blob copied onto another scope's node won't unwrap.
+    return b"hub-data-key/v1:" + scope_id.encode("utf-8")
+
+
+def _encode(wrapped: bytes) -> str:
+    return base64.urlsafe_b64encode(wrapped).decode("ascii")
+
+
+def _decode(wrapped: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(wrapped)
+    except (binascii.Error, ValueError) as error:
+        raise KeyUnwrapFailed("the stored wrapped key is not base64url") from error
+
+
+class Keyring:
+    """Wraps new data keys with `kek`; unwraps with `kek` or any of `retired_keks`.
+
+    Retired KEKs let reads continue while `rotate_kek` is re-wrapping, and the KEK id in
+    every wrapped blob picks the right one.
+    """
+
+    def __init__(
+        self, kek: KeyEncryptionKey, *, retired_keks: Iterable[KeyEncryptionKey] = ()
+    ) -> None:
+        self._kek = kek
+        self._keks = {k.key_id: k for k in retired_keks}
+        self._keks[kek.key_id] = kek
+
+    def data_key_for(self, tx: ManagedTransaction, scope_id: str) -> DataKey:
+        """The scope's data key, created on first use; raises ContentErased once shredded."""
+        stored = key_store.get_data_key(tx, scope_id=scope_id)
+        if stored is None:
+            fresh = generate_data_key()
+            stored = key_store.create_data_key_if_absent(
+                tx,
+                scope_id=scope_id,
+                key_id=fresh.key_id,
+                wrapped=_encode(self._kek.wrap(fresh.secret, context=_context(scope_id))),
+            )
+            if stored.key_id == fresh.key_id and not stored.destroyed:
+                return fresh
+        return self._unwrap(stored)
+
+    def existing_data_key(self, tx: ManagedTransaction, scope_id: str) -> DataKey:
+        """The scope's data key for reading: never creates one."""
+        stored = key_store.get_data_key(tx, scope_id=scope_id)
+        if stored is None:
+            raise DataKeyMissing(f"scope {scope_id!r} has no data key")
+        return self._unwrap(stored)
+
+    def encrypt(
+        self, tx: ManagedTransaction, *, scope_id: str, node_id: str, field: str, plaintext: str
+    ) -> str:
+        return encrypt_field(
+            self.data_key_for(tx, scope_id), node_id=node_id, field=field, plaintext=plaintext
+        )
+
+    def decrypt(
+        self, tx: ManagedTransaction, *, scope_id: str, node_id: str, field: str, ciphertext: str
+    ) -> str:
+        # Parsing first means a malformed value is reported as such even for an erased scope.
+        ciphertext_key_id(ciphertext)
+        data_key = self.existing_data_key(tx, scope_id)
+        return decrypt_field(data_key, node_id=node_id, field=field, ciphertext=ciphertext)
+
+    def shred(self, tx: ManagedTransaction, scope_id: str) -> None:
+        """Destroys the scope's key material; its content becomes unreadable everywhere."""
+        key_store.destroy_data_key(tx, scope_id=scope_id)
+
+    def _unwrap(self, stored: key_store.StoredDataKey) -> DataKey:
+        if stored.destroyed or stored.wrapped is None or stored.key_id is None:
+            raise ContentErased(f"the content of scope {stored.scope_id!r} was erased")
+        wrapped = _decode(stored.wrapped)
+        kek = self._keks.get(wrapped_key_id(wrapped))
+        if kek is None:
+            raise KeyUnwrapFailed(
+                f"scope {stored.scope_id!r} is wrapped by KEK {wrapped_key_id(wrapped)!r}, "
+                "which this keyring does not hold"
+            )
+        secret = kek.unwrap(wrapped, context=_context(stored.scope_id))
+        return DataKey(key_id=stored.key_id, secret=secret)
+
+
+def rotate_kek(
+    driver: Driver,
+    old_kek: KeyEncryptionKey,
+    new_kek: KeyEncryptionKey,
+    *,
+    database: str = "neo4j",
+    page_size: int = 500,
+) -> int:
+    """Re-wraps every live data key from `old_kek` to `new_kek`; returns how many changed.
+
+    Data keys themselves do not change, so no ciphertext is touched. Keys already under
+    `new_kek` are skipped, which makes an interrupted rotation safe to run again.
+    """
+    rewrapped = 0
+    after = ""
+    with driver.session(database=database) as session:
+        while True:
+            page = session.execute_read(_live_page, after, page_size)
+            if not page:
+                return rewrapped
+            rewrapped += session.execute_write(_rewrap_page, page, old_kek, new_kek)
+            after = page[-1].scope_id
+
+
+def _live_page(
+    tx: ManagedTransaction, after_scope_id: str, limit: int
+) -> list[key_store.StoredDataKey]:
+    return key_store.list_live_data_keys(tx, after_scope_id=after_scope_id, limit=limit)
+
+
+def _rewrap_page(
+    tx: ManagedTransaction,
+    page: list[key_store.StoredDataKey],
+    old_kek: KeyEncryptionKey,
+    new_kek: KeyEncryptionKey,
+) -> int:
+    changed = 0
+    for stored in page:
+        if stored.wrapped is None:
+            continue
+        wrapped = _decode(stored.wrapped)
+        if wrapped_key_id(wrapped) == new_kek.key_id:
+            continue
+        context = _context(stored.scope_id)
+        rewrapped = new_kek.wrap(old_kek.unwrap(wrapped, context=context), context=context)
+        if key_store.replace_wrapped(
+            tx,
+            scope_id=stored.scope_id,
+            expected_wrapped=stored.wrapped,
+            wrapped=_encode(rewrapped),
+        ):
+            changed += 1
+    return changed
