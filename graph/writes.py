@@ -61,23 +61,25 @@ MERGE (p)-[r:LIVES_IN {since: row.since}]->(h)
 SET r.until = row.until, r += row.provenance
 """
 
+# `:Person` beside `:Child`/`:Adult` lets the planner seek the unique index on Person.id;
+# without it each row scans every child or adult.
 MERGE_PARENT_OF: LiteralString = """
 UNWIND $rows AS row
-MATCH (a:Adult {id: row.adult_id}), (c:Child {id: row.child_id})
+MATCH (a:Person:Adult {id: row.adult_id}), (c:Person:Child {id: row.child_id})
 MERGE (a)-[r:PARENT_OF]->(c)
 SET r.parental_responsibility = row.parental_responsibility, r += row.provenance
 """
 
 MERGE_SIBLING_OF: LiteralString = """
 UNWIND $rows AS row
-MATCH (a:Child {id: row.child_id}), (b:Person {id: row.sibling_id})
+MATCH (a:Person:Child {id: row.child_id}), (b:Person {id: row.sibling_id})
 MERGE (a)-[r:SIBLING_OF]->(b)
 SET r.kind = row.kind, r += row.provenance
 """
 
 MERGE_PARTNER_OF: LiteralString = """
 UNWIND $rows AS row
-MATCH (a:Adult {id: row.adult_id}), (b:Adult {id: row.partner_id})
+MATCH (a:Person:Adult {id: row.adult_id}), (b:Person:Adult {id: row.partner_id})
 MERGE (a)-[r:PARTNER_OF]->(b)
 SET r.current = row.current, r += row.provenance
 """
@@ -98,7 +100,7 @@ SET r.kind = row.kind, r += row.provenance
 
 MERGE_ALLOCATIONS: LiteralString = """
 UNWIND $rows AS row
-MATCH (p:Professional {id: row.professional_id}), (c:Child {id: row.child_id})
+MATCH (p:Professional {id: row.professional_id}), (c:Person:Child {id: row.child_id})
 MERGE (p)-[r:ALLOCATED_TO]->(c)
 SET r.role = row.role, r.since = row.since
 """

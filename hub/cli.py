@@ -1,0 +1,188 @@
+"""The `hub` command: one entry point for running, migrating, seeding and serving."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Annotated
+
+import typer
+import uvicorn
+from neo4j import Driver
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.app import create_app
+from api.identity import ensure_dev_keypair, mint_token
+from api.logs import configure_logging
+from graph import migrations, seed, server
+from graph.driver import connect
+from hub.settings import PROJECT_ROOT, Settings, get_settings
+
+app = typer.Typer(help="The safeguarding information-sharing hub.", no_args_is_help=True)
+neo4j_app = typer.Typer(help="The local Neo4j Community server (no Docker needed).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+
+console = Console(stderr=True)
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+def _local_server(settings: Settings) -> server.LocalNeo4j:
+    lib_dir = server.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
+    return server.LocalNeo4j(
+        home=settings.neo4j_home,
+        lib_dir=lib_dir,
+        bolt_port=settings.neo4j_bolt_port,
+        password=settings.neo4j_password.get_secret_value(),
+        heap=settings.neo4j_heap,
+        pagecache=settings.neo4j_pagecache,
+    )
+
+
+@contextlib.contextmanager
+def _driver(settings: Settings) -> Iterator[Driver]:
+    driver = connect(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+@neo4j_app.command("start")
+def neo4j_start() -> None:
+    """Fetch Neo4j through Maven (once), start it on 127.0.0.1 and wait until it answers."""
+    settings = get_settings()
+    try:
+        status = _local_server(settings).start(timeout_seconds=settings.neo4j_start_timeout_seconds)
+    except server.Neo4jServerError as error:
+        raise _fail(str(error)) from error
+    console.print(f"Neo4j {settings.neo4j_version} {status.describe()}")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j and wait until its JVM has exited."""
+    settings = get_settings()
+    status = _local_server(settings).stop()
+    console.print(f"Neo4j {status.describe()}")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Say whether the local Neo4j is running; exits 3 when it is not."""
+    settings = get_settings()
+    status = _local_server(settings).status()
+    console.print(f"Neo4j {status.describe()}")
+    if not status.running:
+        raise typer.Exit(code=3)
+
+
+@app.command()
+def migrate(
+    break_lock: Annotated[bool, typer.Option(help="Clear a lock left by a migrator that died.")] = False,
+) -> None:
+    """Apply pending migrations in order; refuse changed ones."""
+    settings = get_settings()
+    with _driver(settings) as driver:
+        if break_lock:
+            migrations.break_lock(driver, database=settings.neo4j_database)
+        try:
+            applied_now = migrations.migrate(driver, MIGRATIONS_DIR, database=settings.neo4j_database)
+        except migrations.MigrationError as error:
+            raise _fail(str(error)) from error
+    if applied_now:
+        for migration in applied_now:
+            console.print(f"applied {migration.source}")
+    else:
+        console.print("nothing to apply: the graph is up to date")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@app.command("seed")
+def seed_command(
+    random_seed: Annotated[int, typer.Option("--seed", help="The generator's seed.")] = 7,
+    county_families: Annotated[
+        int, typer.Option("--county", help="Also load a county-scale graph of this many families.")
+    ] = 0,
+) -> None:
+    """Load the demo city (and optionally a county-scale graph); loading again changes nothing."""
+    settings = get_settings()
+    with _driver(settings) as driver:
+        city = seed.demo_city(random_seed)
+        with _progress() as progress:
+            task = progress.add_task("demo city", total=city.size())
+            seed.load(driver, [city], database=settings.neo4j_database,
+                      on_progress=lambda n: progress.advance(task, n))
+        if county_families > 0:
+            with _progress() as progress:
+                task = progress.add_task(f"county ({county_families} families)", total=None)
+                seed.load(driver, seed.county(county_families), database=settings.neo4j_database,
+                          on_progress=lambda n: progress.advance(task, n))
+    console.print("seeded")
+
+
+@app.command()
+def token(
+    professional_id: Annotated[str, typer.Argument(help="A professional's id, e.g. pro-mash-sw-1.")],
+    lifetime: Annotated[int, typer.Option(help="Seconds the token is valid.")] = 8 * 3600,
+) -> None:
+    """Mint a development bearer token for a professional (signed with the local dev key)."""
+    settings = get_settings()
+    if settings.is_production:
+        raise _fail("development tokens are not minted in production")
+    private_pem, _ = ensure_dev_keypair(settings.dev_keys_dir)
+    typer.echo(mint_token(
+        private_pem, subject=professional_id, issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience, lifetime_seconds=lifetime,
+    ))
+
+
+@app.command()
+def serve() -> None:
+    """Serve the API (Neo4j must be running and migrated)."""
+    _serve(get_settings())
+
+
+def _serve(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+    console.print(f"API on http://{settings.api_host}:{settings.api_port} "
+                  f"(GraphQL at /graphql, health at /health)")
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+
+
+@app.command()
+def up() -> None:
+    """Everything at once: fetch and start Neo4j, migrate, seed the demo city, serve the API."""
+    settings = get_settings()
+    local = _local_server(settings)
+    started_here = False
+    if not local.status().running:
+        try:
+            local.start(timeout_seconds=settings.neo4j_start_timeout_seconds)
+        except server.Neo4jServerError as error:
+            raise _fail(str(error)) from error
+        started_here = True
+    console.print(f"Neo4j {local.status().describe()}")
+    try:
+        migrate(break_lock=False)
+        seed_command(random_seed=7, county_families=0)
+        _serve(settings)
+    finally:
+        if started_here:
+            local.stop()
+            console.print("Neo4j stopped")
+
+
+if __name__ == "__main__":
+    app()
