@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -16,27 +17,57 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from strawberry.fastapi import GraphQLRouter
 
+from api.auth import Authenticator, build_verifier
 from api.graphql.context import Context, Services
 from api.graphql.schema import build_schema
 from api.logs import request_id_var
 from api.metrics import Metrics
 from api.services import health
+from api.services.consent import ConsentService
+from api.services.errors import HubError
 from api.services.network import NetworkService
+from api.signing import audit_signing_key
 from graph.driver import connect
 from hub.settings import Settings
+from policies import Policy
+from protection.audit import AuditTrail
 
 log = logging.getLogger("hub.api")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def create_app(settings: Settings, *, driver: Driver | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    driver: Driver | None = None,
+    policy: Policy | None = None,
+    consent_clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
     """Builds the app; a driver passed in is borrowed, one made here is closed on shutdown."""
     owned_driver = driver is None
     neo4j_driver = driver or connect(
         settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()
     )
-    services = Services(network=NetworkService(neo4j_driver, database=settings.neo4j_database))
+    database = settings.neo4j_database
+    access_policy = policy or Policy()
+    audit_trail = AuditTrail(
+        audit_signing_key(settings),
+        checkpoint_every=settings.audit_checkpoint_every,
+        checkpoint_seconds=settings.audit_checkpoint_seconds,
+        database=database,
+    )
+    services = Services(
+        network=NetworkService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail
+        ),
+        consent=ConsentService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail,
+            override_valid_hours=settings.override_valid_hours,
+            **({"clock": consent_clock} if consent_clock is not None else {}),
+        ),
+    )
+    authenticator = Authenticator(build_verifier(settings), neo4j_driver, database=database)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -95,8 +126,20 @@ def create_app(settings: Settings, *, driver: Driver | None = None) -> FastAPI:
     async def get_metrics() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    @app.exception_handler(HubError)
+    async def render_hub_error(_: Request, error: HubError) -> JSONResponse:
+        headers = {"www-authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse(
+            {"error": error.code, "reason": error.message, "request_id": request_id_var.get()},
+            status_code=error.status, headers=headers,
+        )
+
     async def context_getter(request: Request) -> Context:
-        return Context(services=services, request_id=request_id_var.get())
+        # Nothing is read for a request whose caller is not established first.
+        principal = await run_in_threadpool(
+            authenticator.principal, request.headers.get("authorization")
+        )
+        return Context(services=services, principal=principal, request_id=request_id_var.get())
 
     graphql = GraphQLRouter[Context, None](
         build_schema(),

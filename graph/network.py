@@ -16,28 +16,95 @@ MATCH (c:Child {id: $child_id})
 RETURN c {.id, .given_name, .family_name, .dob, .gender, .ethnicity} AS person
 """
 
+# The caller's standing towards the child, computed once per query: the facts behind the
+# CONSENT, OVERRIDE and ALLOCATED bases. Which of them the caller may use for which kind of
+# resource arrives compiled from the policy in $read_bases, so nothing the caller may not
+# see leaves the database.
+#
+# A consent or override is FULL (every partner) or TARGETED at named agencies: it lets
+# information pass between children's services and the agencies it names. So it covers a
+# reader whose agency it names (children's services always), and a record held by an agency
+# it names (children's services always).
+STANDING: LiteralString = """
+MATCH (c:Child {id: $child_id})
+OPTIONAL MATCH (me:Professional {id: $professional_id})
+WITH c, $agency_kind = 'CHILDRENS_SERVICES' AS reader_is_council,
+     COLLECT {
+         MATCH (k:Consent)-[:COVERS]->(c)
+         WHERE k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > datetime())
+         RETURN {id: k.id, full: k.scope = 'FULL', agencies: coalesce(k.agencies, [])} AS grant
+         ORDER BY k.given_at DESC, k.id
+     } AS all_consents,
+     COLLECT {
+         MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c)
+         WHERE o.expires_at > datetime()
+         RETURN {id: o.id, full: o.scope = 'FULL', agencies: coalesce(o.agencies, [])} AS grant
+         ORDER BY o.decided_at DESC, o.id
+     } AS all_overrides,
+     EXISTS { (me)-[:ALLOCATED_TO]->(c) }
+       OR EXISTS {
+         (me)-[:MEMBER_OF]->(:Team {service: 'FAMILY_SAFEGUARDING'})
+             <-[:MEMBER_OF]-(:Professional)-[:ALLOCATED_TO]->(c)
+       } AS allocated
+WITH c, allocated,
+     [g IN all_consents WHERE g.full OR reader_is_council OR $agency_id IN g.agencies] AS consents,
+     [g IN all_overrides WHERE g.full OR reader_is_council OR $agency_id IN g.agencies] AS overrides
+WITH c, allocated, consents, overrides,
+     consents[0].id AS consent_id, overrides[0].id AS override_id
+"""
+
+# The first basis the facts support and the policy allows, in a fixed order of preference;
+# EXISTENCE (known to an agency, no content) only when nothing else holds.
+_CHOOSE_BASIS: LiteralString = """
+CASE
+    WHEN own AND 'OWN_AGENCY' IN allowed THEN 'OWN_AGENCY'
+    WHEN allocated AND 'ALLOCATED' IN allowed THEN 'ALLOCATED'
+    WHEN record_consent IS NOT NULL AND 'CONSENT' IN allowed THEN 'CONSENT'
+    WHEN record_override IS NOT NULL AND 'OVERRIDE' IN allowed THEN 'OVERRIDE'
+    WHEN 'EXISTENCE' IN allowed THEN 'EXISTENCE'
+END
+"""
+
+# Per record: the newest consent and override that also cover the record's holder.
+_RECORD_FACTS: LiteralString = """
+WITH p, r, ag, allocated, ag.id = $agency_id AS own,
+     coalesce($read_bases[toLower(ag.kind) + '_record'], []) AS allowed,
+     [g IN consents WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
+         AS record_consent,
+     [g IN overrides WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
+         AS record_override
+"""
+
 # Kin are reached through family relationships up to $depth hops; everyone who lives or
 # lived in one of the child's households is in the network too. Every part of the answer
 # is a COLLECT subquery over the one set of people, so the whole network is one round trip.
-FAMILY_NETWORK: LiteralString = """
-MATCH (c:Child {id: $child_id})
-WITH c,
-     COLLECT {
+FAMILY_NETWORK: LiteralString = STANDING + """
+WITH c, allocated, consents, overrides, consent_id, override_id,
+     $agency_kind = 'CHILDRENS_SERVICES' AS own, coalesce($read_bases['person'], []) AS allowed,
+     consent_id AS record_consent, override_id AS record_override
+WITH c, allocated, consents, overrides, consent_id, override_id,
+     """ + _CHOOSE_BASIS + """ AS network_basis
+WITH c, allocated, consents, overrides, consent_id, override_id, network_basis,
+     network_basis IN $content_bases AS network_visible
+WITH c, allocated, consents, overrides, consent_id, override_id, network_basis, network_visible,
+     CASE WHEN network_visible THEN COLLECT {
          MATCH path = (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(kin:Person)
          WHERE length(path) <= $depth
          RETURN DISTINCT kin
-     } AS kin,
-     COLLECT {
+     } + COLLECT {
          MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(resident:Person)
          RETURN DISTINCT resident
-     } AS residents
-UNWIND [c] + kin + residents AS member
-WITH c, collect(DISTINCT member) AS people
+     } ELSE [] END AS found
+UNWIND [c] + found AS member
+WITH c, allocated, consents, overrides, consent_id, override_id, network_basis, network_visible,
+     collect(DISTINCT member) AS people
 RETURN
-    c.id AS child_id,
-    [p IN people | p {
-        .id, .given_name, .family_name, .dob,
-        kind: CASE WHEN p:Child THEN 'Child' ELSE 'Adult' END
+    c.id AS child_id, network_basis, consent_id, override_id,
+    [p IN people | {
+        id: p.id, kind: CASE WHEN p:Child THEN 'Child' ELSE 'Adult' END,
+        given_name: CASE WHEN network_visible THEN p.given_name END,
+        family_name: CASE WHEN network_visible THEN p.family_name END,
+        dob: CASE WHEN network_visible THEN p.dob END
     }] AS people,
     COLLECT {
         UNWIND people AS a
@@ -53,6 +120,7 @@ RETURN
     COLLECT {
         UNWIND people AS p
         MATCH (p)-[l:LIVES_IN]->(h:Household)
+        WHERE network_visible
         RETURN {
             person_id: p.id, household_id: h.id, address: h.address, postcode: h.postcode,
             since: l.since, until: l.until,
@@ -63,6 +131,7 @@ RETURN
     COLLECT {
         UNWIND people AS p
         MATCH (pro:Professional)-[a:ALLOCATED_TO]->(p)
+        WHERE network_visible
         MATCH (pro)-[:MEMBER_OF]->(t:Team)-[:PART_OF]->(ag:Agency)
         RETURN {
             professional_id: pro.id, professional_name: pro.name, child_id: p.id,
@@ -75,13 +144,31 @@ RETURN
         UNWIND people AS p
         MATCH (r:AgencyRecord)-[:ABOUT]->(p)
         MATCH (r)-[:HELD_BY]->(ag:Agency)
+        """ + _RECORD_FACTS + """
+        WITH p, r, ag, record_consent, record_override, """ + _CHOOSE_BASIS + """ AS basis
+        WHERE basis IN $content_bases
         RETURN {
             id: r.id, person_id: p.id, agency_id: ag.id, agency_name: ag.name,
-            agency_kind: ag.kind, category: r.category, summary: r.summary,
-            recorded_at: r.recorded_at, classification: r.classification
+            agency_kind: ag.kind, basis: basis, category: r.category, summary: r.summary,
+            recorded_at: r.recorded_at, classification: r.classification,
+            consent_id: CASE basis WHEN 'CONSENT' THEN record_consent END,
+            override_id: CASE basis WHEN 'OVERRIDE' THEN record_override END
         } AS record
-        ORDER BY record.person_id, record.recorded_at DESC, record.id
-    } AS records
+        ORDER BY record.person_id, record.agency_id, record.recorded_at DESC, record.id
+    } AS records,
+    // Existence-only disclosure: which agencies know each person, never how much or what.
+    COLLECT {
+        UNWIND people AS p
+        MATCH (r:AgencyRecord)-[:ABOUT]->(p)
+        MATCH (r)-[:HELD_BY]->(ag:Agency)
+        """ + _RECORD_FACTS + """
+        WITH p, ag, """ + _CHOOSE_BASIS + """ AS basis
+        WHERE basis IS NOT NULL
+        RETURN DISTINCT {
+            person_id: p.id, agency_id: ag.id, agency_name: ag.name, agency_kind: ag.kind
+        } AS known
+        ORDER BY known.person_id, known.agency_id
+    } AS known_to
 """
 
 
@@ -89,8 +176,9 @@ RETURN
 class PersonView:
     id: str
     kind: str
-    given_name: str
-    family_name: str
+    # None when the caller may know only that the person is in the network.
+    given_name: str | None
+    family_name: str | None
     dob: date | None
 
 
@@ -140,20 +228,48 @@ class RecordView:
     agency_id: str
     agency_name: str
     agency_kind: str
+    basis: str
     category: str
-    summary: str | None
+    summary: str
     recorded_at: datetime | None
     classification: str
+    consent_id: str | None
+    override_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownTo:
+    person_id: str
+    agency_id: str
+    agency_name: str
+    agency_kind: str
 
 
 @dataclass(frozen=True, slots=True)
 class FamilyNetwork:
     child_id: str
+    # The basis on which the caller sees the network's people; None when they have none.
+    basis: str | None
+    consent_id: str | None
+    override_id: str | None
     people: tuple[PersonView, ...]
     relationships: tuple[RelationshipView, ...]
     residences: tuple[ResidenceView, ...]
     allocations: tuple[AllocationView, ...]
     records: tuple[RecordView, ...]
+    known_to: tuple[KnownTo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The caller as the network query needs them: who, which agency, and the compiled policy."""
+
+    professional_id: str
+    agency_id: str
+    agency_kind: str
+    # For each resource kind, the bases the caller's roles may read it on (from the policy).
+    read_bases: dict[str, list[str]]
+    content_bases: tuple[str, ...] = ("OWN_AGENCY", "ALLOCATED", "CONSENT", "OVERRIDE")
 
 
 def to_python(value: Any) -> Any:
@@ -180,17 +296,28 @@ def get_child(tx: ManagedTransaction, *, child_id: str) -> PersonView | None:
     )
 
 
-def get_family_network(tx: ManagedTransaction, *, child_id: str, depth: int) -> FamilyNetwork | None:
+def get_family_network(
+    tx: ManagedTransaction, *, child_id: str, depth: int, viewer: Viewer
+) -> FamilyNetwork | None:
     if not 1 <= depth <= MAX_NETWORK_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
-    record = tx.run(FAMILY_NETWORK, child_id=child_id, depth=depth).single()
+    record = tx.run(
+        FAMILY_NETWORK, child_id=child_id, depth=depth,
+        professional_id=viewer.professional_id, agency_id=viewer.agency_id,
+        agency_kind=viewer.agency_kind, read_bases=viewer.read_bases,
+        content_bases=list(viewer.content_bases),
+    ).single()
     if record is None:
         return None
     return FamilyNetwork(
         child_id=record["child_id"],
+        basis=record["network_basis"],
+        consent_id=record["consent_id"],
+        override_id=record["override_id"],
         people=tuple(PersonView(**_native(p)) for p in record["people"]),
         relationships=tuple(RelationshipView(**_native(r)) for r in record["relationships"]),
         residences=tuple(ResidenceView(**_native(r)) for r in record["residences"]),
         allocations=tuple(AllocationView(**_native(a)) for a in record["allocations"]),
         records=tuple(RecordView(**_native(r)) for r in record["records"]),
+        known_to=tuple(KnownTo(**k) for k in record["known_to"]),
     )

@@ -41,6 +41,25 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = "4g"
     neo4j_start_timeout_seconds: float = Field(default=120.0, gt=0)
 
+    # Identity: bearer JWTs signed with an asymmetric key. In development the hub makes its
+    # own signing key under dev_keys_dir and trusts it; in production list the issuer's
+    # public keys (PEM files) or a JWKS URL.
+    jwt_issuer: str = "https://hub.local/dev"
+    jwt_audience: str = "safeguarding-hub"
+    jwt_public_key_files: list[Path] = Field(default_factory=list)
+    jwt_jwks_url: str | None = None
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    dev_keys_dir: Path = PROJECT_ROOT / ".cache" / "keys"
+
+    # The audit chain's checkpoint signing key (Ed25519 PEM). In development the hub makes
+    # one under dev_keys_dir; in production it must be given.
+    audit_signing_key_file: Path | None = None
+    audit_checkpoint_every: int = Field(default=1000, ge=1)
+    audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
+
+    # Consent override: how long an approval lasts.
+    override_valid_hours: int = Field(default=72, ge=1, le=24 * 14)
+
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"

@@ -1,4 +1,4 @@
-"""What every resolver gets: the request's services, never a raw driver or session."""
+"""What every resolver gets: the caller and the request's services, never a driver or session."""
 
 from __future__ import annotations
 
@@ -6,16 +6,20 @@ from dataclasses import dataclass
 
 from strawberry.fastapi import BaseContext
 
+from api.services.consent import ConsentService
 from api.services.network import NetworkService
+from api.services.principal import Principal
 
 
 @dataclass
 class Services:
     network: NetworkService
+    consent: ConsentService
 
 
 class Context(BaseContext):
-    def __init__(self, *, services: Services, request_id: str) -> None:
+    def __init__(self, *, services: Services, principal: Principal, request_id: str) -> None:
         super().__init__()
         self.services = services
+        self.principal = principal
         self.request_id = request_id

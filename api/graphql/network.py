@@ -20,18 +20,40 @@ class Provenance:
 
 
 @strawberry.type
+class Access:
+    allowed: bool
+    basis: str | None
+    reason: str
+
+
+_CONTENT_BASES = frozenset({"OWN_AGENCY", "ALLOCATED", "CONSENT", "OVERRIDE"})
+
+
+def access_for(basis: str | None) -> Access:
+    if basis in _CONTENT_BASES:
+        return Access(allowed=True, basis=basis, reason=f"allowed on the {basis} basis")
+    if basis == "EXISTENCE":
+        return Access(
+            allowed=False, basis=basis,
+            reason="existence only: no consent, approved override or allocation covers your agency",
+        )
+    return Access(allowed=False, basis=None, reason="no basis: nothing here you may see")
+
+
+@strawberry.type
 class Person:
     id: strawberry.ID
     kind: str
-    given_name: str
-    family_name: str
+    given_name: str | None
+    family_name: str | None
     dob: dt.date | None
+    access: Access
 
     @staticmethod
-    def of(view: network.PersonView) -> Person:
+    def of(view: network.PersonView, basis: str | None) -> Person:
         return Person(
             id=strawberry.ID(view.id), kind=view.kind, given_name=view.given_name,
-            family_name=view.family_name, dob=view.dob,
+            family_name=view.family_name, dob=view.dob, access=access_for(basis),
         )
 
 
@@ -79,25 +101,39 @@ class AgencyRecord:
     agency_name: str
     agency_kind: str
     category: str
-    summary: str | None
+    summary: str
     recorded_at: dt.datetime | None
     classification: str
+    access: Access
+
+
+@strawberry.type
+class KnownTo:
+    """That an agency knows a person: the most a caller without a basis may learn."""
+
+    person_id: strawberry.ID
+    agency_id: strawberry.ID
+    agency_name: str
+    agency_kind: str
 
 
 @strawberry.type
 class FamilyNetwork:
     child_id: strawberry.ID
+    access: Access
     people: list[Person]
     relationships: list[Relationship]
     residences: list[Residence]
     allocations: list[Allocation]
     records: list[AgencyRecord]
+    known_to: list[KnownTo]
 
     @staticmethod
     def of(view: network.FamilyNetwork) -> FamilyNetwork:
         return FamilyNetwork(
             child_id=strawberry.ID(view.child_id),
-            people=[Person.of(p) for p in view.people],
+            access=access_for(view.basis),
+            people=[Person.of(p, view.basis) for p in view.people],
             relationships=[
                 Relationship(
                     from_id=strawberry.ID(r.from_id), to_id=strawberry.ID(r.to_id), type=r.type,
@@ -135,18 +171,58 @@ class FamilyNetwork:
                     agency_id=strawberry.ID(r.agency_id), agency_name=r.agency_name,
                     agency_kind=r.agency_kind, category=r.category, summary=r.summary,
                     recorded_at=r.recorded_at, classification=r.classification,
+                    access=access_for(r.basis),
                 )
                 for r in view.records
+            ],
+            known_to=[
+                KnownTo(
+                    person_id=strawberry.ID(k.person_id), agency_id=strawberry.ID(k.agency_id),
+                    agency_name=k.agency_name, agency_kind=k.agency_kind,
+                )
+                for k in view.known_to
             ],
         )
 
 
 @strawberry.type
+class Me:
+    professional_id: strawberry.ID
+    name: str
+    agency_id: strawberry.ID
+    team_id: strawberry.ID
+    roles: list[str]
+
+
+@strawberry.type
+class AccessExplanation:
+    resource_id: strawberry.ID
+    allowed: bool
+    basis: str | None
+    reason: str
+    policy_line: str | None
+    consent_id: strawberry.ID | None
+    override_id: strawberry.ID | None
+
+
+@strawberry.type
 class NetworkQueries:
-    @strawberry.field(description="A child by id, or null when there is no such child.")
+    @strawberry.field(description="Who the hub takes the caller to be.")
+    def me(self, info: Info[Context, None]) -> Me:
+        principal = info.context.principal
+        return Me(
+            professional_id=strawberry.ID(principal.professional_id), name=principal.name,
+            agency_id=strawberry.ID(principal.agency_id), team_id=strawberry.ID(principal.team_id),
+            roles=list(principal.roles),
+        )
+
+    @strawberry.field(description="A child by id, or null when there is none you may see.")
     def child(self, info: Info[Context, None], id: strawberry.ID) -> Person | None:
-        view = info.context.services.network.child(str(id))
-        return Person.of(view) if view is not None else None
+        context = info.context
+        found = context.services.network.child(
+            context.principal, str(id), request_id=context.request_id
+        )
+        return Person.of(*found) if found is not None else None
 
     @strawberry.field(
         description=f"The child's family network, {MAX_NETWORK_DEPTH} hops at most, in one query."
@@ -156,5 +232,26 @@ class NetworkQueries:
     ) -> FamilyNetwork | None:
         if not 1 <= depth <= MAX_NETWORK_DEPTH:
             raise ValueError(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
-        view = info.context.services.network.family_network(str(child_id), depth=depth)
+        context = info.context
+        view = context.services.network.family_network(
+            context.principal, str(child_id), depth=depth, request_id=context.request_id
+        )
         return FamilyNetwork.of(view) if view is not None else None
+
+    @strawberry.field(
+        description="Whether the caller may read a child or record, on which basis, and why."
+    )
+    def explain_access(
+        self, info: Info[Context, None], resource_id: strawberry.ID,
+        child_id: strawberry.ID | None = None,
+    ) -> AccessExplanation:
+        context = info.context
+        found = context.services.network.explain(
+            context.principal, str(resource_id), child_id=str(child_id) if child_id else None
+        )
+        return AccessExplanation(
+            resource_id=resource_id, allowed=found.allowed, basis=found.basis,
+            reason=found.reason, policy_line=found.policy_line,
+            consent_id=strawberry.ID(found.consent_id) if found.consent_id else None,
+            override_id=strawberry.ID(found.override_id) if found.override_id else None,
+        )

@@ -5,13 +5,19 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import MaskErrors, QueryDepthLimiter
 
+from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.network import NetworkQueries
 
 MAX_QUERY_DEPTH = 10
 
 
 @strawberry.type
-class Query(NetworkQueries):
+class Query(NetworkQueries, ConsentQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(ConsentMutations):
     pass
 
 
@@ -24,6 +30,7 @@ def _is_expected(error: Exception) -> bool:
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         # Factories, so every request gets fresh extension instances.
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),

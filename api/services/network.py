@@ -1,21 +1,144 @@
-"""Family network use cases: one read transaction per question."""
+"""Family network reads: the caller's policy compiled into the one query, reads audited.
+
+A read that shows content on a CONSENT or OVERRIDE basis is recorded in the audit chain
+in the same transaction as the read; if that record cannot be written, nothing is shown.
+"""
 
 from __future__ import annotations
 
-from neo4j import Driver
+from dataclasses import dataclass
 
-from graph import network
+from neo4j import Driver, ManagedTransaction
+
+from api.services import audit
+from api.services.principal import Principal
+from graph import access, network
+from policies import Action, Basis, BasisFacts, Policy, ResourceKind
+
+_AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value})
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    resource_id: str
+    allowed: bool
+    basis: str | None
+    reason: str
+    policy_line: str | None
+    consent_id: str | None
+    override_id: str | None
 
 
 class NetworkService:
-    def __init__(self, driver: Driver, *, database: str) -> None:
+    def __init__(
+        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink
+    ) -> None:
         self._driver = driver
         self._database = database
+        self._policy = policy
+        self._audit = audit_sink
 
-    def child(self, child_id: str) -> network.PersonView | None:
-        with self._driver.session(database=self._database) as session:
-            return session.execute_read(network.get_child, child_id=child_id)
+    def viewer(self, principal: Principal) -> network.Viewer:
+        return network.Viewer(
+            professional_id=principal.professional_id,
+            agency_id=principal.agency_id,
+            agency_kind=principal.agency_kind,
+            read_bases=self._policy.compile_read_filter(principal.roles),
+        )
 
-    def family_network(self, child_id: str, *, depth: int) -> network.FamilyNetwork | None:
+    def child(
+        self, principal: Principal, child_id: str, *, request_id: str
+    ) -> tuple[network.PersonView, str] | None:
+        """The child and the basis it is seen on; None when unknown or without any basis."""
+        found = self.family_network(
+            principal, child_id, depth=1, request_id=request_id, audit_records=False
+        )
+        if found is None or found.basis is None:
+            return None
+        person = next((p for p in found.people if p.id == child_id), None)
+        return (person, found.basis) if person is not None else None
+
+    def family_network(
+        self, principal: Principal, child_id: str, *, depth: int, request_id: str,
+        audit_records: bool = True,
+    ) -> network.FamilyNetwork | None:
+        viewer = self.viewer(principal)
+
+        def work(tx: ManagedTransaction) -> network.FamilyNetwork | None:
+            found = network.get_family_network(tx, child_id=child_id, depth=depth, viewer=viewer)
+            if found is not None:
+                self._audit_reads(tx, principal, found, request_id, include_records=audit_records)
+            return found
+
         with self._driver.session(database=self._database) as session:
-            return session.execute_read(network.get_family_network, child_id=child_id, depth=depth)
+            return session.execute_write(work)
+
+    def _audit_reads(
+        self, tx: ManagedTransaction, principal: Principal, found: network.FamilyNetwork,
+        request_id: str, *, include_records: bool,
+    ) -> None:
+        revealed: dict[str, list[str]] = {}
+        if found.basis in _AUDITED_BASES:
+            revealed[found.basis] = []
+        for record in found.records if include_records else ():
+            if record.basis in _AUDITED_BASES:
+                revealed.setdefault(record.basis, []).append(record.id)
+        for basis, record_ids in sorted(revealed.items()):
+            audit.record(
+                self._audit, tx, principal, action="network.read",
+                targets=[found.child_id, *record_ids], request_id=request_id, basis=basis,
+                override_id=found.override_id if basis == Basis.OVERRIDE.value else None,
+            )
+
+    def explain(self, principal: Principal, resource_id: str, *, child_id: str | None) -> Explanation:
+        with self._driver.session(database=self._database) as session:
+            facts = session.execute_read(self._facts, principal, resource_id, child_id)
+        if facts is None:
+            # Unknown and out-of-network resources read the same, so nothing is learned.
+            return Explanation(resource_id, False, None, "no basis: nothing here you may see", None, None, None)
+        decision = self._policy.decide(
+            principal.roles,
+            ResourceKind(facts.resource_kind),
+            Action.READ,
+            BasisFacts(
+                own_agency=facts.own_agency,
+                consent=facts.consent_id is not None,
+                override=facts.override_id is not None,
+                allocated=facts.allocated,
+            ),
+        )
+        if decision.basis is None:
+            reason = "no basis: no consent, approved override, allocation or own-agency holding"
+        elif decision.basis is Basis.EXISTENCE:
+            reason = "existence only: you may know that the agency knows this person, not what"
+        else:
+            reason = f"allowed on the {decision.basis.value} basis"
+        return Explanation(
+            resource_id=resource_id,
+            allowed=decision.allowed and decision.basis is not Basis.EXISTENCE,
+            basis=decision.basis.value if decision.basis is not None else None,
+            reason=reason,
+            policy_line=decision.policy_line,
+            consent_id=facts.consent_id if decision.basis is Basis.CONSENT else None,
+            override_id=facts.override_id if decision.basis is Basis.OVERRIDE else None,
+        )
+
+    @staticmethod
+    def _facts(
+        tx: ManagedTransaction, principal: Principal, resource_id: str, child_id: str | None
+    ) -> access.AccessFacts | None:
+        child_facts = access.child_facts(
+            tx, child_id=resource_id, professional_id=principal.professional_id,
+            agency_id=principal.agency_id, agency_kind=principal.agency_kind,
+        )
+        if child_facts is not None:
+            return child_facts
+        context = child_id or access.record_context_child(tx, record_id=resource_id)
+        if context is None:
+            return None
+        facts = access.record_facts(
+            tx, record_id=resource_id, child_id=context,
+            professional_id=principal.professional_id, agency_id=principal.agency_id,
+            agency_kind=principal.agency_kind,
+        )
+        return facts if facts is not None and facts.in_network else None

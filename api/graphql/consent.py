@@ -1,0 +1,221 @@
+"""GraphQL for consent and manager-approved consent override."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.refusals import (
+    AlreadyDecided,
+    AlreadyWithdrawn,
+    ChildNotFound,
+    ConsentNotFound,
+    GiverNotEntitled,
+    InvalidInput,
+    NotAManager,
+    NotPermitted,
+    NotRevocable,
+    OutsideOfficeHours,
+    OverrideNotFound,
+    SelfApprovalForbidden,
+    refusal,
+)
+from api.services.consent import Refused
+from graph import consent as model
+
+
+@strawberry.enum
+class ConsentScope(Enum):
+    TARGETED = "TARGETED"
+    FULL = "FULL"
+
+
+@strawberry.enum
+class OverrideGround(Enum):
+    CONSENT_CANNOT_BE_GIVEN = "CONSENT_CANNOT_BE_GIVEN"
+    CONSENT_CANNOT_REASONABLY_BE_OBTAINED = "CONSENT_CANNOT_REASONABLY_BE_OBTAINED"
+    SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION = "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION"
+
+
+@strawberry.type
+class Consent:
+    id: strawberry.ID
+    child_id: strawberry.ID
+    given_by: strawberry.ID
+    scope: str
+    agencies: list[str]
+    purpose: str
+    method: str
+    given_at: dt.datetime
+    expires_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    current: bool
+
+    @staticmethod
+    def of(record: model.ConsentRecord) -> Consent:
+        return Consent(
+            id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id),
+            given_by=strawberry.ID(record.given_by), scope=record.scope,
+            agencies=list(record.agencies), purpose=record.purpose, method=record.method,
+            given_at=record.given_at, expires_at=record.expires_at,
+            withdrawn_at=record.withdrawn_at, current=record.current,
+        )
+
+
+@strawberry.type
+class ConsentOverride:
+    id: strawberry.ID
+    child_id: strawberry.ID
+    ground: str
+    scope: str
+    agencies: list[str]
+    status: str
+    requested_by: strawberry.ID
+    requested_at: dt.datetime
+    decided_by: strawberry.ID | None
+    decided_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+    @staticmethod
+    def of(record: model.OverrideRecord) -> ConsentOverride:
+        return ConsentOverride(
+            id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id),
+            ground=record.ground, scope=record.scope, agencies=list(record.agencies),
+            status=record.status, requested_by=strawberry.ID(record.requested_by),
+            requested_at=record.requested_at,
+            decided_by=strawberry.ID(record.decided_by) if record.decided_by else None,
+            decided_at=record.decided_at, expires_at=record.expires_at,
+        )
+
+
+@strawberry.type
+class ConsentList:
+    items: list[Consent]
+
+
+@strawberry.input
+class RecordConsentInput:
+    child_id: strawberry.ID
+    given_by: strawberry.ID
+    scope: ConsentScope
+    agencies: list[strawberry.ID] = strawberry.field(default_factory=list)
+    purpose: str
+    method: str
+    expires_at: dt.datetime | None = None
+
+
+@strawberry.input
+class RequestOverrideInput:
+    child_id: strawberry.ID
+    ground: OverrideGround
+    justification: str
+    scope: ConsentScope = ConsentScope.FULL
+    agencies: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+RecordConsentResult = Annotated[
+    Consent | GiverNotEntitled | ChildNotFound | InvalidInput | NotPermitted,
+    strawberry.union("RecordConsentResult"),
+]
+WithdrawConsentResult = Annotated[
+    Consent | ConsentNotFound | AlreadyWithdrawn | NotPermitted,
+    strawberry.union("WithdrawConsentResult"),
+]
+ConsentsResult = Annotated[ConsentList | NotPermitted, strawberry.union("ConsentsResult")]
+RequestOverrideResult = Annotated[
+    ConsentOverride | ChildNotFound | InvalidInput | NotPermitted,
+    strawberry.union("RequestOverrideResult"),
+]
+DecideOverrideResult = Annotated[
+    ConsentOverride | OverrideNotFound | SelfApprovalForbidden | NotAManager | AlreadyDecided
+    | OutsideOfficeHours,
+    strawberry.union("DecideOverrideResult"),
+]
+RevokeOverrideResult = Annotated[
+    ConsentOverride | OverrideNotFound | NotRevocable | NotPermitted,
+    strawberry.union("RevokeOverrideResult"),
+]
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    # A time without a zone is taken as UTC rather than refused: the API speaks UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+@strawberry.type
+class ConsentQueries:
+    @strawberry.field(description="The child's consent history, including withdrawn and expired.")
+    def consents(self, info: Info[Context, None], child_id: strawberry.ID) -> ConsentsResult:
+        context = info.context
+        result = context.services.consent.consents(context.principal, child_id=str(child_id))
+        if isinstance(result, Refused):
+            return refusal(result)  # type: ignore[no-any-return]
+        return ConsentList(items=[Consent.of(r) for r in result])
+
+
+@strawberry.type
+class ConsentMutations:
+    @strawberry.mutation
+    def record_consent(self, info: Info[Context, None], input: RecordConsentInput) -> RecordConsentResult:
+        context = info.context
+        result = context.services.consent.record_consent(
+            context.principal, child_id=str(input.child_id), giver_id=str(input.given_by),
+            scope=model.ConsentScope(input.scope.value), agencies=[str(a) for a in input.agencies],
+            purpose=input.purpose, method=input.method, expires_at=_aware(input.expires_at),
+            request_id=context.request_id,
+        )
+        return refusal(result) if isinstance(result, Refused) else Consent.of(result)
+
+    @strawberry.mutation
+    def withdraw_consent(self, info: Info[Context, None], consent_id: strawberry.ID) -> WithdrawConsentResult:
+        context = info.context
+        result = context.services.consent.withdraw_consent(
+            context.principal, consent_id=str(consent_id), request_id=context.request_id
+        )
+        return refusal(result) if isinstance(result, Refused) else Consent.of(result)
+
+    @strawberry.mutation
+    def request_override(self, info: Info[Context, None], input: RequestOverrideInput) -> RequestOverrideResult:
+        context = info.context
+        result = context.services.consent.request_override(
+            context.principal, child_id=str(input.child_id),
+            ground=model.OverrideGround(input.ground.value), justification=input.justification,
+            scope=model.ConsentScope(input.scope.value), agencies=[str(a) for a in input.agencies],
+            request_id=context.request_id,
+        )
+        return refusal(result) if isinstance(result, Refused) else ConsentOverride.of(result)
+
+    @strawberry.mutation
+    def approve_override(
+        self, info: Info[Context, None], override_id: strawberry.ID, note: str
+    ) -> DecideOverrideResult:
+        return _decide(info.context, override_id, note, approve=True)
+
+    @strawberry.mutation
+    def reject_override(
+        self, info: Info[Context, None], override_id: strawberry.ID, note: str
+    ) -> DecideOverrideResult:
+        return _decide(info.context, override_id, note, approve=False)
+
+    @strawberry.mutation
+    def revoke_override(self, info: Info[Context, None], override_id: strawberry.ID) -> RevokeOverrideResult:
+        context = info.context
+        result = context.services.consent.revoke_override(
+            context.principal, override_id=str(override_id), request_id=context.request_id
+        )
+        return refusal(result) if isinstance(result, Refused) else ConsentOverride.of(result)
+
+
+def _decide(context: Context, override_id: strawberry.ID, note: str, *, approve: bool) -> DecideOverrideResult:
+    result = context.services.consent.decide_override(
+        context.principal, override_id=str(override_id), approve=approve, note=note,
+        request_id=context.request_id,
+    )
+    return refusal(result) if isinstance(result, Refused) else ConsentOverride.of(result)

@@ -1,0 +1,261 @@
+"""Consent and manager-approved consent override: authorise, one transaction, audit.
+
+Expected refusals are returned as typed outcomes (the GraphQL layer maps them to union
+members); only the unexpected raises.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from neo4j import Driver, ManagedTransaction
+
+from api.services import audit
+from api.services.principal import Principal
+from graph import consent as repo
+from graph.consent import (
+    ConsentRecord,
+    ConsentScope,
+    OverrideGround,
+    OverrideRecord,
+    OverrideStatus,
+)
+from policies import Action, Policy, ResourceKind
+
+_T = TypeVar("_T")
+_LONDON = ZoneInfo("Europe/London")
+_OFFICE_OPENS = time(9, 0)
+_OFFICE_CLOSES = time(17, 0)
+_YOUNG_PERSON_CAN_CONSENT_AT = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A request the rules do not allow; `kind` names which rule, `message` says why."""
+
+    kind: str
+    message: str
+
+
+def _refused(kind: str, message: str) -> Refused:
+    return Refused(kind=kind, message=message)
+
+
+def is_office_hours(moment: datetime) -> bool:
+    local = moment.astimezone(_LONDON)
+    return local.weekday() < 5 and _OFFICE_OPENS <= local.time() < _OFFICE_CLOSES
+
+
+class ConsentService:
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        database: str,
+        policy: Policy,
+        audit_sink: audit.AuditSink,
+        override_valid_hours: int = 72,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._driver = driver
+        self._database = database
+        self._policy = policy
+        self._audit = audit_sink
+        self._override_valid_hours = override_valid_hours
+        self._clock = clock
+
+    def _may(self, principal: Principal, resource: ResourceKind, action: Action) -> bool:
+        return bool(self._policy.allowed_bases(principal.roles, resource, action))
+
+    # Consent
+
+    def record_consent(
+        self, principal: Principal, *, child_id: str, giver_id: str, scope: ConsentScope,
+        agencies: list[str], purpose: str, method: str, expires_at: datetime | None,
+        request_id: str,
+    ) -> ConsentRecord | Refused:
+        if not self._may(principal, ResourceKind.CONSENT, Action.RECORD_CONSENT):
+            return _refused("NotPermitted", "your role may not record consent")
+        if scope is ConsentScope.TARGETED and not agencies:
+            return _refused("InvalidConsent", "a targeted consent must name at least one agency")
+        if expires_at is not None and expires_at <= self._clock():
+            return _refused("InvalidConsent", "the consent's expiry must be in the future")
+        if not purpose.strip() or not method.strip():
+            return _refused("InvalidConsent", "purpose and how consent was given are required")
+
+        def work(tx: ManagedTransaction) -> ConsentRecord | Refused:
+            standing = repo.giver_standing(tx, child_id=child_id, giver_id=giver_id)
+            refusal = _giver_refusal(standing)
+            if refusal is not None:
+                return refusal
+            consent_id = f"consent-{uuid.uuid4().hex}"
+            repo.create_consent(
+                tx, consent_id=consent_id, child_id=child_id, giver_id=giver_id, scope=scope,
+                agencies=sorted(set(agencies)) if scope is ConsentScope.TARGETED else [],
+                purpose=purpose, method=method, expires_at=expires_at,
+                recorded_by=principal.professional_id,
+            )
+            audit.record(
+                self._audit, tx, principal, action="consent.recorded",
+                targets=[consent_id, child_id], request_id=request_id,
+            )
+            recorded = repo.get_consent(tx, consent_id=consent_id)
+            assert recorded is not None
+            return recorded
+
+        return self._write(work)
+
+    def withdraw_consent(
+        self, principal: Principal, *, consent_id: str, request_id: str
+    ) -> ConsentRecord | Refused:
+        if not self._may(principal, ResourceKind.CONSENT, Action.WITHDRAW_CONSENT):
+            return _refused("NotPermitted", "your role may not withdraw consent")
+
+        def work(tx: ManagedTransaction) -> ConsentRecord | Refused:
+            current = repo.get_consent(tx, consent_id=consent_id)
+            if current is None:
+                return _refused("ConsentNotFound", "no such consent")
+            if not repo.withdraw_consent(tx, consent_id=consent_id, withdrawn_by=principal.professional_id):
+                return _refused("AlreadyWithdrawn", "this consent was already withdrawn")
+            audit.record(
+                self._audit, tx, principal, action="consent.withdrawn",
+                targets=[consent_id, current.child_id], request_id=request_id,
+            )
+            withdrawn = repo.get_consent(tx, consent_id=consent_id)
+            assert withdrawn is not None
+            return withdrawn
+
+        return self._write(work)
+
+    def consents(self, principal: Principal, *, child_id: str) -> list[ConsentRecord] | Refused:
+        if not self._may(principal, ResourceKind.CONSENT, Action.READ):
+            return _refused("NotPermitted", "your role may not read consent records")
+        with self._driver.session(database=self._database) as session:
+            return session.execute_read(repo.consents_for_child, child_id=child_id)
+
+    # Override
+
+    def request_override(
+        self, principal: Principal, *, child_id: str, ground: OverrideGround, justification: str,
+        scope: ConsentScope, agencies: list[str], request_id: str,
+    ) -> OverrideRecord | Refused:
+        if not self._may(principal, ResourceKind.OVERRIDE, Action.REQUEST_OVERRIDE):
+            return _refused("NotPermitted", "only MASH and EDT practitioners may request an override")
+        if len(justification.strip()) < 20:
+            return _refused("InvalidOverride", "the justification must explain the risk (20 characters at least)")
+        if scope is ConsentScope.TARGETED and not agencies:
+            return _refused("InvalidOverride", "a targeted override must name at least one agency")
+
+        def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
+            override_id = f"override-{uuid.uuid4().hex}"
+            repo.create_override(
+                tx, override_id=override_id, child_id=child_id, ground=ground,
+                justification=justification, scope=scope,
+                agencies=sorted(set(agencies)) if scope is ConsentScope.TARGETED else [],
+                requested_by=principal.professional_id,
+            )
+            created = repo.get_override(tx, override_id=override_id)
+            if created is None:
+                return _refused("ChildNotFound", "no such child")
+            audit.record(
+                self._audit, tx, principal, action="override.requested",
+                targets=[override_id, child_id], request_id=request_id, override_id=override_id,
+            )
+            return created
+
+        return self._write(work)
+
+    def decide_override(
+        self, principal: Principal, *, override_id: str, approve: bool, note: str, request_id: str,
+    ) -> OverrideRecord | Refused:
+        if not self._may(principal, ResourceKind.OVERRIDE, Action.APPROVE_OVERRIDE):
+            return _refused("NotAManager", "only a CRS manager or the EDT on-call senior manager may decide")
+        if not self._may_decide_now(principal):
+            return _refused(
+                "OutsideOfficeHours",
+                "outside office hours the EDT on-call senior manager decides overrides",
+            )
+
+        def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
+            if not repo.lock_override(tx, override_id=override_id):
+                return _refused("OverrideNotFound", "no such override request")
+            current = repo.get_override(tx, override_id=override_id)
+            assert current is not None
+            if current.requested_by == principal.professional_id:
+                return _refused("SelfApprovalForbidden", "you requested this override: another manager must decide")
+            if current.status != OverrideStatus.REQUESTED:
+                return _refused("AlreadyDecided", f"this override was already decided ({current.status})")
+            status = OverrideStatus.APPROVED if approve else OverrideStatus.REJECTED
+            repo.decide_override(
+                tx, override_id=override_id, status=status, decided_by=principal.professional_id,
+                note=note, valid_hours=self._override_valid_hours,
+            )
+            audit.record(
+                self._audit, tx, principal,
+                action="override.approved" if approve else "override.rejected",
+                targets=[override_id, current.child_id], request_id=request_id,
+                override_id=override_id,
+            )
+            decided = repo.get_override(tx, override_id=override_id)
+            assert decided is not None
+            return decided
+
+        return self._write(work)
+
+    def revoke_override(
+        self, principal: Principal, *, override_id: str, request_id: str
+    ) -> OverrideRecord | Refused:
+        if not self._may(principal, ResourceKind.OVERRIDE, Action.REVOKE_OVERRIDE):
+            return _refused("NotPermitted", "your role may not revoke an override")
+
+        def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
+            if not repo.lock_override(tx, override_id=override_id):
+                return _refused("OverrideNotFound", "no such override")
+            current = repo.get_override(tx, override_id=override_id)
+            assert current is not None
+            if not repo.revoke_override(tx, override_id=override_id, revoked_by=principal.professional_id):
+                return _refused(
+                    "NotRevocable", f"only an approved, unexpired override can be revoked ({current.status})"
+                )
+            audit.record(
+                self._audit, tx, principal, action="override.revoked",
+                targets=[override_id, current.child_id], request_id=request_id,
+                override_id=override_id,
+            )
+            revoked = repo.get_override(tx, override_id=override_id)
+            assert revoked is not None
+            return revoked
+
+        return self._write(work)
+
+    def _may_decide_now(self, principal: Principal) -> bool:
+        if "edt_on_call_senior_manager" in principal.roles:
+            return True
+        return is_office_hours(self._clock())
+
+    def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+
+def _giver_refusal(standing: repo.GiverStanding) -> Refused | None:
+    if not standing.child_exists:
+        return _refused("ChildNotFound", "no such child")
+    if not standing.giver_exists:
+        return _refused("GiverNotEntitled", "the person giving consent is not known to the hub")
+    if standing.is_the_child:
+        if standing.child_age is not None and standing.child_age >= _YOUNG_PERSON_CAN_CONSENT_AT:
+            return None
+        return _refused("GiverNotEntitled", "a young person may give consent themselves from 16")
+    if not standing.giver_is_adult:
+        return _refused("GiverNotEntitled", "consent must come from an adult with parental responsibility")
+    if not standing.has_parental_responsibility:
+        return _refused(
+            "GiverNotEntitled", "this adult does not have parental responsibility for the child"
+        )
+    return None

@@ -1,0 +1,91 @@
+"""The facts one access decision rests on, read for a single resource.
+
+These feed the per-record policy decision (`explainAccess`, and the oracle the compiled
+network filter is tested against); the network query computes the same facts in bulk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import LiteralString
+
+from neo4j import ManagedTransaction
+
+from graph.network import STANDING
+
+RECORD_FACTS: LiteralString = STANDING + """
+MATCH (r:AgencyRecord {id: $record_id})-[:HELD_BY]->(ag:Agency)
+MATCH (r)-[:ABOUT]->(subject:Person)
+RETURN c.id AS child_id, subject.id AS subject_id,
+       toLower(ag.kind) + '_record' AS resource_kind, ag.id = $agency_id AS own_agency,
+       [g IN consents WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
+           AS consent_id,
+       [g IN overrides WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
+           AS override_id,
+       allocated,
+       subject = c OR EXISTS {
+           MATCH (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(subject)
+       } OR EXISTS { MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(subject) } AS in_network
+"""
+
+RECORD_SUBJECT_CHILD: LiteralString = """
+MATCH (r:AgencyRecord {id: $record_id})-[:ABOUT]->(subject:Person)
+OPTIONAL MATCH (subject)-[:PARENT_OF]->(own_child:Child)
+RETURN CASE WHEN subject:Child THEN subject.id ELSE own_child.id END AS child_id
+LIMIT 1
+"""
+
+CHILD_FACTS: LiteralString = STANDING + """
+RETURN c.id AS child_id, consent_id, override_id, allocated,
+       $agency_kind = 'CHILDRENS_SERVICES' AS own_agency
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessFacts:
+    child_id: str
+    resource_kind: str
+    own_agency: bool
+    consent_id: str | None
+    override_id: str | None
+    allocated: bool
+    in_network: bool = True
+
+
+def record_context_child(tx: ManagedTransaction, *, record_id: str) -> str | None:
+    record = tx.run(RECORD_SUBJECT_CHILD, record_id=record_id).single()
+    return record["child_id"] if record is not None else None
+
+
+def record_facts(
+    tx: ManagedTransaction, *, record_id: str, child_id: str, professional_id: str,
+    agency_id: str, agency_kind: str,
+) -> AccessFacts | None:
+    record = tx.run(
+        RECORD_FACTS, record_id=record_id, child_id=child_id,
+        professional_id=professional_id, agency_id=agency_id, agency_kind=agency_kind,
+    ).single()
+    if record is None:
+        return None
+    return AccessFacts(
+        child_id=record["child_id"], resource_kind=record["resource_kind"],
+        own_agency=record["own_agency"], consent_id=record["consent_id"],
+        override_id=record["override_id"], allocated=record["allocated"],
+        in_network=record["in_network"],
+    )
+
+
+def child_facts(
+    tx: ManagedTransaction, *, child_id: str, professional_id: str, agency_id: str, agency_kind: str
+) -> AccessFacts | None:
+    record = tx.run(
+        CHILD_FACTS, child_id=child_id, professional_id=professional_id,
+        agency_id=agency_id, agency_kind=agency_kind,
+    ).single()
+    if record is None:
+        return None
+    return AccessFacts(
+        child_id=record["child_id"], resource_kind="person", own_agency=record["own_agency"],
+        consent_id=record["consent_id"], override_id=record["override_id"],
+        allocated=record["allocated"],
+    )

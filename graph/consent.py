@@ -1,0 +1,278 @@
+"""Consent and consent overrides: the facts the access policy's CONSENT and OVERRIDE bases rest on.
+
+Repository functions take the caller's transaction and never commit. Time comparisons use
+Neo4j's clock (`datetime()`), so every API process judges expiry the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, LiteralString
+
+from neo4j import ManagedTransaction
+
+from graph.network import to_python
+
+
+class ConsentScope(StrEnum):
+    TARGETED = "TARGETED"
+    FULL = "FULL"
+
+
+class OverrideStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+
+
+class OverrideGround(StrEnum):
+    """The DPA 2018 Sch.1 para 18 reasons for processing without consent."""
+
+    CONSENT_CANNOT_BE_GIVEN = "CONSENT_CANNOT_BE_GIVEN"
+    CONSENT_CANNOT_REASONABLY_BE_OBTAINED = "CONSENT_CANNOT_REASONABLY_BE_OBTAINED"
+    SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION = "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    id: str
+    child_id: str
+    given_by: str
+    scope: str
+    agencies: tuple[str, ...]
+    purpose: str
+    method: str
+    given_at: datetime
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    recorded_by: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRecord:
+    id: str
+    child_id: str
+    ground: str
+    justification: str
+    scope: str
+    agencies: tuple[str, ...]
+    status: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    expires_at: datetime | None
+    revoked_by: str | None
+    revoked_at: datetime | None
+
+
+GIVER_STANDING: LiteralString = """
+MATCH (c:Child {id: $child_id})
+OPTIONAL MATCH (giver:Person {id: $giver_id})
+RETURN giver IS NOT NULL AS giver_exists,
+       giver:Adult AS giver_is_adult,
+       EXISTS { (giver)-[:PARENT_OF {parental_responsibility: true}]->(c) } AS has_pr,
+       giver.id = c.id AS is_the_child,
+       duration.between(c.dob, date()).years AS child_age
+"""
+
+CREATE_CONSENT: LiteralString = """
+MATCH (c:Child {id: $child_id}), (giver:Person {id: $giver_id})
+CREATE (k:Consent {
+    id: $id, scope: $scope, agencies: $agencies, purpose: $purpose, method: $method,
+    given_at: datetime(), expires_at: $expires_at, recorded_by: $recorded_by
+})
+CREATE (giver)-[:GAVE]->(k)-[:COVERS]->(c)
+RETURN k.id AS id
+"""
+
+_CONSENT_FIELDS: LiteralString = """
+RETURN k {
+    .id, .scope, .agencies, .purpose, .method, .given_at, .expires_at, .withdrawn_at,
+    .withdrawn_by, .recorded_by,
+    child_id: c.id, given_by: giver.id,
+    current: k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > datetime())
+} AS consent
+"""
+
+CONSENTS_FOR_CHILD: LiteralString = """
+MATCH (giver:Person)-[:GAVE]->(k:Consent)-[:COVERS]->(c:Child {id: $child_id})
+""" + _CONSENT_FIELDS + """
+ORDER BY consent.given_at DESC, consent.id
+"""
+
+CONSENT_BY_ID: LiteralString = """
+MATCH (giver:Person)-[:GAVE]->(k:Consent {id: $consent_id})-[:COVERS]->(c:Child)
+""" + _CONSENT_FIELDS
+
+WITHDRAW_CONSENT: LiteralString = """
+MATCH (k:Consent {id: $consent_id})
+WHERE k.withdrawn_at IS NULL
+SET k.withdrawn_at = datetime(), k.withdrawn_by = $withdrawn_by
+RETURN k.id AS id
+"""
+
+CREATE_OVERRIDE: LiteralString = """
+MATCH (c:Child {id: $child_id})
+CREATE (o:ConsentOverride {
+    id: $id, reason: $ground, justification: $justification, scope: $scope,
+    agencies: $agencies, status: 'REQUESTED', requested_by: $requested_by,
+    requested_at: datetime()
+})-[:FOR]->(c)
+RETURN o.id AS id
+"""
+
+# Writing to the override first takes Neo4j's exclusive lock on it, so of two managers
+# deciding at once, the second reads the first one's committed decision.
+LOCK_OVERRIDE: LiteralString = """
+MATCH (o:ConsentOverride {id: $override_id})
+SET o.lock_version = coalesce(o.lock_version, 0) + 1
+RETURN o.id AS id
+"""
+
+# An approved override past its expiry reads as EXPIRED everywhere.
+_OVERRIDE_FIELDS: LiteralString = """
+RETURN o {
+    .id, .justification, .scope, .agencies, .requested_by, .requested_at, .decided_by,
+    .decided_at, .decision_note, .expires_at, .revoked_by, .revoked_at,
+    ground: o.reason, child_id: c.id,
+    status: CASE WHEN o.status = 'APPROVED' AND o.expires_at <= datetime() THEN 'EXPIRED'
+                 ELSE o.status END
+} AS override
+"""
+
+OVERRIDE_BY_ID: LiteralString = """
+MATCH (o:ConsentOverride {id: $override_id})-[:FOR]->(c:Child)
+""" + _OVERRIDE_FIELDS
+
+OVERRIDES_FOR_CHILD: LiteralString = """
+MATCH (o:ConsentOverride)-[:FOR]->(c:Child {id: $child_id})
+""" + _OVERRIDE_FIELDS + """
+ORDER BY override.requested_at DESC, override.id
+"""
+
+DECIDE_OVERRIDE: LiteralString = """
+MATCH (o:ConsentOverride {id: $override_id})
+WHERE o.status = 'REQUESTED'
+SET o.status = $status, o.decided_by = $decided_by, o.decided_at = datetime(),
+    o.decision_note = $note,
+    o.expires_at = CASE WHEN $status = 'APPROVED'
+                        THEN datetime() + duration({hours: $valid_hours}) ELSE null END
+RETURN o.id AS id
+"""
+
+REVOKE_OVERRIDE: LiteralString = """
+MATCH (o:ConsentOverride {id: $override_id})
+WHERE o.status = 'APPROVED' AND o.expires_at > datetime()
+SET o.status = 'REVOKED', o.revoked_by = $revoked_by, o.revoked_at = datetime()
+RETURN o.id AS id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class GiverStanding:
+    child_exists: bool
+    giver_exists: bool
+    giver_is_adult: bool
+    has_parental_responsibility: bool
+    is_the_child: bool
+    child_age: int | None
+
+
+def giver_standing(tx: ManagedTransaction, *, child_id: str, giver_id: str) -> GiverStanding:
+    record = tx.run(GIVER_STANDING, child_id=child_id, giver_id=giver_id).single()
+    if record is None:
+        return GiverStanding(False, False, False, False, False, None)
+    return GiverStanding(
+        child_exists=True,
+        giver_exists=bool(record["giver_exists"]),
+        giver_is_adult=bool(record["giver_is_adult"]),
+        has_parental_responsibility=bool(record["has_pr"]),
+        is_the_child=bool(record["is_the_child"]),
+        child_age=record["child_age"],
+    )
+
+
+def create_consent(
+    tx: ManagedTransaction, *, consent_id: str, child_id: str, giver_id: str, scope: ConsentScope,
+    agencies: list[str], purpose: str, method: str, expires_at: datetime | None, recorded_by: str,
+) -> None:
+    tx.run(
+        CREATE_CONSENT, id=consent_id, child_id=child_id, giver_id=giver_id, scope=scope.value,
+        agencies=agencies, purpose=purpose, method=method, expires_at=expires_at,
+        recorded_by=recorded_by,
+    ).consume()
+
+
+def _consent(row: dict[str, Any]) -> ConsentRecord:
+    values = {key: to_python(value) for key, value in row.items()}
+    values["agencies"] = tuple(values["agencies"] or ())
+    return ConsentRecord(**values)
+
+
+def consents_for_child(tx: ManagedTransaction, *, child_id: str) -> list[ConsentRecord]:
+    return [_consent(r["consent"]) for r in tx.run(CONSENTS_FOR_CHILD, child_id=child_id)]
+
+
+def get_consent(tx: ManagedTransaction, *, consent_id: str) -> ConsentRecord | None:
+    record = tx.run(CONSENT_BY_ID, consent_id=consent_id).single()
+    return _consent(record["consent"]) if record is not None else None
+
+
+def withdraw_consent(tx: ManagedTransaction, *, consent_id: str, withdrawn_by: str) -> bool:
+    return tx.run(WITHDRAW_CONSENT, consent_id=consent_id, withdrawn_by=withdrawn_by).single() is not None
+
+
+def create_override(
+    tx: ManagedTransaction, *, override_id: str, child_id: str, ground: OverrideGround,
+    justification: str, scope: ConsentScope, agencies: list[str], requested_by: str,
+) -> None:
+    tx.run(
+        CREATE_OVERRIDE, id=override_id, child_id=child_id, ground=ground.value,
+        justification=justification, scope=scope.value, agencies=agencies,
+        requested_by=requested_by,
+    ).consume()
+
+
+def _override(row: dict[str, Any]) -> OverrideRecord:
+    values = {key: to_python(value) for key, value in row.items()}
+    values["agencies"] = tuple(values["agencies"] or ())
+    return OverrideRecord(**values)
+
+
+def lock_override(tx: ManagedTransaction, *, override_id: str) -> bool:
+    return tx.run(LOCK_OVERRIDE, override_id=override_id).single() is not None
+
+
+def get_override(tx: ManagedTransaction, *, override_id: str) -> OverrideRecord | None:
+    record = tx.run(OVERRIDE_BY_ID, override_id=override_id).single()
+    return _override(record["override"]) if record is not None else None
+
+
+def overrides_for_child(tx: ManagedTransaction, *, child_id: str) -> list[OverrideRecord]:
+    return [_override(r["override"]) for r in tx.run(OVERRIDES_FOR_CHILD, child_id=child_id)]
+
+
+def decide_override(
+    tx: ManagedTransaction, *, override_id: str, status: OverrideStatus, decided_by: str,
+    note: str, valid_hours: int,
+) -> bool:
+    return tx.run(
+        DECIDE_OVERRIDE, override_id=override_id, status=status.value, decided_by=decided_by,
+        note=note, valid_hours=valid_hours,
+    ).single() is not None
+
+
+def revoke_override(tx: ManagedTransaction, *, override_id: str, revoked_by: str) -> bool:
+    return tx.run(REVOKE_OVERRIDE, override_id=override_id, revoked_by=revoked_by).single() is not None
+
+
+def child_age_on(dob: date, today: date) -> int:
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))

@@ -1,0 +1,39 @@
+"""Reads of professionals: who a caller is, as the graph records it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import LiteralString
+
+from neo4j import ManagedTransaction
+
+PROFESSIONAL: LiteralString = """
+MATCH (p:Professional {id: $professional_id})-[:MEMBER_OF]->(t:Team)-[:PART_OF]->(a:Agency)
+RETURN p.id AS id, p.name AS name, p.roles AS roles, p.discipline AS discipline,
+       t.id AS team_id, t.service AS team_service, a.id AS agency_id, a.kind AS agency_kind
+LIMIT 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ProfessionalView:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    discipline: str
+    team_id: str
+    team_service: str
+    agency_id: str
+    agency_kind: str
+
+
+def get_professional(tx: ManagedTransaction, *, professional_id: str) -> ProfessionalView | None:
+    record = tx.run(PROFESSIONAL, professional_id=professional_id).single()
+    if record is None:
+        return None
+    return ProfessionalView(
+        id=record["id"], name=record["name"], roles=tuple(record["roles"] or ()),
+        discipline=record["discipline"] or "", team_id=record["team_id"],
+        team_service=record["team_service"], agency_id=record["agency_id"],
+        agency_kind=record["agency_kind"],
+    )
