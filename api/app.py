@@ -26,7 +26,7 @@ from api.services import health
 from api.services.consent import ConsentService
 from api.services.errors import HubError
 from api.services.network import NetworkService
-from api.signing import audit_signing_key
+from api.signing import audit_signing_key, keyring
 from graph.driver import connect
 from hub.settings import Settings
 from policies import Policy
@@ -57,6 +57,7 @@ def create_app(
         checkpoint_seconds=settings.audit_checkpoint_seconds,
         database=database,
     )
+    field_keys = keyring(settings)
     services = Services(
         network=NetworkService(
             neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail
@@ -66,6 +67,7 @@ def create_app(
             override_valid_hours=settings.override_valid_hours,
             **({"clock": consent_clock} if consent_clock is not None else {}),
         ),
+        keyring=field_keys,
     )
     authenticator = Authenticator(build_verifier(settings), neo4j_driver, database=database)
     metrics = Metrics()

@@ -1,15 +1,19 @@
-"""The audit chain's checkpoint signing key, from configuration or (in development) made once."""
+"""Key material from configuration or, in development, made once: audit signing key, KEK."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.settings import Settings
 from protection.chain import generate_signing_key, load_private_key_pem, private_key_pem
+from protection.keyring import Keyring
+from protection.keys import LocalKeyEncryptionKey, generate_kek_base64
 
 _DEV_AUDIT_KEY = "audit-signing-key.pem"
+_DEV_KEK = "key-encryption-key.b64"
 
 
 def audit_signing_key(settings: Settings) -> Ed25519PrivateKey:
@@ -18,11 +22,35 @@ def audit_signing_key(settings: Settings) -> Ed25519PrivateKey:
     if settings.is_production:
         raise RuntimeError("HUB_AUDIT_SIGNING_KEY_FILE must be set in production")
     path = settings.dev_keys_dir / _DEV_AUDIT_KEY
-    if path.exists():
-        return load_private_key_pem(path.read_bytes())
-    settings.dev_keys_dir.mkdir(parents=True, exist_ok=True)
-    key = generate_signing_key()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as key_file:
-        key_file.write(private_key_pem(key))
-    return key
+    _write_secret(path, private_key_pem(generate_signing_key()))
+    return load_private_key_pem(path.read_bytes())
+
+
+def key_encryption_key(settings: Settings) -> LocalKeyEncryptionKey:
+    """The current KEK: HUB_KEK_BASE64, else HUB_KEK_FILE, else (development) a local file."""
+    if settings.kek_base64 is not None:
+        return LocalKeyEncryptionKey.from_base64(settings.kek_base64.get_secret_value())
+    if settings.kek_file is not None:
+        return LocalKeyEncryptionKey.from_file(settings.kek_file)
+    if settings.is_production:
+        raise RuntimeError("HUB_KEK_FILE or HUB_KEK_BASE64 must be set in production")
+    path = settings.dev_keys_dir / _DEV_KEK
+    if not path.exists():
+        _write_secret(path, generate_kek_base64().encode("ascii"))
+    return LocalKeyEncryptionKey.from_file(path)
+
+
+def keyring(settings: Settings) -> Keyring:
+    retired = [LocalKeyEncryptionKey.from_file(path) for path in settings.retired_kek_files]
+    return Keyring(key_encryption_key(settings), retired_keks=retired)
+
+
+def _write_secret(path: Path, content: bytes) -> None:
+    # Created exclusively and owner-only: two processes racing make one key, not two.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "wb") as secret_file:
+        secret_file.write(content)

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=1000, ge=1)
     audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
 
+    # Field encryption: the key-encryption key (base64 of 32 bytes) that wraps every data
+    # key, from a file or the environment; retired KEKs still unwrap during a rotation. In
+    # development the hub makes one under dev_keys_dir; in production it must be given.
+    kek_file: Path | None = None
+    kek_base64: SecretStr | None = None
+    retired_kek_files: list[Path] = Field(default_factory=list)
+
     # Consent override: how long an approval lasts.
     override_valid_hours: int = Field(default=72, ge=1, le=24 * 14)
 

@@ -9,12 +9,15 @@ from strawberry.fastapi import BaseContext
 from api.services.consent import ConsentService
 from api.services.network import NetworkService
 from api.services.principal import Principal
+from protection.keyring import Keyring
 
 
 @dataclass
 class Services:
     network: NetworkService
     consent: ConsentService
+    # Field encryption for the services that write or read encrypted content.
+    keyring: Keyring
 
 
 class Context(BaseContext):
