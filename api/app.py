@@ -26,6 +26,7 @@ from api.services import health
 from api.services.consent import ConsentService
 from api.services.errors import HubError
 from api.services.network import NetworkService
+from api.services.policy import PolicySync
 from api.signing import audit_signing_key, keyring
 from graph.driver import connect
 from hub.settings import Settings
@@ -69,7 +70,10 @@ def create_app(
         ),
         keyring=field_keys,
     )
-    authenticator = Authenticator(build_verifier(settings), neo4j_driver, database=database)
+    authenticator = Authenticator(
+        build_verifier(settings), neo4j_driver, database=database,
+        policy_sync=PolicySync(neo4j_driver, access_policy, database=database),
+    )
     metrics = Metrics()
 
     @asynccontextmanager

@@ -6,6 +6,7 @@ from neo4j import Driver
 
 from api.identity import InvalidToken, TokenVerifier, ensure_dev_keypair
 from api.services.errors import Unauthenticated
+from api.services.policy import PolicySync
 from api.services.principal import Principal
 from graph.professionals import get_professional
 from hub.settings import Settings
@@ -24,10 +25,13 @@ def build_verifier(settings: Settings) -> TokenVerifier:
 
 
 class Authenticator:
-    def __init__(self, verifier: TokenVerifier, driver: Driver, *, database: str) -> None:
+    def __init__(
+        self, verifier: TokenVerifier, driver: Driver, *, database: str, policy_sync: PolicySync
+    ) -> None:
         self._verifier = verifier
         self._driver = driver
         self._database = database
+        self._policy_sync = policy_sync
 
     def principal(self, authorization: str | None) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")
@@ -41,6 +45,7 @@ class Authenticator:
             professional = session.execute_read(get_professional, professional_id=claims.subject)
         if professional is None:
             raise Unauthenticated("unknown professional")
+        self._policy_sync.ensure(professional.policy_revision)
         return Principal(
             professional_id=professional.id, name=professional.name,
             agency_id=professional.agency_id, agency_kind=professional.agency_kind,

@@ -7,10 +7,14 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction
 
+# The policy revision in force comes back with the caller, so a process learns of a newly
+# loaded policy before its next decision without a second round trip.
 PROFESSIONAL: LiteralString = """
 MATCH (p:Professional {id: $professional_id})-[:MEMBER_OF]->(t:Team)-[:PART_OF]->(a:Agency)
+OPTIONAL MATCH (s:PolicyState {id: 'current'})
 RETURN p.id AS id, p.name AS name, p.roles AS roles, p.discipline AS discipline,
-       t.id AS team_id, t.service AS team_service, a.id AS agency_id, a.kind AS agency_kind
+       t.id AS team_id, t.service AS team_service, a.id AS agency_id, a.kind AS agency_kind,
+       s.revision AS policy_revision
 LIMIT 1
 """
 
@@ -25,6 +29,8 @@ class ProfessionalView:
     team_service: str
     agency_id: str
     agency_kind: str
+    # None until a policy revision has been loaded into the graph.
+    policy_revision: str | None = None
 
 
 def get_professional(tx: ManagedTransaction, *, professional_id: str) -> ProfessionalView | None:
@@ -35,5 +41,5 @@ def get_professional(tx: ManagedTransaction, *, professional_id: str) -> Profess
         id=record["id"], name=record["name"], roles=tuple(record["roles"] or ()),
         discipline=record["discipline"] or "", team_id=record["team_id"],
         team_service=record["team_service"], agency_id=record["agency_id"],
-        agency_kind=record["agency_kind"],
+        agency_kind=record["agency_kind"], policy_revision=record["policy_revision"],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,13 +16,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.app import create_app
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
-from graph import migrations, seed, server
+from api.services.policy import load_policy
+from graph import migrations, policy_store, seed, server
 from graph.driver import connect
 from hub.settings import PROJECT_ROOT, Settings, get_settings
+from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
 
 app = typer.Typer(help="The safeguarding information-sharing hub.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="The local Neo4j Community server (no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+policy_app = typer.Typer(help="The access policy in force (policies/model.conf, policies/policy.csv).",
+                         no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 
 console = Console(stderr=True)
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -102,6 +108,41 @@ def migrate(
         console.print("nothing to apply: the graph is up to date")
 
 
+@policy_app.command("load")
+def policy_load(
+    model: Annotated[Path, typer.Option(help="The Casbin model.")] = MODEL_PATH,
+    rules: Annotated[Path, typer.Option("--policy", help="The policy lines.")] = POLICY_PATH,
+    loaded_by: Annotated[str, typer.Option(help="Who is loading it, for the record.")] = "hub policy load",
+) -> None:
+    """Check the policy files and make them the revision every API process applies next."""
+    settings = get_settings()
+    try:
+        policy = Policy(model, rules)
+    except (PolicyError, OSError) as error:
+        raise _fail(f"the policy was not loaded: {error}") from error
+    with _driver(settings) as driver:
+        revision, previous = load_policy(driver, policy, database=settings.neo4j_database, loaded_by=loaded_by)
+    if previous == revision:
+        console.print(f"policy revision {revision[:12]} was already in force")
+    else:
+        console.print(f"policy revision {revision[:12]} in force (was {previous[:12] if previous else 'none'})")
+
+
+@policy_app.command("status")
+def policy_status() -> None:
+    """Which revision is in force in the graph, and whether the files on disk match it."""
+    settings = get_settings()
+    on_disk = Policy().revision
+    with _driver(settings) as driver, driver.session(database=settings.neo4j_database) as session:
+        stored = session.execute_read(policy_store.current_policy)
+    if stored is None:
+        console.print(f"no revision loaded into the graph; the files ({on_disk[:12]}) apply")
+        return
+    same = "matches" if stored.revision == on_disk else "differs from"
+    console.print(f"revision {stored.revision[:12]} in force since {stored.loaded_at:%Y-%m-%d %H:%M} "
+                  f"(loaded by {stored.loaded_by}); the files on disk {same} it")
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -176,6 +217,7 @@ def up() -> None:
     console.print(f"Neo4j {local.status().describe()}")
     try:
         migrate(break_lock=False)
+        policy_load(model=MODEL_PATH, rules=POLICY_PATH, loaded_by="hub up")
         seed_command(random_seed=7, county_families=0)
         _serve(settings)
     finally:

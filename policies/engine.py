@@ -112,6 +112,15 @@ def _enforcer_from_text(model_text: bytes, policy_text: bytes) -> Any:
     return enforcer
 
 
+def _loaded_from(model_text: bytes, policy_text: bytes) -> _Loaded:
+    return _Loaded(
+        enforcer=_enforcer_from_text(model_text, policy_text),
+        revision=_revision(model_text, policy_text),
+        model_text=model_text,
+        policy_text=policy_text,
+    )
+
+
 def load_enforcer(model_path: Path, policy_path: Path) -> Any:
     """A Casbin enforcer over the two files, checked against the policy's vocabulary."""
     return _enforcer_from_text(model_path.read_bytes(), policy_path.read_bytes())
@@ -162,6 +171,8 @@ class _Loaded:
 
     enforcer: Any
     revision: str
+    model_text: bytes
+    policy_text: bytes
     bases: dict[tuple[frozenset[str], ResourceKind, Action], frozenset[Basis]] = field(
         default_factory=dict
     )
@@ -185,21 +196,29 @@ class Policy:
         self._loaded = self._load()
 
     def _load(self) -> _Loaded:
-        model_text = self._model_path.read_bytes()
-        policy_text = self._policy_path.read_bytes()
-        enforcer = _enforcer_from_text(model_text, policy_text)
-        return _Loaded(enforcer=enforcer, revision=_revision(model_text, policy_text))
+        return _loaded_from(self._model_path.read_bytes(), self._policy_path.read_bytes())
 
     @property
     def revision(self) -> str:
         """SHA-256 over model.conf and policy.csv, for the graph to record which policy applied."""
         return self._loaded.revision
 
+    @property
+    def texts(self) -> tuple[bytes, bytes]:
+        """model.conf and policy.csv as loaded, for storing this revision in the graph."""
+        return self._loaded.model_text, self._loaded.policy_text
+
     def reload(self) -> str:
         """Re-reads both files; on an unusable file the policy in force stays in force."""
         loaded = self._load()
         self._loaded = loaded
         return loaded.revision
+
+    def adopt(self, model_text: bytes, policy_text: bytes) -> str:
+        """Puts a revision read from elsewhere (the graph) in force; unusable text changes nothing."""
+        if _revision(model_text, policy_text) != self._loaded.revision:
+            self._loaded = _loaded_from(model_text, policy_text)
+        return self._loaded.revision
 
     def allowed_bases(
         self, roles: Iterable[str], resource: ResourceKind, action: Action
