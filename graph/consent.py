@@ -74,7 +74,7 @@ class OverrideRecord:
 
 
 GIVER_STANDING: LiteralString = """
-MATCH (c:Child {id: $child_id})
+MATCH (c:Person:Child {id: $child_id})
 OPTIONAL MATCH (giver:Person {id: $giver_id})
 RETURN giver IS NOT NULL AS giver_exists,
        giver:Adult AS giver_is_adult,
@@ -84,7 +84,7 @@ RETURN giver IS NOT NULL AS giver_exists,
 """
 
 CREATE_CONSENT: LiteralString = """
-MATCH (c:Child {id: $child_id}), (giver:Person {id: $giver_id})
+MATCH (c:Person:Child {id: $child_id}), (giver:Person {id: $giver_id})
 CREATE (k:Consent {
     id: $id, scope: $scope, agencies: $agencies, purpose: $purpose, method: $method,
     given_at: datetime(), expires_at: $expires_at, recorded_by: $recorded_by
@@ -103,7 +103,7 @@ RETURN k {
 """
 
 CONSENTS_FOR_CHILD: LiteralString = """
-MATCH (giver:Person)-[:GAVE]->(k:Consent)-[:COVERS]->(c:Child {id: $child_id})
+MATCH (giver:Person)-[:GAVE]->(k:Consent)-[:COVERS]->(c:Person:Child {id: $child_id})
 """ + _CONSENT_FIELDS + """
 ORDER BY consent.given_at DESC, consent.id
 """
@@ -120,7 +120,7 @@ RETURN k.id AS id
 """
 
 CREATE_OVERRIDE: LiteralString = """
-MATCH (c:Child {id: $child_id})
+MATCH (c:Person:Child {id: $child_id})
 CREATE (o:ConsentOverride {
     id: $id, reason: $ground, justification: $justification, scope: $scope,
     agencies: $agencies, status: 'REQUESTED', requested_by: $requested_by,
@@ -153,7 +153,7 @@ MATCH (o:ConsentOverride {id: $override_id})-[:FOR]->(c:Child)
 """ + _OVERRIDE_FIELDS
 
 OVERRIDES_FOR_CHILD: LiteralString = """
-MATCH (o:ConsentOverride)-[:FOR]->(c:Child {id: $child_id})
+MATCH (o:ConsentOverride)-[:FOR]->(c:Person:Child {id: $child_id})
 """ + _OVERRIDE_FIELDS + """
 ORDER BY override.requested_at DESC, override.id
 """

@@ -12,7 +12,7 @@ from neo4j.time import Date, DateTime
 MAX_NETWORK_DEPTH = 3
 
 CHILD: LiteralString = """
-MATCH (c:Child {id: $child_id})
+MATCH (c:Person:Child {id: $child_id})
 RETURN c {.id, .given_name, .family_name, .dob, .gender, .ethnicity} AS person
 """
 
@@ -26,7 +26,7 @@ RETURN c {.id, .given_name, .family_name, .dob, .gender, .ethnicity} AS person
 # reader whose agency it names (children's services always), and a record held by an agency
 # it names (children's services always).
 STANDING: LiteralString = """
-MATCH (c:Child {id: $child_id})
+MATCH (c:Person:Child {id: $child_id})
 OPTIONAL MATCH (me:Professional {id: $professional_id})
 WITH c, $agency_kind = 'CHILDRENS_SERVICES' AS reader_is_council,
      COLLECT {
