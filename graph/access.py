@@ -28,11 +28,16 @@ RETURN c.id AS child_id, subject.id AS subject_id,
        } OR EXISTS { MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(subject) } AS in_network
 """
 
-RECORD_SUBJECT_CHILD: LiteralString = """
+# The children whose network a record sits in: its subject, if a child, or the children an
+# adult is parent or carer to or lives with. Access is judged per child, since consent and
+# overrides are given for one child.
+RECORD_SUBJECT_CHILDREN: LiteralString = """
 MATCH (r:AgencyRecord {id: $record_id})-[:ABOUT]->(subject:Person)
-OPTIONAL MATCH (subject)-[:PARENT_OF]->(own_child:Child)
-RETURN CASE WHEN subject:Child THEN subject.id ELSE own_child.id END AS child_id
-LIMIT 1
+RETURN CASE WHEN subject:Child THEN [subject.id] ELSE COLLECT {
+    MATCH (subject)-[:PARENT_OF|CARER_OF]->(own:Child) RETURN own.id AS id
+    UNION
+    MATCH (subject)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(resident:Child) RETURN resident.id AS id
+} END AS child_ids
 """
 
 CHILD_FACTS: LiteralString = STANDING + """
@@ -52,9 +57,9 @@ class AccessFacts:
     in_network: bool = True
 
 
-def record_context_child(tx: ManagedTransaction, *, record_id: str) -> str | None:
-    record = tx.run(RECORD_SUBJECT_CHILD, record_id=record_id).single()
-    return record["child_id"] if record is not None else None
+def record_context_children(tx: ManagedTransaction, *, record_id: str) -> list[str]:
+    record = tx.run(RECORD_SUBJECT_CHILDREN, record_id=record_id).single()
+    return sorted(record["child_ids"]) if record is not None else []
 
 
 def record_facts(

@@ -3,6 +3,7 @@
 from policies.engine import (
     MODEL_PATH,
     POLICY_PATH,
+    PREFERENCE,
     BasisFacts,
     Decision,
     Policy,
@@ -14,6 +15,7 @@ from policies.kinds import RECORD_KINDS, Action, Basis, ResourceKind, record_kin
 __all__ = [
     "MODEL_PATH",
     "POLICY_PATH",
+    "PREFERENCE",
     "RECORD_KINDS",
     "Action",
     "Basis",

@@ -13,7 +13,7 @@ from neo4j import Driver, ManagedTransaction
 from api.services import audit
 from api.services.principal import Principal
 from graph import access, network
-from policies import Action, Basis, BasisFacts, Policy, ResourceKind
+from policies import PREFERENCE, Action, Basis, BasisFacts, Decision, Policy, ResourceKind
 
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value})
 
@@ -91,12 +91,32 @@ class NetworkService:
             )
 
     def explain(self, principal: Principal, resource_id: str, *, child_id: str | None) -> Explanation:
+        """The best decision over every child whose network the resource sits in."""
         with self._driver.session(database=self._database) as session:
-            facts = session.execute_read(self._facts, principal, resource_id, child_id)
-        if facts is None:
-            # Unknown and out-of-network resources read the same, so nothing is learned.
-            return Explanation(resource_id, False, None, "no basis: nothing here you may see", None, None, None)
-        decision = self._policy.decide(
+            candidates = session.execute_read(self._facts, principal, resource_id, child_id)
+        decided = [(self._decide(principal, facts), facts) for facts in candidates]
+        best = min(decided, key=lambda pair: _rank(pair[0]), default=None)
+        if best is None or best[0].basis is None:
+            # Unknown, out-of-network and hidden resources read the same, so nothing is learned.
+            return Explanation(resource_id, False, None, _NOTHING_TO_SEE, None, None, None)
+        decision, facts = best
+        assert decision.basis is not None
+        if decision.basis is Basis.EXISTENCE:
+            reason = "existence only: you may know that the agency knows this person, not what"
+        else:
+            reason = f"allowed on the {decision.basis.value} basis"
+        return Explanation(
+            resource_id=resource_id,
+            allowed=decision.discloses_content,
+            basis=decision.basis.value,
+            reason=reason,
+            policy_line=decision.policy_line,
+            consent_id=facts.consent_id if decision.basis is Basis.CONSENT else None,
+            override_id=facts.override_id if decision.basis is Basis.OVERRIDE else None,
+        )
+
+    def _decide(self, principal: Principal, facts: access.AccessFacts) -> Decision:
+        return self._policy.decide(
             principal.roles,
             ResourceKind(facts.resource_kind),
             Action.READ,
@@ -107,38 +127,36 @@ class NetworkService:
                 allocated=facts.allocated,
             ),
         )
-        if decision.basis is None:
-            reason = "no basis: no consent, approved override, allocation or own-agency holding"
-        elif decision.basis is Basis.EXISTENCE:
-            reason = "existence only: you may know that the agency knows this person, not what"
-        else:
-            reason = f"allowed on the {decision.basis.value} basis"
-        return Explanation(
-            resource_id=resource_id,
-            allowed=decision.allowed and decision.basis is not Basis.EXISTENCE,
-            basis=decision.basis.value if decision.basis is not None else None,
-            reason=reason,
-            policy_line=decision.policy_line,
-            consent_id=facts.consent_id if decision.basis is Basis.CONSENT else None,
-            override_id=facts.override_id if decision.basis is Basis.OVERRIDE else None,
-        )
 
     @staticmethod
     def _facts(
         tx: ManagedTransaction, principal: Principal, resource_id: str, child_id: str | None
-    ) -> access.AccessFacts | None:
+    ) -> list[access.AccessFacts]:
         child_facts = access.child_facts(
             tx, child_id=resource_id, professional_id=principal.professional_id,
             agency_id=principal.agency_id, agency_kind=principal.agency_kind,
         )
         if child_facts is not None:
-            return child_facts
-        context = child_id or access.record_context_child(tx, record_id=resource_id)
-        if context is None:
-            return None
-        facts = access.record_facts(
-            tx, record_id=resource_id, child_id=context,
-            professional_id=principal.professional_id, agency_id=principal.agency_id,
-            agency_kind=principal.agency_kind,
+            return [child_facts]
+        contexts = [child_id] if child_id else access.record_context_children(tx, record_id=resource_id)
+        found = (
+            access.record_facts(
+                tx, record_id=resource_id, child_id=context,
+                professional_id=principal.professional_id, agency_id=principal.agency_id,
+                agency_kind=principal.agency_kind,
+            )
+            for context in contexts
         )
-        return facts if facts is not None and facts.in_network else None
+        return [facts for facts in found if facts is not None and facts.in_network]
+
+
+_NOTHING_TO_SEE = "no basis: nothing here you may see"
+
+
+def _rank(decision: Decision) -> int:
+    """Content before existence before nothing; among content bases, the policy's preference."""
+    if decision.basis is None:
+        return len(PREFERENCE) + 1
+    if decision.basis is Basis.EXISTENCE:
+        return len(PREFERENCE)
+    return PREFERENCE.index(decision.basis)
