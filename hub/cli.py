@@ -17,6 +17,7 @@ from api.app import create_app
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
 from api.services.policy import load_policy
+from benchmarks.cli import bench_app
 from graph import migrations, policy_store, seed, server
 from graph.driver import connect
 from hub.settings import PROJECT_ROOT, Settings, get_settings
@@ -28,6 +29,7 @@ app.add_typer(neo4j_app, name="neo4j")
 policy_app = typer.Typer(help="The access policy in force (policies/model.conf, policies/policy.csv).",
                          no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+app.add_typer(bench_app, name="bench")
 
 console = Console(stderr=True)
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"

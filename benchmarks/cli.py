@@ -1,0 +1,89 @@
+"""`hub bench`: the county-scale graph and the benchmark run against it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from benchmarks import county, harness, report
+from graph import server
+from graph.driver import connect
+from hub.settings import get_settings
+
+bench_app = typer.Typer(help="Benchmarks at county scale on a dedicated Neo4j instance.", no_args_is_help=True)
+console = Console(stderr=True)
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def _running_bench_server(bolt_port: int) -> server.LocalNeo4j:
+    settings = get_settings()
+    instance = county.bench_server(settings, bolt_port=bolt_port)
+    if not instance.status().running:
+        console.print(f"starting the benchmark Neo4j on bolt://127.0.0.1:{bolt_port} ({instance.home})")
+        instance.start(timeout_seconds=300)
+    return instance
+
+
+@bench_app.command("county")
+def county_command(
+    families: Annotated[int, typer.Option(help="Families to generate (120,000: ~254k children, ~1M people).")]
+    = county.FULL_SCALE_FAMILIES,
+    random_seed: Annotated[int, typer.Option("--seed", help="The generator's seed.")] = county.DEFAULT_SEED,
+    bolt_port: Annotated[int, typer.Option(help="Bolt port of the benchmark Neo4j.")] = county.BENCH_BOLT_PORT,
+) -> None:
+    """Generate the county graph in the benchmark Neo4j, or reuse it when already loaded."""
+    settings = get_settings()
+    parameters = county.CountyParameters(families=families, seed=random_seed)
+    instance = _running_bench_server(bolt_port)
+    driver = connect(instance.uri, "neo4j", county.BENCH_PASSWORD)
+    try:
+        database = settings.neo4j_database
+        marker = county.loaded_graph(driver, database=database)
+        if not county.matches(marker, parameters) and county.holds_data(driver, database=database):
+            console.print("the benchmark database holds another graph: dropping it")
+            driver.close()
+            county.wipe_data(instance)
+            instance = _running_bench_server(bolt_port)
+            driver = connect(instance.uri, "neo4j", county.BENCH_PASSWORD)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TextColumn("{task.fields[rate]}"), console=console) as progress:
+            task = progress.add_task(f"county ({families:,} families)", total=None, rate="")
+            done = [0]
+
+            def advance(items: int) -> None:
+                done[0] += items
+                elapsed = progress.tasks[0].elapsed or 0.0
+                rate = f"{done[0] / elapsed:,.0f} items/s" if elapsed > 0 else ""
+                progress.update(task, advance=items, rate=rate)
+
+            graph = county.ensure_county(driver, parameters, database=database, on_progress=advance)
+    finally:
+        driver.close()
+    verb = "reused" if graph.reused else "loaded"
+    console.print(f"{verb}: {graph.children:,} children, {graph.people:,} people, {graph.items:,} items "
+                  f"in {graph.seconds:,.0f}s ({graph.items_per_second:,.0f} items/s)")
+
+
+@bench_app.command("run")
+def run_command(  # noqa: PLR0917 (each parameter is a command-line option)
+    families: Annotated[int, typer.Option(help="The county graph to run against (loaded if missing).")]
+    = county.FULL_SCALE_FAMILIES,
+    samples: Annotated[int, typer.Option(help="Children sampled for the network and search timings.")] = 200,
+    mixed_seconds: Annotated[float, typer.Option(help="Duration of the mixed MASH workload.")] = 30.0,
+    audit_events: Annotated[int, typer.Option(help="Audit appends per writer count.")] = 2000,
+    bolt_port: Annotated[int, typer.Option(help="Bolt port of the benchmark Neo4j.")] = county.BENCH_BOLT_PORT,
+    results_dir: Annotated[Path, typer.Option(help="Where latest.md and latest.json go.")] = RESULTS_DIR,
+) -> None:
+    """Measure the API against hand-written Cypher, the policy filter, audit and a mixed workload."""
+    county_command(families=families, random_seed=county.DEFAULT_SEED, bolt_port=bolt_port)
+    settings = get_settings()
+    instance = _running_bench_server(bolt_port)
+    options = harness.RunOptions(samples=samples, mixed_seconds=mixed_seconds, audit_events=audit_events)
+    results = harness.run(county.bench_settings(settings, instance), options, log=console.print)
+    markdown_path, json_path = report.write(results, results_dir)
+    typer.echo(report.markdown(results))
+    console.print(f"written {markdown_path} and {json_path}")

@@ -1,0 +1,746 @@
+"""One benchmark run against a loaded graph and real hub API processes.
+
+The run starts two API processes (uvicorn, each on a free port): one with the policy in
+force and one with a permissive policy that grants every basis on every kind, so the cost
+of the policy filter is the difference between them. Variants are interleaved per sample
+(the order rotating), so machine noise falls on all of them alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, LiteralString
+
+from neo4j import Driver
+
+from api.identity import ensure_dev_keypair, mint_token
+from api.signing import audit_signing_key, keyring
+from benchmarks import handwritten
+from benchmarks.bench_protection import audit_appends_per_second
+from graph.driver import connect
+from graph.server import free_port
+from hub.settings import PROJECT_ROOT, Settings
+from policies import POLICY_PATH
+from policies.kinds import Action, Basis, ResourceKind
+
+Log = Callable[[str], None]
+
+FAMILY_NETWORK_QUERY = """
+query Network($childId: ID!) {
+  familyNetwork(childId: $childId, depth: 2) {
+    childId
+    access { allowed basis reason }
+    people { id kind givenName familyName dob access { allowed basis reason } }
+    relationships { fromId toId type parentalResponsibility kind
+                    provenance { assertedBy assertedAt verified } }
+    residences { personId householdId address postcode since until current
+                 provenance { assertedBy assertedAt verified } }
+    allocations { professionalId professionalName childId role since teamId teamName service
+                  agencyId agencyName }
+    records { id personId agencyId agencyName agencyKind category summary recordedAt classification
+              access { allowed basis reason } }
+    knownTo { personId agencyId agencyName agencyKind }
+  }
+}
+"""
+
+CONSENTS_QUERY = """
+query Consents($childId: ID!) {
+  consents(childId: $childId) {
+    __typename
+    ... on ConsentList { items { id scope agencies current givenAt } }
+  }
+}
+"""
+
+RECORD_CONSENT = """
+mutation RecordConsent($input: RecordConsentInput!) {
+  recordConsent(input: $input) { __typename ... on Consent { id current } }
+}
+"""
+
+SCHEMA_QUERY = """
+query Schema {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    types {
+      name kind
+      enumValues { name }
+      fields { name args { name type { ...T } } type { ...T } }
+      inputFields { name defaultValue type { ...T } }
+      interfaces { name }
+      possibleTypes { name }
+    }
+  }
+}
+fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+"""
+
+SAMPLE_CHILDREN: LiteralString = """
+MATCH (c:Person:Child)
+RETURN c.id AS id, c.given_name AS given_name, c.family_name AS family_name, c.dob AS dob
+ORDER BY c.id
+"""
+
+PARENTS_WITH_RESPONSIBILITY: LiteralString = """
+UNWIND $child_ids AS child_id
+MATCH (a:Adult)-[:PARENT_OF {parental_responsibility: true}]->(c:Child {id: child_id})
+RETURN c.id AS child_id, min(a.id) AS parent_id
+"""
+
+PROFESSIONAL_WITH_ROLE: LiteralString = """
+MATCH (p:Professional) WHERE $role IN p.roles
+RETURN p.id AS id ORDER BY p.id LIMIT 1
+"""
+
+AGENCIES_BY_KIND: LiteralString = "MATCH (a:Agency) RETURN a.kind AS kind, min(a.id) AS id"
+
+# The operations of a MASH day that may exist in the schema; each joins the mixed workload
+# when the schema has it.
+OPTIONAL_MUTATIONS = ("recordContact", "shareInformation", "declineToShare", "addWorkbookEntry")
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    samples: int = 200
+    warmup: int = 10
+    mixed_seconds: float = 30.0
+    mixed_clients: int = 8
+    audit_events: int = 2000
+    random_seed: int = 20251123
+
+
+@dataclass
+class Timings:
+    seconds: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.seconds)
+        if not ordered:
+            return {"n": 0}
+        return {
+            "n": len(ordered),
+            "p50_ms": statistics.median(ordered) * 1000,
+            "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000,
+            "mean_ms": statistics.fmean(ordered) * 1000,
+        }
+
+
+class BenchmarkError(RuntimeError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------
+# API processes
+# ---------------------------------------------------------------------------------------
+
+
+def permissive_policy(source: Path = POLICY_PATH) -> str:
+    """The policy's groups, with every subject granted every basis on every kind and action."""
+    subjects: set[str] = set()
+    grants: set[tuple[str, str]] = set()
+    bases: set[str] = set()
+    group_lines: list[str] = []
+    with source.open(newline="") as handle:
+        for row in csv.reader(line for line in handle if line.strip() and not line.lstrip().startswith("#")):
+            cells = [cell.strip() for cell in row]
+            if cells[0] == "g":
+                subjects.update(cells[1:3])
+                group_lines.append(", ".join(cells))
+            elif cells[0] == "p":
+                subjects.add(cells[1])
+                grants.add((cells[2], cells[3]))
+                bases.add(cells[4])
+    grants.update((kind.value, Action.READ.value) for kind in ResourceKind)
+    bases.update(basis.value for basis in Basis)
+    lines = ["# Every basis on every kind: the benchmark's policy-filter-off variant."]
+    lines += group_lines
+    lines += [
+        f"p, {subject}, {kind}, {action}, {basis}"
+        for subject in sorted(subjects) for kind, action in sorted(grants) for basis in sorted(bases)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class ApiProcess:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def peak_rss_mb(self) -> float:
+        """The process's high-water resident set (VmHWM), from /proc."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise BenchmarkError(f"no VmHWM for the {self.name} API process")
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise BenchmarkError(f"no VmRSS for the {self.name} API process")
+
+
+def _api_environment(settings: Settings) -> dict[str, str]:
+    # The child process reads its configuration the way `hub serve` does: HUB_* variables.
+    return {
+        **os.environ,  # noqa: TID251
+        "HUB_NEO4J_URI": settings.neo4j_uri,
+        "HUB_NEO4J_USER": settings.neo4j_user,
+        "HUB_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "HUB_NEO4J_DATABASE": settings.neo4j_database,
+        "HUB_DEV_KEYS_DIR": str(settings.dev_keys_dir),
+        "HUB_JWT_ISSUER": settings.jwt_issuer,
+        "HUB_JWT_AUDIENCE": settings.jwt_audience,
+        "HUB_LOG_LEVEL": settings.log_level,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+
+
+@contextmanager
+def api_process(
+    settings: Settings, *, name: str, policy: Path, folder: Path, timeout_seconds: float = 60.0
+) -> Iterator[ApiProcess]:
+    port = free_port()
+    log_path = folder / f"api-{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.serve", "--port", str(port), "--policy", str(policy)],
+            env=_api_environment(settings), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+        )
+    api = ApiProcess(name, port, process, log_path)
+    try:
+        _wait_until_healthy(api, timeout_seconds)
+        yield api
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_healthy(api: ApiProcess, timeout_seconds: float) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if api.process.poll() is not None:
+            raise BenchmarkError(f"the {api.name} API process exited while starting: see {api.log_path}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
+            connection.request("GET", "/health")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+            connection.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise BenchmarkError(f"the {api.name} API process did not become healthy: see {api.log_path}")
+
+
+# ---------------------------------------------------------------------------------------
+# A GraphQL client over one keep-alive HTTP connection
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def failed(self) -> bool:
+        return self.status != 200 or bool(self.body.get("errors")) or self.body.get("data") is None
+
+
+class GraphQLClient:
+    def __init__(self, port: int, tokens: dict[str, str]) -> None:
+        self._port = port
+        self._tokens = tokens
+        self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def ask(self, as_professional: str, query: str, **variables: Any) -> Reply:
+        payload = json.dumps({"query": query, "variables": variables})
+        headers = {"content-type": "application/json", "authorization": f"Bearer {self._tokens[as_professional]}"}
+        try:
+            self._connection.request("POST", "/graphql", body=payload, headers=headers)
+            response = self._connection.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException):
+            self._connection.close()
+            self._connection = http.client.HTTPConnection("127.0.0.1", self._port, timeout=120)
+            return Reply(0, {})
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = {}
+        return Reply(response.status, body if isinstance(body, dict) else {})
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+# ---------------------------------------------------------------------------------------
+# What the schema offers
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    types: dict[str, dict[str, Any]]
+    query_fields: dict[str, dict[str, Any]]
+    mutation_fields: dict[str, dict[str, Any]]
+
+    @staticmethod
+    def of(body: dict[str, Any]) -> Schema:
+        raw = body["data"]["__schema"]
+        types = {t["name"]: t for t in raw["types"]}
+        query = types[raw["queryType"]["name"]]
+        mutation = types[raw["mutationType"]["name"]] if raw.get("mutationType") else {"fields": []}
+        return Schema(
+            types=types,
+            query_fields={f["name"]: f for f in query["fields"] or []},
+            mutation_fields={f["name"]: f for f in mutation["fields"] or []},
+        )
+
+    def selection(self, type_ref: dict[str, Any], depth: int = 3) -> str:
+        """Every scalar field of a result, nested objects to `depth`, union members by fragment."""
+        named = _named(type_ref)
+        entry = self.types[named["name"]]
+        if entry["kind"] in ("SCALAR", "ENUM"):
+            return ""
+        if entry["kind"] in ("UNION", "INTERFACE"):
+            members = [t for t in self.types.values()
+                       if t["kind"] == "OBJECT" and t["name"] != named["name"]
+                       and (any(i["name"] == named["name"] for i in t.get("interfaces") or [])
+                            or self._in_union(named["name"], t["name"]))]
+            fragments = [f"... on {m['name']} {{ {self._fields(m, depth)} }}" for m in members]
+            return "{ __typename " + " ".join(f for f in fragments if not f.endswith("{  }")) + " }"
+        return "{ " + self._fields(entry, depth) + " }"
+
+    def _in_union(self, union: str, member: str) -> bool:
+        return any(p["name"] == member for p in self.types[union].get("possibleTypes") or [])
+
+    def _fields(self, entry: dict[str, Any], depth: int) -> str:
+        parts: list[str] = []
+        for item in entry.get("fields") or []:
+            if any(_required(arg["type"]) for arg in item["args"]) or item["name"].startswith("__"):
+                continue
+            inner = _named(item["type"])
+            kind = self.types[inner["name"]]["kind"]
+            if kind in ("SCALAR", "ENUM"):
+                parts.append(item["name"])
+            elif depth > 1:
+                nested = self.selection(item["type"], depth - 1)
+                if nested and nested != "{  }":
+                    parts.append(f"{item['name']} {nested}")
+        return " ".join(parts)
+
+
+def _named(type_ref: dict[str, Any]) -> dict[str, Any]:
+    while type_ref.get("ofType") is not None:
+        type_ref = type_ref["ofType"]
+    return type_ref
+
+
+def _required(type_ref: dict[str, Any]) -> bool:
+    return bool(type_ref["kind"] == "NON_NULL")
+
+
+def _type_text(type_ref: dict[str, Any]) -> str:
+    if type_ref["kind"] == "NON_NULL":
+        return _type_text(type_ref["ofType"]) + "!"
+    if type_ref["kind"] == "LIST":
+        return "[" + _type_text(type_ref["ofType"]) + "]"
+    return str(type_ref["name"])
+
+
+# ---------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    """Who acts in the run and on whom."""
+
+    social_worker: str
+    manager: str
+    police_officer: str
+    children: list[dict[str, Any]]
+    parents: dict[str, str]
+    agencies: dict[str, str]
+
+
+def _cast(driver: Driver, database: str, options: RunOptions) -> Cast:
+    rng = random.Random(options.random_seed)
+    records, _, _ = driver.execute_query(SAMPLE_CHILDREN, database_=database)
+    if not records:
+        raise BenchmarkError("the benchmark graph holds no children: load it first")
+    chosen = rng.sample([r.data() for r in records], k=min(len(records), options.samples + options.warmup))
+
+    def professional(role: str) -> str:
+        found, _, _ = driver.execute_query(PROFESSIONAL_WITH_ROLE, role=role, database_=database)
+        if not found:
+            raise BenchmarkError(f"the benchmark graph has no {role}")
+        return str(found[0]["id"])
+
+    parents, _, _ = driver.execute_query(
+        PARENTS_WITH_RESPONSIBILITY, child_ids=[c["id"] for c in chosen], database_=database
+    )
+    agencies, _, _ = driver.execute_query(AGENCIES_BY_KIND, database_=database)
+    return Cast(
+        social_worker=professional("mash_social_worker"), manager=professional("crs_manager"),
+        police_officer=professional("police_mash_officer"), children=chosen,
+        parents={r["child_id"]: r["parent_id"] for r in parents},
+        agencies={r["kind"]: r["id"] for r in agencies},
+    )
+
+
+def _tokens(settings: Settings, cast: Cast) -> dict[str, str]:
+    private_pem, _ = ensure_dev_keypair(settings.dev_keys_dir)
+    return {
+        who: mint_token(private_pem, subject=who, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                        lifetime_seconds=4 * 3600)
+        for who in (cast.social_worker, cast.manager, cast.police_officer)
+    }
+
+
+def run(settings: Settings, options: RunOptions, *, log: Log = print) -> dict[str, Any]:
+    """Runs every measurement once; returns the figures, JSON-ready."""
+    # Keys are made once here, so the two API processes do not race to create them.
+    ensure_dev_keypair(settings.dev_keys_dir)
+    audit_signing_key(settings)
+    keyring(settings)
+    database = settings.neo4j_database
+    driver = connect(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    results: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                               "options": {"samples": options.samples, "warmup": options.warmup,
+                                           "mixed_seconds": options.mixed_seconds,
+                                           "mixed_clients": options.mixed_clients,
+                                           "audit_events": options.audit_events}}
+    try:
+        results["graph"] = _graph_size(driver, database)
+        cast = _cast(driver, database, options)
+        tokens = _tokens(settings, cast)
+        with ExitStack() as stack:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hub-bench-")))
+            permissive = folder / "policy.csv"
+            permissive.write_text(permissive_policy())
+            log("starting the API processes (policy in force, and permissive)")
+            api_on = stack.enter_context(api_process(settings, name="policy", policy=POLICY_PATH, folder=folder))
+            api_off = stack.enter_context(api_process(settings, name="permissive", policy=permissive, folder=folder))
+            client_on = GraphQLClient(api_on.port, tokens)
+            client_off = GraphQLClient(api_off.port, tokens)
+            schema = Schema.of(client_on.ask(cast.social_worker, SCHEMA_QUERY).body)
+            log(f"family network: {options.samples} children, interleaved with hand-written Cypher")
+            results["family_network"] = _family_network(
+                driver, database=database, client_on=client_on, client_off=client_off, cast=cast, options=options
+            )
+            log("searchPeople")
+            results["search_people"] = _search_people(schema, client_on, cast, options)
+            log("audit appends, 1 and 8 writers")
+            results["audit_appends_per_second"] = {
+                str(writers): audit_appends_per_second(driver, database=database, writers=writers,
+                                                       events=options.audit_events)
+                for writers in (1, 8)
+            }
+            log(f"mixed MASH workload, {options.mixed_clients} clients, {options.mixed_seconds:.0f}s")
+            results["mixed"] = _mixed(schema, api_on.port, tokens, cast, options)
+            results["api_memory_mb"] = {
+                "policy_peak_rss": api_on.peak_rss_mb(), "policy_rss_at_end": api_on.rss_mb(),
+                "permissive_peak_rss": api_off.peak_rss_mb(),
+            }
+            client_on.close()
+            client_off.close()
+    finally:
+        driver.close()
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return results
+
+
+GRAPH_SIZE: LiteralString = """
+MATCH (m:BenchmarkGraph {name: 'county'})
+RETURN m.families AS families, m.children AS children, m.people AS people, m.items AS items,
+       m.seconds AS load_seconds
+"""
+
+
+def _graph_size(driver: Driver, database: str) -> dict[str, Any]:
+    records, _, _ = driver.execute_query(GRAPH_SIZE, database_=database)
+    if records:
+        size = records[0].data()
+        size["load_items_per_second"] = size["items"] / size["load_seconds"] if size["load_seconds"] else None
+        return size
+    counted, _, _ = driver.execute_query(
+        "MATCH (c:Child) WITH count(c) AS children MATCH (p:Person) RETURN children, count(p) AS people",
+        database_=database,
+    )
+    return counted[0].data()
+
+
+def _family_network(
+    driver: Driver, *, database: str, client_on: GraphQLClient, client_off: GraphQLClient, cast: Cast,
+    options: RunOptions,
+) -> dict[str, Any]:
+    cypher, graphql_on, graphql_off = Timings(), Timings(), Timings()
+    errors = Counter[str]()
+    sizes: list[int] = []
+
+    def by_cypher(child_id: str) -> None:
+        answer = handwritten.family_network(driver, child_id, database=database)
+        sizes.append(len(answer.get("people", [])))
+
+    def by_graphql(client: GraphQLClient, label: str) -> Callable[[str], None]:
+        def ask(child_id: str) -> None:
+            reply = client.ask(cast.social_worker, FAMILY_NETWORK_QUERY, childId=child_id)
+            if reply.failed:
+                errors[label] += 1
+        return ask
+
+    variants: list[tuple[Timings, Callable[[str], None]]] = [
+        (cypher, by_cypher), (graphql_on, by_graphql(client_on, "policy")),
+        (graphql_off, by_graphql(client_off, "permissive")),
+    ]
+    for index, child in enumerate(cast.children):
+        rotation = index % len(variants)
+        for timings, measure in variants[rotation:] + variants[:rotation]:
+            started = time.perf_counter()
+            measure(child["id"])
+            elapsed = time.perf_counter() - started
+            if index >= options.warmup:
+                timings.seconds.append(elapsed)
+    cypher_summary, on_summary, off_summary = cypher.summary(), graphql_on.summary(), graphql_off.summary()
+    return {
+        "handwritten_cypher": cypher_summary,
+        "graphql_policy": on_summary,
+        "graphql_permissive": off_summary,
+        "ratio_graphql_to_cypher_p50": on_summary["p50_ms"] / cypher_summary["p50_ms"],
+        "ratio_graphql_to_cypher_p95": on_summary["p95_ms"] / cypher_summary["p95_ms"],
+        "policy_filter_cost_p50": on_summary["p50_ms"] / off_summary["p50_ms"] - 1,
+        "policy_filter_cost_p95": on_summary["p95_ms"] / off_summary["p95_ms"] - 1,
+        "mean_people_per_network": statistics.fmean(sizes) if sizes else 0,
+        "errors": dict(errors),
+    }
+
+
+def _search_people(schema: Schema, client: GraphQLClient, cast: Cast, options: RunOptions) -> dict[str, Any]:
+    found = schema.query_fields.get("searchPeople")
+    if found is None:
+        return {"available": False}
+    rng = random.Random(options.random_seed + 1)
+    timings = Timings()
+    errors = 0
+    for index, child in enumerate(cast.children):
+        name = f"{child['given_name']} {_misspelt(child['family_name'], rng)}"
+        arguments = _search_arguments(found, name=name, dob=child["dob"])
+        query, variables = _operation("query", "searchPeople", found, schema, arguments)
+        started = time.perf_counter()
+        reply = client.ask(cast.social_worker, query, **variables)
+        elapsed = time.perf_counter() - started
+        errors += reply.failed
+        if index >= options.warmup:
+            timings.seconds.append(elapsed)
+    return {"available": True, **timings.summary(), "errors": errors}
+
+
+def _misspelt(text: str, rng: random.Random) -> str:
+    """A plausible typing slip: one letter dropped from the middle of the name."""
+    if len(text) < 5:
+        return text
+    cut = rng.randrange(1, len(text) - 1)
+    return text[:cut] + text[cut + 1:]
+
+
+def _search_arguments(found: dict[str, Any], *, name: str, dob: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for arg in found["args"]:
+        scalar = _named(arg["type"])["name"]
+        if arg["name"] == "name":
+            values["name"] = name
+        elif arg["name"] == "dob":
+            values["dob"] = dob.isoformat() if hasattr(dob, "isoformat") else str(dob)
+        elif _required(arg["type"]) and scalar == "Int":
+            values[arg["name"]] = 10
+    return values
+
+
+def _operation(
+    kind: str, name: str, found: dict[str, Any], schema: Schema, values: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """A query or mutation text for one root field, its variables typed from the schema."""
+    args = {a["name"]: a for a in found["args"] if a["name"] in values}
+    declared = ", ".join(f"${n}: {_type_text(a['type'])}" for n, a in args.items())
+    passed = ", ".join(f"{n}: ${n}" for n in args)
+    selection = schema.selection(found["type"])
+    signature = f"({declared})" if declared else ""
+    call = f"{name}({passed})" if passed else name
+    text = f"{kind} Bench{signature} {{ {call} {selection} }}"
+    return text, {n: values[n] for n in args}
+
+
+# ---------------------------------------------------------------------------------------
+# The mixed MASH workload
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    weight: int
+    as_professional: str
+    build: Callable[[random.Random], tuple[str, dict[str, Any]]]
+
+
+def _refused(reply: Reply) -> bool:
+    data = reply.body.get("data") or {}
+    return any(isinstance(value, dict) and value.get("__typename") in _REFUSAL_NAMES for value in data.values())
+
+
+_REFUSAL_NAMES: set[str] = set()
+
+
+def _mixed_operations(schema: Schema, cast: Cast) -> list[Operation]:
+    _REFUSAL_NAMES.clear()
+    _REFUSAL_NAMES.update(
+        t["name"] for t in schema.types.values()
+        if any(i["name"] == "Refusal" for i in t.get("interfaces") or [])
+    )
+    with_parent = [c for c in cast.children if c["id"] in cast.parents]
+    operations = [
+        Operation("familyNetwork", 5, cast.social_worker,
+                  lambda rng: (FAMILY_NETWORK_QUERY, {"childId": rng.choice(cast.children)["id"]})),
+        Operation("consents", 2, cast.social_worker,
+                  lambda rng: (CONSENTS_QUERY, {"childId": rng.choice(cast.children)["id"]})),
+    ]
+    if with_parent:
+        def record_consent(rng: random.Random) -> tuple[str, dict[str, Any]]:
+            child = rng.choice(with_parent)
+            return RECORD_CONSENT, {"input": {
+                "childId": child["id"], "givenBy": cast.parents[child["id"]], "scope": "FULL",
+                "purpose": "MASH enquiry", "method": "VERBAL",
+            }}
+        operations.append(Operation("recordConsent", 1, cast.social_worker, record_consent))
+    for name in OPTIONAL_MUTATIONS:
+        found = schema.mutation_fields.get(name)
+        if found is None:
+            continue
+        actor = cast.police_officer if name in ("shareInformation", "declineToShare") else cast.social_worker
+
+        def build(rng: random.Random, found: dict[str, Any] = found, name: str = name) -> tuple[str, dict[str, Any]]:
+            child = rng.choice(cast.children)
+            values = {a["name"]: _fill(schema, a["type"], a["name"], cast, child) for a in found["args"]
+                      if _required(a["type"])}
+            return _operation("mutation", name, found, schema, values)
+        operations.append(Operation(name, 1, actor, build))
+    return operations
+
+
+def _fill(schema: Schema, type_ref: dict[str, Any], name: str, cast: Cast, child: dict[str, Any]) -> Any:
+    """A plausible value for a required argument or input field, from its name and type."""
+    if type_ref["kind"] == "NON_NULL":
+        return _fill(schema, type_ref["ofType"], name, cast, child)
+    if type_ref["kind"] == "LIST":
+        return [_fill(schema, type_ref["ofType"], name, cast, child)]
+    entry = schema.types[type_ref["name"]]
+    if entry["kind"] == "INPUT_OBJECT":
+        return {f["name"]: _fill(schema, f["type"], f["name"], cast, child)
+                for f in entry["inputFields"] if _required(f["type"]) and f["defaultValue"] is None}
+    if entry["kind"] == "ENUM":
+        return entry["enumValues"][0]["name"]
+    return _scalar(entry["name"], name.lower(), cast, child)
+
+
+def _scalar(scalar: str, lowered: str, cast: Cast, child: dict[str, Any]) -> Any:
+    if scalar == "Int":
+        return 1
+    if scalar == "Float":
+        return 1.0
+    if scalar == "Boolean":
+        return False
+    if scalar == "DateTime":
+        return (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    if scalar == "Date":
+        return datetime.now(UTC).date().isoformat()
+    if "child" in lowered or "person" in lowered or "subject" in lowered:
+        return child["id"]
+    if "agenc" in lowered:
+        return cast.agencies.get("POLICE", "")
+    if "referrer" in lowered or "professional" in lowered:
+        return cast.social_worker
+    if "given" in lowered and child["id"] in cast.parents:
+        return cast.parents[child["id"]]
+    return "Benchmark entry: the school reports the child arrived hungry twice this week."
+
+
+def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, options: RunOptions) -> dict[str, Any]:
+    operations = _mixed_operations(schema, cast)
+    weighted = [op for op in operations for _ in range(op.weight)]
+    counts: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    refusals: Counter[str] = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(options.mixed_clients + 1)
+    stop_at = [0.0]
+
+    def client_loop(number: int) -> None:
+        rng = random.Random(options.random_seed + 100 + number)
+        client = GraphQLClient(port, tokens)
+        done: Counter[str] = Counter()
+        failed: Counter[str] = Counter()
+        refused: Counter[str] = Counter()
+        barrier.wait()
+        while time.perf_counter() < stop_at[0]:
+            operation = rng.choice(weighted)
+            query, variables = operation.build(rng)
+            reply = client.ask(operation.as_professional, query, **variables)
+            done[operation.name] += 1
+            if reply.failed:
+                failed[operation.name] += 1
+            elif _refused(reply):
+                refused[operation.name] += 1
+        client.close()
+        with lock:
+            counts.update(done)
+            errors.update(failed)
+            refusals.update(refused)
+
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(options.mixed_clients)]
+    for thread in threads:
+        thread.start()
+    stop_at[0] = time.perf_counter() + options.mixed_seconds
+    started = time.perf_counter()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    total = sum(counts.values())
+    return {
+        "clients": options.mixed_clients, "seconds": elapsed, "requests": total,
+        "requests_per_second": total / elapsed if elapsed > 0 else 0.0,
+        "errors": sum(errors.values()), "errors_by_operation": dict(errors),
+        "typed_refusals_by_operation": dict(refusals), "requests_by_operation": dict(counts),
+        "operations": [op.name for op in operations],
+        "absent_from_schema": [name for name in OPTIONAL_MUTATIONS if name not in schema.mutation_fields],
+    }

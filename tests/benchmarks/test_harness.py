@@ -1,0 +1,129 @@
+"""The benchmark harness at tiny scale against the test Neo4j: it runs, and it measures what it says.
+
+Only structure and correctness are asserted here, never speed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from benchmarks import county, handwritten, harness, report
+from hub.settings import Settings
+from policies import MODEL_PATH, POLICY_PATH, Policy
+from policies.kinds import Action, Basis, ResourceKind
+
+TINY = county.CountyParameters(families=12, seed=5, chunk_families=5)
+
+
+@pytest.fixture
+def tiny_county(graph_db: Driver) -> county.CountyGraph:
+    return county.ensure_county(graph_db, TINY, database="neo4j")
+
+
+class TestCountyGraph:
+    def test_first_load_writes_the_marker_and_a_second_reuses_it(self, graph_db: Driver) -> None:
+        first = county.ensure_county(graph_db, TINY, database="neo4j")
+        second = county.ensure_county(graph_db, TINY, database="neo4j")
+
+        assert not first.reused
+        assert second.reused
+        assert (second.children, second.people, second.items) == (first.children, first.people, first.items)
+        children = graph_db.execute_query("MATCH (c:Child) RETURN count(c) AS n", database_="neo4j")[0][0]["n"]
+        assert children == first.children > 0
+
+    def test_a_graph_of_other_parameters_is_not_taken_for_the_requested_one(
+        self, tiny_county: county.CountyGraph, graph_db: Driver
+    ) -> None:
+        other = county.CountyParameters(families=13, seed=5, chunk_families=5)
+
+        assert not county.matches(county.loaded_graph(graph_db, database="neo4j"), other)
+        with pytest.raises(RuntimeError, match="holds another graph"):
+            county.ensure_county(graph_db, other, database="neo4j")
+
+    def test_consents_and_overrides_cover_children_with_a_parent_giving_consent(
+        self, tiny_county: county.CountyGraph, graph_db: Driver
+    ) -> None:
+        records, _, _ = graph_db.execute_query(
+            "MATCH (giver:Adult)-[:GAVE]->(k:Consent)-[:COVERS]->(c:Child) "
+            "RETURN count(k) AS consents, "
+            "       count(CASE WHEN EXISTS { (giver)-[:PARENT_OF {parental_responsibility: true}]->(c) } "
+            "             THEN k END) AS with_pr",
+            database_="neo4j",
+        )
+
+        assert records[0]["consents"] > 0
+        assert records[0]["with_pr"] == records[0]["consents"]
+
+
+class TestPermissivePolicy:
+    def test_every_role_may_read_every_kind_on_every_basis(self) -> None:
+        policy_file = Path(self._folder) / "policy.csv"
+        policy_file.write_text(harness.permissive_policy(POLICY_PATH))
+        permissive = Policy(MODEL_PATH, policy_file)
+
+        for role in ("police_mash_officer", "health_mash_officer", "mash_social_worker", "auditor"):
+            for kind in ResourceKind:
+                assert permissive.allowed_bases([role], kind, Action.READ) == frozenset(Basis), (role, kind)
+
+    @pytest.fixture(autouse=True)
+    def _tmp(self, tmp_path: Path) -> None:
+        self._folder = str(tmp_path)
+
+
+class TestHandWrittenCypher:
+    def test_it_finds_the_people_and_records_the_hub_shows_a_caller_allowed_everything(
+        self, tiny_county: county.CountyGraph, graph_db: Driver, test_settings: Settings, tmp_path: Path
+    ) -> None:
+        cast = harness._cast(graph_db, "neo4j", harness.RunOptions(samples=3, warmup=0))
+        tokens = harness._tokens(test_settings, cast)
+        policy_file = tmp_path / "policy.csv"
+        policy_file.write_text(harness.permissive_policy())
+
+        with harness.api_process(test_settings, name="permissive", policy=policy_file, folder=tmp_path) as api:
+            client = harness.GraphQLClient(api.port, tokens)
+            for child in cast.children:
+                reply = client.ask(cast.social_worker, harness.FAMILY_NETWORK_QUERY, childId=child["id"])
+                by_hand = handwritten.family_network(graph_db, child["id"], database="neo4j")
+
+                assert not reply.failed, reply.body
+                network = reply.body["data"]["familyNetwork"]
+                assert {p["id"] for p in network["people"]} == {p["id"] for p in by_hand["people"]}
+                # Even a permissive policy shows content only where a fact (consent, override,
+                # allocation, own agency) holds; every other record is still known to exist.
+                assert {r["id"] for r in network["records"]} <= {r["id"] for r in by_hand["records"]}
+                assert {(k["personId"], k["agencyId"]) for k in network["knownTo"]} == {
+                    (r["person_id"], r["agency_id"]) for r in by_hand["records"]
+                }
+            client.close()
+
+
+class TestRun:
+    def test_a_tiny_run_measures_every_figure_without_errors(
+        self, tiny_county: county.CountyGraph, test_settings: Settings, tmp_path: Path
+    ) -> None:
+        options = harness.RunOptions(samples=6, warmup=1, mixed_seconds=2.0, mixed_clients=8, audit_events=16)
+
+        results = harness.run(test_settings, options, log=lambda _: None)
+        markdown_path, json_path = report.write(results, tmp_path)
+
+        network: dict[str, Any] = results["family_network"]
+        for variant in ("handwritten_cypher", "graphql_policy", "graphql_permissive"):
+            assert network[variant]["n"] == options.samples
+            assert 0 < network[variant]["p50_ms"] <= network[variant]["p95_ms"]
+        assert network["errors"] == {}
+        assert network["mean_people_per_network"] > 1
+        mixed = results["mixed"]
+        assert mixed["errors"] == 0, mixed["errors_by_operation"]
+        assert set(mixed["requests_by_operation"]) == set(mixed["operations"])
+        assert {"familyNetwork", "consents", "recordConsent"} <= set(mixed["operations"])
+        assert set(results["audit_appends_per_second"]) == {"1", "8"}
+        assert all(rate > 0 for rate in results["audit_appends_per_second"].values())
+        assert results["api_memory_mb"]["policy_peak_rss"] > 0
+        assert results["graph"]["children"] == tiny_county.children
+        assert json.loads(json_path.read_text())["machine"]["cores"] >= 1
+        assert "| GraphQL / Cypher |" in markdown_path.read_text()
