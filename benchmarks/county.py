@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction
+from pydantic import SecretStr
 
 from graph import migrations, seed, server
 from graph.model import GraphBatch, PersonKind
@@ -127,7 +128,7 @@ def bench_server(settings: Settings, *, bolt_port: int = BENCH_BOLT_PORT) -> ser
 def bench_settings(settings: Settings, instance: server.LocalNeo4j) -> Settings:
     """The hub's settings pointed at the benchmark instance."""
     return settings.model_copy(update={
-        "neo4j_uri": instance.uri, "neo4j_password": BENCH_PASSWORD, "neo4j_home": instance.home,
+        "neo4j_uri": instance.uri, "neo4j_password": SecretStr(BENCH_PASSWORD), "neo4j_home": instance.home,
     })
 
 

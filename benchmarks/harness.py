@@ -60,6 +60,9 @@ query Network($childId: ID!) {
 }
 """
 
+# The fixed cost of any request (HTTP, token check, the caller's lookup, GraphQL) without the network.
+ME_QUERY = "query Me { me { professionalId agencyId roles } }"
+
 CONSENTS_QUERY = """
 query Consents($childId: ID!) {
   consents(childId: $childId) {
@@ -504,7 +507,7 @@ def _family_network(
     driver: Driver, *, database: str, client_on: GraphQLClient, client_off: GraphQLClient, cast: Cast,
     options: RunOptions,
 ) -> dict[str, Any]:
-    cypher, graphql_on, graphql_off = Timings(), Timings(), Timings()
+    cypher, graphql_on, graphql_off, baseline = Timings(), Timings(), Timings(), Timings()
     errors = Counter[str]()
     sizes: list[int] = []
 
@@ -519,9 +522,13 @@ def _family_network(
                 errors[label] += 1
         return ask
 
+    def me(_: str) -> None:
+        if client_on.ask(cast.social_worker, ME_QUERY).failed:
+            errors["me"] += 1
+
     variants: list[tuple[Timings, Callable[[str], None]]] = [
         (cypher, by_cypher), (graphql_on, by_graphql(client_on, "policy")),
-        (graphql_off, by_graphql(client_off, "permissive")),
+        (graphql_off, by_graphql(client_off, "permissive")), (baseline, me),
     ]
     for index, child in enumerate(cast.children):
         rotation = index % len(variants)
@@ -536,6 +543,7 @@ def _family_network(
         "handwritten_cypher": cypher_summary,
         "graphql_policy": on_summary,
         "graphql_permissive": off_summary,
+        "graphql_me_baseline": baseline.summary(),
         "ratio_graphql_to_cypher_p50": on_summary["p50_ms"] / cypher_summary["p50_ms"],
         "ratio_graphql_to_cypher_p95": on_summary["p95_ms"] / cypher_summary["p95_ms"],
         "policy_filter_cost_p50": on_summary["p50_ms"] / off_summary["p50_ms"] - 1,

@@ -1,0 +1,149 @@
+"""Where the time of one `familyNetwork` request goes, stage by stage, in this process.
+
+    python -m benchmarks.profile_network [--samples 200] [--pyinstrument profile.html]
+
+Runs against the benchmark Neo4j (start it and load the graph with `hub bench county`). Each
+stage adds one layer of the hub on top of the previous one, interleaved per child:
+
+1. the hand-written Cypher (no access rules) through the driver;
+2. the hub's network query (access rules compiled in) in a read transaction;
+3. the same query in the write transaction the service uses, without the audit events;
+4. the service call: the query plus the audit events of CONSENT and OVERRIDE reads;
+5. the caller's lookup that authenticates every request (token verified, professional read);
+6. the whole GraphQL operation executed by strawberry in process (resolvers, types, output).
+
+With --pyinstrument, stage 6 is also profiled and the profile written as HTML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+from api.app import create_app
+from api.auth import Authenticator, build_verifier
+from api.graphql.context import Context, Services
+from api.graphql.schema import build_schema
+from api.identity import ensure_dev_keypair, mint_token
+from api.services.consent import ConsentService
+from api.services.network import NetworkService
+from api.services.policy import PolicySync
+from api.signing import audit_signing_key, keyring
+from benchmarks import county, handwritten, harness
+from graph import network
+from graph.driver import connect
+from hub.settings import Settings, get_settings
+from policies import Policy
+from protection.audit import AuditTrail
+
+
+def _stages(settings: Settings, driver: Driver, cast: harness.Cast) -> dict[str, Callable[[str], Any]]:
+    database = settings.neo4j_database
+    policy = Policy()
+    trail = AuditTrail(audit_signing_key(settings), checkpoint_every=settings.audit_checkpoint_every,
+                       checkpoint_seconds=settings.audit_checkpoint_seconds, database=database)
+    service = NetworkService(driver, database=database, policy=policy, audit_sink=trail)
+    authenticator = Authenticator(build_verifier(settings), driver, database=database,
+                                  policy_sync=PolicySync(driver, policy, database=database))
+    private_pem, _ = ensure_dev_keypair(settings.dev_keys_dir)
+    bearer = "Bearer " + mint_token(private_pem, subject=cast.social_worker, issuer=settings.jwt_issuer,
+                                    audience=settings.jwt_audience, lifetime_seconds=3600)
+    principal = authenticator.principal(bearer)
+    viewer = service.viewer(principal)
+    services = Services(
+        network=service,
+        consent=ConsentService(driver, database=database, policy=policy, audit_sink=trail,
+                               override_valid_hours=settings.override_valid_hours),
+        keyring=keyring(settings),
+    )
+    schema = build_schema()
+
+    def query(tx: ManagedTransaction, child_id: str) -> network.FamilyNetwork | None:
+        return network.get_family_network(tx, child_id=child_id, depth=2, viewer=viewer)
+
+    def read_only(child_id: str) -> Any:
+        with driver.session(database=database) as session:
+            return session.execute_read(query, child_id)
+
+    def in_write_transaction(child_id: str) -> Any:
+        with driver.session(database=database) as session:
+            return session.execute_write(query, child_id)
+
+    def graphql(child_id: str) -> Any:
+        context = Context(services=services, principal=principal, request_id="profile-network")
+        result = schema.execute_sync(harness.FAMILY_NETWORK_QUERY, variable_values={"childId": child_id},
+                                     context_value=context)
+        if result.errors:
+            raise RuntimeError(str(result.errors[0]))
+        return result.data
+
+    return {
+        "1 hand-written Cypher": lambda c: handwritten.family_network(driver, c, database=database),
+        "2 hub query, read tx": read_only,
+        "3 hub query, write tx": in_write_transaction,
+        "4 service (query + audit)": lambda c: service.family_network(
+            principal, c, depth=2, request_id="profile-network"),
+        "5 authentication": lambda _: authenticator.principal(bearer),
+        "6 GraphQL in process": graphql,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_network")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--bolt-port", type=int, default=county.BENCH_BOLT_PORT)
+    parser.add_argument("--pyinstrument", type=Path, help="write a profile of stage 6 here (HTML)")
+    arguments = parser.parse_args(argv)
+    settings = get_settings()
+    instance = county.bench_server(settings, bolt_port=arguments.bolt_port)
+    settings = county.bench_settings(settings, instance)
+    create_app(settings)  # makes the development keys the stages need, as the API would
+    driver = connect(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    try:
+        options = harness.RunOptions(samples=arguments.samples, warmup=10)
+        cast = harness._cast(driver, settings.neo4j_database, options)
+        stages = _stages(settings, driver, cast)
+        timings = {name: harness.Timings() for name in stages}
+        names = list(stages)
+        random.Random(1).shuffle(cast.children)
+        for index, child in enumerate(cast.children):
+            rotation = index % len(names)
+            for name in names[rotation:] + names[:rotation]:
+                elapsed = _timed(stages[name], child["id"])
+                if index >= options.warmup:
+                    timings[name].seconds.append(elapsed)
+        for name, timing in timings.items():
+            summary = timing.summary()
+            print(f"{name:28} p50 {summary['p50_ms']:7.2f} ms   p95 {summary['p95_ms']:7.2f} ms")
+        if arguments.pyinstrument is not None:
+            _profile(stages["6 GraphQL in process"], cast, arguments.pyinstrument)
+    finally:
+        driver.close()
+
+
+def _timed(stage: Callable[[str], Any], child_id: str) -> float:
+    started = time.perf_counter()
+    stage(child_id)
+    return time.perf_counter() - started
+
+
+def _profile(stage: Callable[[str], Any], cast: harness.Cast, output: Path) -> None:
+    from pyinstrument import Profiler  # noqa: PLC0415 (a development dependency, needed only here)
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for child in cast.children:
+        stage(child["id"])
+    profiler.stop()
+    output.write_text(profiler.output_html())
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    main()
