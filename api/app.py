@@ -24,9 +24,11 @@ from api.logs import request_id_var
 from api.metrics import Metrics
 from api.services import health
 from api.services.consent import ConsentService
+from api.services.contacts import ContactService, DueTimes
 from api.services.errors import HubError
 from api.services.network import NetworkService
 from api.services.policy import PolicySync
+from api.services.search import SearchService
 from api.signing import audit_signing_key, keyring
 from graph.driver import connect
 from hub.settings import Settings
@@ -69,6 +71,15 @@ def create_app(
             **({"clock": consent_clock} if consent_clock is not None else {}),
         ),
         keyring=field_keys,
+        contacts=ContactService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail,
+            keyring=field_keys,
+            due_times=DueTimes(
+                red_hours=settings.contact_due_red_hours, amber_hours=settings.contact_due_amber_hours,
+                green_working_days=settings.contact_due_green_working_days,
+            ),
+        ),
+        search=SearchService(neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail),
     )
     authenticator = Authenticator(
         build_verifier(settings), neo4j_driver, database=database,
@@ -148,7 +159,7 @@ def create_app(
         return Context(services=services, principal=principal, request_id=request_id_var.get())
 
     graphql = GraphQLRouter[Context, None](
-        build_schema(),
+        build_schema(production=settings.is_production),
         context_getter=context_getter,
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=False,

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # Consent override: how long an approval lasts.
     override_valid_hours: int = Field(default=72, ge=1, le=24 * 14)
 
+    # The front door: when a contact's decision is due, by urgency.
+    contact_due_red_hours: int = Field(default=4, ge=1, le=72)
+    contact_due_amber_hours: int = Field(default=24, ge=1, le=24 * 7)
+    contact_due_green_working_days: int = Field(default=3, ge=1, le=20)
+
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from strawberry.fastapi import BaseContext
 
 from api.services.consent import ConsentService
+from api.services.contacts import ContactService
 from api.services.network import NetworkService
 from api.services.principal import Principal
+from api.services.search import SearchService
 from protection.keyring import Keyring
 
 
@@ -18,6 +20,10 @@ class Services:
     consent: ConsentService
     # Field encryption for the services that write or read encrypted content.
     keyring: Keyring
+    # The front door's workflow and people search; optional so tools that need only the
+    # network (benchmarks, profiles) can build the services without them.
+    contacts: ContactService | None = None
+    search: SearchService | None = None
 
 
 class Context(BaseContext):

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
-from strawberry.extensions import MaskErrors, QueryDepthLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
 from api.graphql.consent import ConsentMutations, ConsentQueries
+from api.graphql.contacts import ContactMutations, ContactQueries
 from api.graphql.network import NetworkQueries
+from api.graphql.search import SearchQueries
 
 MAX_QUERY_DEPTH = 10
+# Aliases multiply the work of one request; tokens bound the parser's work before anything runs.
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(NetworkQueries, ConsentQueries):
+class Query(NetworkQueries, ConsentQueries, ContactQueries, SearchQueries):
     pass
 
 
 @strawberry.type
-class Mutation(ConsentMutations):
+class Mutation(ConsentMutations, ContactMutations):
     pass
 
 
@@ -27,13 +41,14 @@ def _is_expected(error: Exception) -> bool:
     return original is None or isinstance(original, ValueError)
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        # Factories, so every request gets fresh extension instances.
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-            lambda: MaskErrors(should_mask_error=lambda error: not _is_expected(error)),
-        ],
-    )
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    # Factories, so every request gets fresh extension instances.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaskErrors(should_mask_error=lambda error: not _is_expected(error)),
+    ]
+    if production:
+        extensions.insert(0, DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

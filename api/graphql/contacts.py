@@ -1,0 +1,445 @@
+"""GraphQL for the front door: contacts, information requests, partners' answers, decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.refusals import AlreadyDecided, ChildNotFound, InvalidInput, NotAManager, NotPermitted, Refusal
+from api.services import contacts as service
+from graph import contacts as model
+
+
+@strawberry.type
+class ContactNotFound(Refusal):
+    pass
+
+
+@strawberry.type
+class ContactClosed(Refusal):
+    pass
+
+
+@strawberry.type
+class ManagerAgreementRequired(Refusal):
+    pass
+
+
+@strawberry.type
+class NoBasisForRequest(Refusal):
+    missing: list[str]
+
+
+@strawberry.type
+class RequestNotFound(Refusal):
+    pass
+
+
+@strawberry.type
+class NotAddressedToYourAgency(Refusal):
+    pass
+
+
+@strawberry.type
+class AlreadyAnswered(Refusal):
+    pass
+
+
+_BY_KIND: dict[str, type[Any]] = {
+    "NotPermitted": NotPermitted,
+    "InvalidInput": InvalidInput,
+    "ChildNotFound": ChildNotFound,
+    "ContactNotFound": ContactNotFound,
+    "ContactClosed": ContactClosed,
+    "AlreadyDecided": AlreadyDecided,
+    "NotAManager": NotAManager,
+    "ManagerAgreementRequired": ManagerAgreementRequired,
+    "RequestNotFound": RequestNotFound,
+    "NotAddressedToYourAgency": NotAddressedToYourAgency,
+    "AlreadyAnswered": AlreadyAnswered,
+}
+
+
+def _refusal(refused: service.Refused) -> Any:
+    if refused.kind == "NoBasisForRequest":
+        return NoBasisForRequest(message=refused.message, missing=list(refused.missing))
+    return _BY_KIND[refused.kind](message=refused.message)
+
+
+Urgency = strawberry.enum(model.Urgency)
+ContactStatus = strawberry.enum(model.ContactStatus)
+ReferrerKind = strawberry.enum(model.ReferrerKind)
+ConsentPosition = strawberry.enum(model.ConsentPosition)
+ContactOutcome = strawberry.enum(model.Outcome, name="ContactOutcome")
+RequestScope = strawberry.enum(model.RequestScope, name="RequestScope")
+RequestBasis = strawberry.enum(model.RequestBasis, name="RequestBasis")
+
+
+@strawberry.enum
+class Channel(Enum):
+    TELEPHONE = "TELEPHONE"
+    EMAIL = "EMAIL"
+    ONLINE_FORM = "ONLINE_FORM"
+    IN_PERSON = "IN_PERSON"
+    POLICE_NOTIFICATION = "POLICE_NOTIFICATION"
+    LETTER = "LETTER"
+
+
+@strawberry.enum
+class FactOrOpinion(Enum):
+    FACT = "FACT"
+    OPINION = "OPINION"
+
+
+@strawberry.type
+class Referrer:
+    kind: ReferrerKind  # type: ignore[valid-type]
+    professional_id: strawberry.ID | None
+    name: str | None
+    relationship: str | None
+
+
+@strawberry.type
+class ContactSummary:
+    id: strawberry.ID
+    child_id: strawberry.ID
+    child_given_name: str | None
+    child_family_name: str | None
+    received_at: dt.datetime
+    channel: str
+    urgency: Urgency  # type: ignore[valid-type]
+    due_by: dt.datetime
+    status: ContactStatus  # type: ignore[valid-type]
+    passed_from_edt: bool
+    seconds_left: int = strawberry.field(description="Until the decision is due; negative once overdue.")
+    overdue: bool
+    outcome: ContactOutcome | None  # type: ignore[valid-type]
+
+    @staticmethod
+    def of(row: model.ContactRow, now: dt.datetime) -> ContactSummary:
+        left = int((row.due_by - now).total_seconds()) if row.status is model.ContactStatus.OPEN else 0
+        return ContactSummary(
+            id=strawberry.ID(row.id), child_id=strawberry.ID(row.child_id),
+            child_given_name=row.child_given_name, child_family_name=row.child_family_name,
+            received_at=row.received_at, channel=row.channel, urgency=row.urgency, due_by=row.due_by,
+            status=row.status, passed_from_edt=row.passed_from_edt, seconds_left=left, overdue=left < 0,
+            outcome=row.outcome,
+        )
+
+
+@strawberry.type
+class Contact(ContactSummary):
+    concern: str | None
+    referrer: Referrer
+    recorded_by: strawberry.ID
+    consent_position: ConsentPosition  # type: ignore[valid-type]
+    consent_not_sought_reason: str | None
+    decided_by: strawberry.ID | None
+    agreed_by: strawberry.ID | None
+    decided_at: dt.datetime | None
+    rationale: str | None
+    response_to_referrer: str | None
+    information_request_ids: list[strawberry.ID]
+
+    @staticmethod
+    def of_detail(detail: service.ContactDetail, now: dt.datetime) -> Contact:
+        row = detail.row
+        summary = ContactSummary.of(row, now)
+        return Contact(
+            **{name: getattr(summary, name) for name in _SUMMARY_FIELDS},
+            concern=detail.concern,
+            referrer=Referrer(
+                kind=row.referrer_kind,
+                professional_id=strawberry.ID(row.referrer_professional_id) if row.referrer_professional_id else None,
+                name=row.referrer_name, relationship=row.referrer_relationship,
+            ),
+            recorded_by=strawberry.ID(row.recorded_by), consent_position=row.consent_position,
+            consent_not_sought_reason=row.consent_not_sought_reason,
+            decided_by=strawberry.ID(row.decided_by) if row.decided_by else None,
+            agreed_by=strawberry.ID(row.agreed_by) if row.agreed_by else None,
+            decided_at=row.decided_at, rationale=detail.rationale,
+            response_to_referrer=detail.response_to_referrer,
+            information_request_ids=[strawberry.ID(i) for i in row.request_ids],
+        )
+
+
+_SUMMARY_FIELDS = (
+    "id", "child_id", "child_given_name", "child_family_name", "received_at", "channel", "urgency",
+    "due_by", "status", "passed_from_edt", "seconds_left", "overdue", "outcome",
+)
+
+
+@strawberry.type
+class ContactConnection:
+    items: list[ContactSummary]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class InformationShare:
+    id: strawberry.ID
+    agency_id: strawberry.ID
+    shared: bool
+    fact_or_opinion: str | None
+    historic: bool | None
+    shared_by: strawberry.ID
+    shared_at: dt.datetime
+    content: str | None
+    decline_reason: str | None
+    basis: str | None
+
+    @staticmethod
+    def of(view: service.ShareView) -> InformationShare:
+        return InformationShare(
+            id=strawberry.ID(view.id), agency_id=strawberry.ID(view.agency_id), shared=view.shared,
+            fact_or_opinion=view.fact_or_opinion, historic=view.historic,
+            shared_by=strawberry.ID(view.shared_by), shared_at=view.shared_at, content=view.content,
+            decline_reason=view.decline_reason, basis=view.basis,
+        )
+
+
+@strawberry.type
+class InformationRequest:
+    id: strawberry.ID
+    contact_id: strawberry.ID
+    child_id: strawberry.ID
+    scope: RequestScope  # type: ignore[valid-type]
+    agencies: list[strawberry.ID]
+    basis: RequestBasis  # type: ignore[valid-type]
+    consent_id: strawberry.ID | None
+    override_id: strawberry.ID | None
+    basis_still_holds: bool
+    due_by: dt.datetime
+    requested_by: strawberry.ID
+    requested_at: dt.datetime
+    answers: list[InformationShare]
+
+    @staticmethod
+    def of(view: service.RequestView) -> InformationRequest:
+        row = view.row
+        return InformationRequest(
+            id=strawberry.ID(row.id), contact_id=strawberry.ID(row.contact_id),
+            child_id=strawberry.ID(row.child_id), scope=row.scope,
+            agencies=[strawberry.ID(a) for a in row.agencies], basis=row.basis,
+            consent_id=strawberry.ID(row.consent_id) if row.consent_id else None,
+            override_id=strawberry.ID(row.override_id) if row.override_id else None,
+            basis_still_holds=row.basis_holds, due_by=row.due_by,
+            requested_by=strawberry.ID(row.requested_by), requested_at=row.requested_at,
+            answers=[InformationShare.of(s) for s in view.shares],
+        )
+
+
+@strawberry.input
+class NewChildInput:
+    given_name: str
+    family_name: str
+    dob: dt.date | None = None
+
+
+@strawberry.input
+class ReferrerInput:
+    kind: ReferrerKind  # type: ignore[valid-type]
+    professional_id: strawberry.ID | None = None
+    name: str | None = None
+    relationship: str | None = None
+
+
+@strawberry.input
+class RecordContactInput:
+    child_id: strawberry.ID | None = None
+    new_child: NewChildInput | None = None
+    referrer: ReferrerInput
+    channel: Channel
+    concern: str
+    urgency: Urgency  # type: ignore[valid-type]
+    consent_position: ConsentPosition  # type: ignore[valid-type]
+    consent_not_sought_reason: str | None = None
+    received_at: dt.datetime | None = None
+
+
+@strawberry.input
+class RequestInformationInput:
+    contact_id: strawberry.ID
+    scope: RequestScope  # type: ignore[valid-type]
+    agencies: list[strawberry.ID] = strawberry.field(default_factory=list)
+    basis: RequestBasis  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ShareInformationInput:
+    request_id: strawberry.ID
+    content: str
+    fact_or_opinion: FactOrOpinion
+    historic: bool
+
+
+@strawberry.input
+class DeclineToShareInput:
+    request_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class DecideContactInput:
+    contact_id: strawberry.ID
+    outcome: ContactOutcome  # type: ignore[valid-type]
+    rationale: str
+    response_to_referrer: str
+    agreed_by: strawberry.ID | None = strawberry.field(
+        default=None, description="The front door manager who agrees; not needed when a manager decides."
+    )
+
+
+RecordContactResult = Annotated[
+    Contact | ChildNotFound | InvalidInput | NotPermitted, strawberry.union("RecordContactResult")
+]
+ContactResult = Annotated[Contact | ContactNotFound | NotPermitted, strawberry.union("ContactResult")]
+ContactsResult = Annotated[
+    ContactConnection | InvalidInput | NotPermitted, strawberry.union("ContactsResult")
+]
+RequestInformationResult = Annotated[
+    InformationRequest | NoBasisForRequest | ContactNotFound | ContactClosed | InvalidInput | NotPermitted,
+    strawberry.union("RequestInformationResult"),
+]
+InformationRequestResult = Annotated[
+    InformationRequest | RequestNotFound | NotPermitted, strawberry.union("InformationRequestResult")
+]
+AnswerRequestResult = Annotated[
+    InformationShare | RequestNotFound | NotAddressedToYourAgency | AlreadyAnswered | InvalidInput
+    | NotPermitted,
+    strawberry.union("AnswerRequestResult"),
+]
+DecideContactResult = Annotated[
+    Contact | ContactNotFound | AlreadyDecided | ManagerAgreementRequired | NotAManager | InvalidInput
+    | NotPermitted,
+    strawberry.union("DecideContactResult"),
+]
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    # A time without a zone is taken as UTC: the API speaks UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def _service(context: Context) -> service.ContactService:
+    configured = context.services.contacts
+    if configured is None:
+        raise RuntimeError("the front door service is not configured")
+    return configured
+
+
+def _contact(context: Context, result: service.ContactDetail | service.Refused) -> Any:
+    if isinstance(result, service.Refused):
+        return _refusal(result)
+    return Contact.of_detail(result, _service(context).now())
+
+
+@strawberry.type
+class ContactQueries:
+    @strawberry.field(description="The front door queue, oldest due first.")
+    def contacts(
+        self, info: Info[Context, None], first: int, after: str | None = None,
+        status: ContactStatus | None = None,  # type: ignore[valid-type]
+        urgency: Urgency | None = None,  # type: ignore[valid-type]
+    ) -> ContactsResult:
+        context = info.context
+        result = _service(context).contacts(
+            context.principal, status=status, urgency=urgency, first=first, after=after
+        )
+        if isinstance(result, service.Refused):
+            return _refusal(result)  # type: ignore[no-any-return]
+        now = _service(context).now()
+        return ContactConnection(
+            items=[ContactSummary.of(row, now) for row in result.items],
+            end_cursor=result.end_cursor, has_next_page=result.has_next_page,
+        )
+
+    @strawberry.field
+    def contact(self, info: Info[Context, None], id: strawberry.ID) -> ContactResult:
+        context = info.context
+        return _contact(  # type: ignore[no-any-return]
+            context, _service(context).contact(context.principal, str(id), request_id=context.request_id)
+        )
+
+    @strawberry.field
+    def information_request(self, info: Info[Context, None], id: strawberry.ID) -> InformationRequestResult:
+        context = info.context
+        result = _service(context).information_request(
+            context.principal, str(id), request_id=context.request_id
+        )
+        return _refusal(result) if isinstance(result, service.Refused) else InformationRequest.of(result)
+
+
+@strawberry.type
+class ContactMutations:
+    @strawberry.mutation
+    def record_contact(self, info: Info[Context, None], input: RecordContactInput) -> RecordContactResult:
+        context = info.context
+        new_child = input.new_child
+        result = _service(context).record_contact(
+            context.principal,
+            service.ContactInput(
+                child_id=str(input.child_id) if input.child_id is not None else None,
+                new_child=service.NewChild(new_child.given_name, new_child.family_name, new_child.dob)
+                if new_child is not None else None,
+                referrer=service.Referrer(
+                    kind=input.referrer.kind,
+                    professional_id=str(input.referrer.professional_id) if input.referrer.professional_id else None,
+                    name=input.referrer.name, relationship=input.referrer.relationship,
+                ),
+                channel=input.channel.value, concern=input.concern, urgency=input.urgency,
+                consent_position=input.consent_position,
+                consent_not_sought_reason=input.consent_not_sought_reason,
+                received_at=_aware(input.received_at),
+            ),
+            request_id=context.request_id,
+        )
+        return _contact(context, result)  # type: ignore[no-any-return]
+
+    @strawberry.mutation
+    def request_information(
+        self, info: Info[Context, None], input: RequestInformationInput
+    ) -> RequestInformationResult:
+        context = info.context
+        result = _service(context).request_information(
+            context.principal, contact_id=str(input.contact_id), scope=input.scope,
+            agencies=[str(a) for a in input.agencies], basis=input.basis, request_id=context.request_id,
+        )
+        return _refusal(result) if isinstance(result, service.Refused) else InformationRequest.of(result)
+
+    @strawberry.mutation
+    def share_information(self, info: Info[Context, None], input: ShareInformationInput) -> AnswerRequestResult:
+        context = info.context
+        result = _service(context).share_information(
+            context.principal, request_to_answer=str(input.request_id), content=input.content,
+            fact_or_opinion=input.fact_or_opinion.value, historic=input.historic, request_id=context.request_id,
+        )
+        return _refusal(result) if isinstance(result, service.Refused) else InformationShare.of(result)
+
+    @strawberry.mutation
+    def decline_to_share(self, info: Info[Context, None], input: DeclineToShareInput) -> AnswerRequestResult:
+        context = info.context
+        result = _service(context).decline_to_share(
+            context.principal, request_to_answer=str(input.request_id), reason=input.reason,
+            request_id=context.request_id,
+        )
+        return _refusal(result) if isinstance(result, service.Refused) else InformationShare.of(result)
+
+    @strawberry.mutation
+    def decide_contact(self, info: Info[Context, None], input: DecideContactInput) -> DecideContactResult:
+        context = info.context
+        result = _service(context).decide_contact(
+            context.principal, contact_id=str(input.contact_id), outcome=input.outcome,
+            rationale=input.rationale, response_to_referrer=input.response_to_referrer,
+            agreed_by=str(input.agreed_by) if input.agreed_by is not None else None,
+            request_id=context.request_id,
+        )
+        return _contact(context, result)  # type: ignore[no-any-return]

@@ -1,0 +1,70 @@
+"""GraphQL for searchPeople."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.network import Access, access_for
+from api.graphql.refusals import InvalidInput, NotPermitted
+from api.services.contacts import Refused
+from graph.search import Candidate
+
+
+@strawberry.type
+class PersonCandidate:
+    id: strawberry.ID
+    kind: str
+    score: float
+    given_name: str | None
+    family_name: str | None
+    dob: dt.date | None
+    access: Access
+
+    @staticmethod
+    def of(candidate: Candidate) -> PersonCandidate:
+        return PersonCandidate(
+            id=strawberry.ID(candidate.id), kind=candidate.kind, score=candidate.score,
+            given_name=candidate.given_name, family_name=candidate.family_name, dob=candidate.dob,
+            access=access_for(candidate.basis),
+        )
+
+
+@strawberry.type
+class PersonSearchResults:
+    candidates: list[PersonCandidate]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+SearchPeopleResult = Annotated[
+    PersonSearchResults | InvalidInput | NotPermitted, strawberry.union("SearchPeopleResult")
+]
+
+_REFUSALS: dict[str, type[Any]] = {"NotPermitted": NotPermitted, "InvalidInput": InvalidInput}
+
+
+@strawberry.type
+class SearchQueries:
+    @strawberry.field(description="People by name, tolerant of spelling; best match first.")
+    def search_people(
+        self, info: Info[Context, None], name: str, first: int, dob: dt.date | None = None,
+        after: str | None = None,
+    ) -> SearchPeopleResult:
+        context = info.context
+        service = context.services.search
+        if service is None:
+            raise RuntimeError("people search is not configured")
+        result = service.search_people(
+            context.principal, name=name, dob=dob, first=first, after=after, request_id=context.request_id
+        )
+        if isinstance(result, Refused):
+            return _REFUSALS[result.kind](message=result.message)  # type: ignore[no-any-return]
+        return PersonSearchResults(
+            candidates=[PersonCandidate.of(c) for c in result.candidates],
+            end_cursor=result.end_cursor, has_next_page=result.has_next_page,
+        )

@@ -1,0 +1,544 @@
+"""The front door's workflow: contacts, requests to partners, their answers, and decisions.
+
+Each act is authorised against the policy, done in one transaction, and recorded in the
+audit chain in that same transaction. Expected refusals come back as `Refused`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from neo4j import Driver, ManagedTransaction
+
+from api.services import audit
+from api.services.principal import Principal
+from graph import contacts as repo
+from graph.contacts import (
+    ConsentPosition,
+    ContactRow,
+    ContactStatus,
+    Grant,
+    Outcome,
+    QueueKey,
+    ReferrerKind,
+    RequestBasis,
+    RequestRow,
+    RequestScope,
+    Urgency,
+)
+from policies import Action, Basis, Policy, ResourceKind
+from protection.errors import ContentErased
+from protection.keyring import Keyring
+
+_T = TypeVar("_T")
+_LONDON = ZoneInfo("Europe/London")
+MAX_PAGE = 100
+_EDT_SERVICE = "EDT"
+_SHARE_BASES = frozenset({Basis.CONSENT, Basis.OVERRIDE})
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A request the rules do not allow; `missing` names what a lawful request would need."""
+
+    kind: str
+    message: str
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimes:
+    red_hours: int = 4
+    amber_hours: int = 24
+    green_working_days: int = 3
+
+    def due_by(self, urgency: Urgency, received_at: datetime) -> datetime:
+        if urgency is Urgency.RED:
+            return received_at + timedelta(hours=self.red_hours)
+        if urgency is Urgency.AMBER:
+            return received_at + timedelta(hours=self.amber_hours)
+        return add_working_days(received_at, self.green_working_days)
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """Same local time of day, `days` weekdays later (weekends do not count)."""
+    local = moment.astimezone(_LONDON)
+    remaining = days
+    while remaining:
+        local = (local + timedelta(days=1)).replace(tzinfo=None).replace(tzinfo=_LONDON)
+        if local.weekday() < 5:
+            remaining -= 1
+    return local.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class NewChild:
+    given_name: str
+    family_name: str
+    dob: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Referrer:
+    kind: ReferrerKind
+    professional_id: str | None = None
+    name: str | None = None
+    relationship: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInput:
+    child_id: str | None
+    new_child: NewChild | None
+    referrer: Referrer
+    channel: str
+    concern: str
+    urgency: Urgency
+    consent_position: ConsentPosition
+    consent_not_sought_reason: str | None
+    received_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetail:
+    row: ContactRow
+    concern: str | None
+    rationale: str | None
+    response_to_referrer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPage:
+    items: list[ContactRow]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShareView:
+    id: str
+    agency_id: str
+    shared: bool
+    fact_or_opinion: str | None
+    historic: bool | None
+    shared_by: str
+    shared_at: datetime
+    # Null where the caller has no basis for the content, or it was erased.
+    content: str | None
+    decline_reason: str | None
+    basis: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    row: RequestRow
+    shares: list[ShareView]
+
+
+def encode_cursor(key: QueueKey) -> str:
+    return base64.urlsafe_b64encode(f"{key.due_by.isoformat()}|{key.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> QueueKey | None:
+    try:
+        due, _, contact_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        moment = datetime.fromisoformat(due)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not contact_id or moment.tzinfo is None:
+        return None
+    return QueueKey(due_by=moment, id=contact_id)
+
+
+class ContactService:
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        database: str,
+        policy: Policy,
+        audit_sink: audit.AuditSink,
+        keyring: Keyring,
+        due_times: DueTimes = DueTimes(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._driver = driver
+        self._database = database
+        self._policy = policy
+        self._audit = audit_sink
+        self._keyring = keyring
+        self._due_times = due_times
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def _bases(self, principal: Principal, resource: ResourceKind, action: Action) -> frozenset[Basis]:
+        return self._policy.allowed_bases(principal.roles, resource, action)
+
+    def _may(self, principal: Principal, resource: ResourceKind, action: Action, basis: Basis) -> bool:
+        return basis in self._bases(principal, resource, action)
+
+    # Contacts
+
+    def record_contact(
+        self, principal: Principal, contact: ContactInput, *, request_id: str
+    ) -> ContactDetail | Refused:
+        if not self._may(principal, ResourceKind.CONTACT, Action.WRITE, Basis.OWN_AGENCY):
+            return Refused("NotPermitted", "only front door practitioners record contacts")
+        invalid = _contact_input_problem(contact)
+        if invalid is not None:
+            return Refused("InvalidInput", invalid)
+        received_at = contact.received_at or self._clock()
+        due_by = self._due_times.due_by(contact.urgency, received_at)
+        contact_id = f"contact-{uuid.uuid4().hex}"
+
+        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+            if contact.new_child is not None:
+                child_id = f"person-{uuid.uuid4().hex}"
+                repo.create_child(
+                    tx, child_id=child_id, given_name=contact.new_child.given_name.strip(),
+                    family_name=contact.new_child.family_name.strip(), dob=contact.new_child.dob,
+                    created_by=principal.professional_id,
+                )
+            else:
+                assert contact.child_id is not None
+                child_id = contact.child_id
+                if not repo.child_exists(tx, child_id=child_id):
+                    return Refused("ChildNotFound", "no such child")
+            referrer = contact.referrer
+            if (
+                referrer.kind is ReferrerKind.PROFESSIONAL and referrer.professional_id is not None
+                and repo.professional_roles(tx, professional_id=referrer.professional_id) is None
+            ):
+                return Refused("InvalidInput", "the referring professional is not known to the hub")
+            ciphertext = self._keyring.encrypt(
+                tx, scope_id=child_id, node_id=contact_id, field="concern", plaintext=contact.concern,
+            )
+            repo.create_contact(tx, repo.NewContact(
+                id=contact_id, agency_id=principal.agency_id, child_id=child_id,
+                received_at=received_at, channel=contact.channel, concern_ciphertext=ciphertext,
+                urgency=contact.urgency, due_by=due_by, recorded_by=principal.professional_id,
+                recorded_by_service=principal.team_service,
+                passed_from_edt=principal.team_service == _EDT_SERVICE,
+                referrer_kind=referrer.kind, referrer_professional_id=referrer.professional_id,
+                referrer_name=referrer.name, referrer_relationship=referrer.relationship,
+                consent_position=contact.consent_position,
+                consent_not_sought_reason=contact.consent_not_sought_reason,
+            ))
+            audit.record(
+                self._audit, tx, principal, action="contact.recorded",
+                targets=[contact_id, child_id], request_id=request_id,
+            )
+            return self._detail(tx, principal, contact_id)
+
+        return self._write(work)
+
+    def contact(self, principal: Principal, contact_id: str, *, request_id: str) -> ContactDetail | Refused:
+        if not self._may(principal, ResourceKind.CONTACT, Action.READ, Basis.OWN_AGENCY):
+            return Refused("NotPermitted", "your role may not read contacts")
+
+        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+            return self._detail(tx, principal, contact_id)
+
+        with self._driver.session(database=self._database) as session:
+            return session.execute_read(work)
+
+    def contacts(
+        self, principal: Principal, *, status: ContactStatus | None, urgency: Urgency | None,
+        first: int, after: str | None,
+    ) -> ContactPage | Refused:
+        if not self._may(principal, ResourceKind.CONTACT, Action.READ, Basis.OWN_AGENCY):
+            return Refused("NotPermitted", "your role may not read the front door queue")
+        if not 1 <= first <= MAX_PAGE:
+            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+        key = None
+        if after is not None:
+            key = decode_cursor(after)
+            if key is None:
+                return Refused("InvalidInput", "the cursor is not one this list gave out")
+        with self._driver.session(database=self._database) as session:
+            rows = session.execute_read(
+                repo.contact_queue, agency_id=principal.agency_id, status=status, urgency=urgency,
+                after=key, limit=first + 1,
+            )
+        page = rows[:first]
+        end = encode_cursor(QueueKey(page[-1].due_by, page[-1].id)) if page else None
+        return ContactPage(items=page, end_cursor=end, has_next_page=len(rows) > first)
+
+    def decide_contact(
+        self, principal: Principal, *, contact_id: str, outcome: Outcome, rationale: str,
+        response_to_referrer: str, agreed_by: str | None, request_id: str,
+    ) -> ContactDetail | Refused:
+        if not self._may(principal, ResourceKind.CONTACT, Action.DECIDE_CONTACT, Basis.OWN_AGENCY):
+            return Refused("NotPermitted", "only the front door decides contacts")
+        if not rationale.strip() or not response_to_referrer.strip():
+            return Refused("InvalidInput", "a decision needs its rationale and the response to the referrer")
+        deciding_manager = self._is_front_door_manager(principal.roles)
+        if agreed_by is None and not deciding_manager:
+            return Refused(
+                "ManagerAgreementRequired", "a social worker's decision needs a front door manager's agreement",
+            )
+        if agreed_by == principal.professional_id:
+            return Refused("ManagerAgreementRequired", "the agreeing manager must be someone other than you")
+
+        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+            status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
+            if status is None:
+                return Refused("ContactNotFound", "no such contact")
+            if status is ContactStatus.DECIDED:
+                return Refused("AlreadyDecided", "this contact was already decided and is closed")
+            agreeing = agreed_by or principal.professional_id
+            if agreed_by is not None:
+                manager = repo.professional_roles(tx, professional_id=agreed_by)
+                if (
+                    manager is None or manager[1] != principal.agency_id
+                    or not self._is_front_door_manager(manager[0])
+                ):
+                    return Refused("NotAManager", "the agreeing professional is not a front door manager")
+            contact = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
+            assert contact is not None
+            rationale_ct = self._keyring.encrypt(
+                tx, scope_id=contact.child_id, node_id=contact_id, field="rationale", plaintext=rationale,
+            )
+            response_ct = self._keyring.encrypt(
+                tx, scope_id=contact.child_id, node_id=contact_id, field="response_to_referrer",
+                plaintext=response_to_referrer,
+            )
+            repo.decide_contact(
+                tx, contact_id=contact_id, outcome=outcome, rationale=rationale_ct, response=response_ct,
+                decided_by=principal.professional_id, agreed_by=agreeing,
+            )
+            audit.record(
+                self._audit, tx, principal, action=f"contact.decided.{outcome.value.lower()}",
+                targets=[contact_id, contact.child_id, agreeing], request_id=request_id,
+            )
+            return self._detail(tx, principal, contact_id)
+
+        return self._write(work)
+
+    def _is_front_door_manager(self, roles: tuple[str, ...]) -> bool:
+        # The managers who may approve an override at the front door are the ones whose
+        # agreement a contact decision needs.
+        return bool(self._policy.allowed_bases(roles, ResourceKind.OVERRIDE, Action.APPROVE_OVERRIDE))
+
+    def _detail(self, tx: ManagedTransaction, principal: Principal, contact_id: str) -> ContactDetail | Refused:
+        row = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
+        if row is None:
+            # Another agency's contact reads exactly like one that does not exist.
+            return Refused("ContactNotFound", "no such contact")
+        return ContactDetail(
+            row=row,
+            concern=self._open(tx, row.child_id, row.id, "concern", row.concern_ciphertext),
+            rationale=self._open(tx, row.child_id, row.id, "rationale", row.rationale_ciphertext),
+            response_to_referrer=self._open(
+                tx, row.child_id, row.id, "response_to_referrer", row.response_ciphertext
+            ),
+        )
+
+    def _open(self, tx: ManagedTransaction, scope: str, node_id: str, field: str, ciphertext: str | None) -> str | None:
+        if ciphertext is None:
+            return None
+        try:
+            return self._keyring.decrypt(tx, scope_id=scope, node_id=node_id, field=field, ciphertext=ciphertext)
+        except ContentErased:
+            return None
+
+    # Information requests
+
+    def request_information(
+        self, principal: Principal, *, contact_id: str, scope: RequestScope, agencies: list[str],
+        basis: RequestBasis, request_id: str,
+    ) -> RequestView | Refused:
+        if not self._may(
+            principal, ResourceKind.INFORMATION_REQUEST, Action.REQUEST_INFORMATION, Basis(basis.value)
+        ):
+            return Refused("NotPermitted", f"your role may not request information on the {basis.value} basis")
+        if scope is RequestScope.TARGETED and not agencies:
+            return Refused("InvalidInput", "a targeted request must name at least one agency")
+
+        def work(tx: ManagedTransaction) -> RequestView | Refused:
+            standing = repo.request_standing(tx, contact_id=contact_id, agency_id=principal.agency_id)
+            if standing is None:
+                return Refused("ContactNotFound", "no such contact")
+            if standing.contact_status is ContactStatus.DECIDED:
+                return Refused("ContactClosed", "this contact is decided and closed")
+            wanted = frozenset(agencies) if scope is RequestScope.TARGETED else standing.partner_agencies
+            unknown = sorted(wanted - standing.partner_agencies)
+            if unknown:
+                return Refused("InvalidInput", f"not partner agencies: {', '.join(unknown)}", tuple(unknown))
+            grants = standing.consents if basis is RequestBasis.CONSENT else standing.overrides
+            full_request = scope is RequestScope.FULL
+            grant = next((g for g in grants if g.covers(wanted, full_request=full_request)), None)
+            if grant is None:
+                return _no_basis(basis, scope, wanted, grants)
+            new_id = f"request-{uuid.uuid4().hex}"
+            repo.create_request(
+                tx, request_id=new_id, contact_id=contact_id, agency_id=principal.agency_id, scope=scope,
+                agencies=sorted(wanted), basis=basis, grant_id=grant.id, due_by=standing.due_by,
+                requested_by=principal.professional_id,
+            )
+            audit.record(
+                self._audit, tx, principal, action="information.requested",
+                targets=[new_id, contact_id, standing.child_id, *sorted(wanted)], request_id=request_id,
+                basis=basis.value, override_id=grant.id if basis is RequestBasis.OVERRIDE else None,
+            )
+            found = repo.get_request(tx, request_id=new_id, agency_id=principal.agency_id)
+            assert found is not None
+            return RequestView(row=found, shares=[])
+
+        return self._write(work)
+
+    def information_request(
+        self, principal: Principal, request_id_to_read: str, *, request_id: str
+    ) -> RequestView | Refused:
+        if not self._bases(principal, ResourceKind.INFORMATION_REQUEST, Action.READ):
+            return Refused("NotPermitted", "your role may not read information requests")
+        share_bases = self._bases(principal, ResourceKind.INFORMATION_SHARE, Action.READ)
+
+        def work(tx: ManagedTransaction) -> RequestView | Refused:
+            row = repo.get_request(tx, request_id=request_id_to_read, agency_id=principal.agency_id)
+            if row is None:
+                return Refused("RequestNotFound", "no such information request")
+            shares = [self._share_view(tx, principal, row, share, share_bases) for share in row.shares]
+            shown = sorted({s.basis for s in shares if s.basis in _SHARE_BASES and s.content is not None})
+            for basis in shown:
+                audit.record(
+                    self._audit, tx, principal, action="information.read",
+                    targets=[row.id, row.child_id, *(s.id for s in shares if s.basis == basis)],
+                    request_id=request_id, basis=basis,
+                    override_id=row.override_id if basis == Basis.OVERRIDE else None,
+                )
+            return RequestView(row=row, shares=shares)
+
+        return self._write(work)
+
+    def _share_view(
+        self, tx: ManagedTransaction, principal: Principal, row: RequestRow, share: repo.ShareRow,
+        share_bases: frozenset[Basis],
+    ) -> ShareView:
+        if share.agency_id == principal.agency_id and Basis.OWN_AGENCY in share_bases:
+            basis: Basis | None = Basis.OWN_AGENCY
+        elif row.requester_side and row.basis_holds and Basis(row.basis.value) in share_bases:
+            basis = Basis(row.basis.value)
+        else:
+            basis = None
+        text = None
+        if basis is not None:
+            field = "content" if share.shared else "decline_reason"
+            text = self._open(tx, row.child_id, share.id, field, share.ciphertext)
+        return ShareView(
+            id=share.id, agency_id=share.agency_id, shared=share.shared,
+            fact_or_opinion=share.fact_or_opinion, historic=share.historic, shared_by=share.shared_by,
+            shared_at=share.shared_at, content=text if share.shared else None,
+            decline_reason=text if not share.shared else None, basis=basis.value if basis else None,
+        )
+
+    def share_information(
+        self, principal: Principal, *, request_to_answer: str, content: str, fact_or_opinion: str,
+        historic: bool, request_id: str,
+    ) -> ShareView | Refused:
+        if not content.strip():
+            return Refused("InvalidInput", "there is nothing to share")
+        return self._answer(
+            principal, request_to_answer, shared=True, text=content, fact_or_opinion=fact_or_opinion,
+            historic=historic, request_id=request_id,
+        )
+
+    def decline_to_share(
+        self, principal: Principal, *, request_to_answer: str, reason: str, request_id: str
+    ) -> ShareView | Refused:
+        if not reason.strip():
+            return Refused("InvalidInput", "a decision not to share needs its reason")
+        return self._answer(
+            principal, request_to_answer, shared=False, text=reason, fact_or_opinion=None, historic=None,
+            request_id=request_id,
+        )
+
+    def _answer(
+        self, principal: Principal, request_to_answer: str, *, shared: bool, text: str,
+        fact_or_opinion: str | None, historic: bool | None, request_id: str,
+    ) -> ShareView | Refused:
+        if not self._may(principal, ResourceKind.INFORMATION_SHARE, Action.SHARE_INFORMATION, Basis.OWN_AGENCY):
+            return Refused("NotPermitted", "only a partner agency's MASH officer answers a request")
+
+        def work(tx: ManagedTransaction) -> ShareView | Refused:
+            standing = repo.lock_request(tx, request_id=request_to_answer, agency_id=principal.agency_id)
+            if standing is None:
+                return Refused("RequestNotFound", "no such information request")
+            if not standing.addressed:
+                return Refused("NotAddressedToYourAgency", "this request is not addressed to your agency")
+            if standing.answered:
+                return Refused("AlreadyAnswered", "your agency has already answered this request")
+            share_id = f"share-{uuid.uuid4().hex}"
+            ciphertext = self._keyring.encrypt(
+                tx, scope_id=standing.child_id, node_id=share_id,
+                field="content" if shared else "decline_reason", plaintext=text,
+            )
+            repo.create_share(
+                tx, share_id=share_id, request_id=request_to_answer, agency_id=principal.agency_id,
+                shared=shared, ciphertext=ciphertext, fact_or_opinion=fact_or_opinion, historic=historic,
+                shared_by=principal.professional_id,
+            )
+            audit.record(
+                self._audit, tx, principal,
+                action="information.shared" if shared else "information.declined",
+                targets=[share_id, request_to_answer, standing.child_id], request_id=request_id,
+            )
+            return ShareView(
+                id=share_id, agency_id=principal.agency_id, shared=shared, fact_or_opinion=fact_or_opinion,
+                historic=historic, shared_by=principal.professional_id, shared_at=self._clock(),
+                content=text if shared else None, decline_reason=None if shared else text,
+                basis=Basis.OWN_AGENCY.value,
+            )
+
+        return self._write(work)
+
+    def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+
+def _contact_input_problem(contact: ContactInput) -> str | None:
+    if (contact.child_id is None) == (contact.new_child is None):
+        return "give either the id of a known child or the details of a new one"
+    if contact.new_child is not None and not (
+        contact.new_child.given_name.strip() and contact.new_child.family_name.strip()
+    ):
+        return "a new child needs a given and a family name"
+    if not contact.concern.strip():
+        return "the concern is required"
+    if not contact.channel.strip():
+        return "the channel is required"
+    referrer = contact.referrer
+    if referrer.kind is ReferrerKind.PROFESSIONAL and not referrer.professional_id and not referrer.name:
+        return "a professional referrer needs their id or their name"
+    if referrer.kind is ReferrerKind.PUBLIC and not (referrer.name or "").strip():
+        return "a member of the public who refers needs a name (or 'anonymous')"
+    if contact.consent_position is ConsentPosition.NOT_SOUGHT and not (contact.consent_not_sought_reason or "").strip():
+        return "say why consent was not sought"
+    return None
+
+
+def _no_basis(
+    basis: RequestBasis, scope: RequestScope, wanted: frozenset[str], grants: tuple[Grant, ...]
+) -> Refused:
+    kind = "consent" if basis is RequestBasis.CONSENT else "approved override"
+    if not grants:
+        return Refused("NoBasisForRequest", f"no current {kind} for this child", (basis.value,))
+    if scope is RequestScope.FULL:
+        return Refused(
+            "NoBasisForRequest", f"a full request needs a current full-scope {kind}", (f"FULL {basis.value}",)
+        )
+    best = max(grants, key=lambda g: len(wanted & g.agencies))
+    missing = tuple(sorted(wanted - best.agencies))
+    return Refused(
+        "NoBasisForRequest", f"no current {kind} covers these agencies: {', '.join(missing)}", missing
+    )

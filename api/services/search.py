@@ -1,0 +1,85 @@
+"""searchPeople: spelling-tolerant name search, each candidate limited to what the caller may see."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date
+
+from neo4j import Driver, ManagedTransaction
+
+from api.services import audit
+from api.services.contacts import Refused
+from api.services.principal import Principal
+from graph import search
+from graph.network import Viewer
+from policies import Basis, Policy
+
+MAX_PAGE = 50
+_AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value})
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    candidates: list[search.Candidate]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+def encode_cursor(key: search.SearchKey) -> str:
+    return base64.urlsafe_b64encode(f"{key.score!r}|{key.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> search.SearchKey | None:
+    try:
+        score, _, person_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return search.SearchKey(score=float(score), id=person_id) if person_id else None
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+class SearchService:
+    def __init__(self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink) -> None:
+        self._driver = driver
+        self._database = database
+        self._policy = policy
+        self._audit = audit_sink
+
+    def search_people(
+        self, principal: Principal, *, name: str, dob: date | None, first: int, after: str | None,
+        request_id: str,
+    ) -> SearchPage | Refused:
+        read_bases = self._policy.compile_read_filter(principal.roles)
+        if not read_bases.get("person"):
+            return Refused("NotPermitted", "your role may not search for people")
+        if not 1 <= first <= MAX_PAGE:
+            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+        lucene = search.lucene_query(name)
+        if lucene is None:
+            return Refused("InvalidInput", "give a name to search for")
+        key = None
+        if after is not None:
+            key = decode_cursor(after)
+            if key is None:
+                return Refused("InvalidInput", "the cursor is not one this search gave out")
+        viewer = Viewer(
+            professional_id=principal.professional_id, agency_id=principal.agency_id,
+            agency_kind=principal.agency_kind, read_bases=read_bases,
+        )
+
+        def work(tx: ManagedTransaction) -> list[search.Candidate]:
+            found = search.search_people(tx, lucene=lucene, dob=dob, viewer=viewer, after=key, limit=first + 1)
+            shown = found[:first]
+            for basis in sorted({c.basis for c in shown if c.basis in _AUDITED_BASES}):
+                audit.record(
+                    self._audit, tx, principal, action="person.searched",
+                    targets=[c.id for c in shown if c.basis == basis], request_id=request_id, basis=basis,
+                )
+            return found
+
+        with self._driver.session(database=self._database) as session:
+            found = session.execute_write(work)
+        page = found[:first]
+        end = encode_cursor(search.SearchKey(page[-1].score, page[-1].id)) if page else None
+        return SearchPage(candidates=page, end_cursor=end, has_next_page=len(found) > first)

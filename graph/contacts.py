@@ -1,0 +1,501 @@
+"""The front door's contacts, information requests to partners, their answers, and decisions.
+
+Encrypted fields (concern, rationale, response to the referrer, shared content, a reason
+not to share) arrive here already encrypted: this module stores and returns ciphertext.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, LiteralString
+
+from neo4j import ManagedTransaction
+
+from graph.network import to_python
+
+
+class Urgency(StrEnum):
+    RED = "RED"
+    AMBER = "AMBER"
+    GREEN = "GREEN"
+
+
+class ContactStatus(StrEnum):
+    OPEN = "OPEN"
+    DECIDED = "DECIDED"
+
+
+class ReferrerKind(StrEnum):
+    PROFESSIONAL = "PROFESSIONAL"
+    PUBLIC = "PUBLIC"
+
+
+class ConsentPosition(StrEnum):
+    GIVEN = "GIVEN"
+    NOT_SOUGHT = "NOT_SOUGHT"
+
+
+class Outcome(StrEnum):
+    NO_FURTHER_ACTION = "NO_FURTHER_ACTION"
+    ADVICE_TO_REFERRER = "ADVICE_TO_REFERRER"
+    FAMILY_HELP = "FAMILY_HELP"
+    FAMILY_SAFEGUARDING = "FAMILY_SAFEGUARDING"
+    JIGSAW = "JIGSAW"
+    YOUNG_PEOPLES_SERVICE = "YOUNG_PEOPLES_SERVICE"
+    SECTION_47_STRATEGY_MEETING = "SECTION_47_STRATEGY_MEETING"
+
+
+class RequestScope(StrEnum):
+    TARGETED = "TARGETED"
+    FULL = "FULL"
+
+
+class RequestBasis(StrEnum):
+    CONSENT = "CONSENT"
+    OVERRIDE = "OVERRIDE"
+
+
+@dataclass(frozen=True, slots=True)
+class NewContact:
+    id: str
+    agency_id: str
+    child_id: str
+    received_at: datetime
+    channel: str
+    concern_ciphertext: str
+    urgency: Urgency
+    due_by: datetime
+    recorded_by: str
+    recorded_by_service: str
+    passed_from_edt: bool
+    referrer_kind: ReferrerKind
+    referrer_professional_id: str | None
+    referrer_name: str | None
+    referrer_relationship: str | None
+    consent_position: ConsentPosition
+    consent_not_sought_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    id: str
+    child_id: str
+    child_given_name: str | None
+    child_family_name: str | None
+    received_at: datetime
+    channel: str
+    urgency: Urgency
+    due_by: datetime
+    status: ContactStatus
+    recorded_by: str
+    passed_from_edt: bool
+    referrer_kind: ReferrerKind
+    referrer_professional_id: str | None
+    referrer_name: str | None
+    referrer_relationship: str | None
+    consent_position: ConsentPosition
+    consent_not_sought_reason: str | None
+    outcome: Outcome | None
+    decided_by: str | None
+    agreed_by: str | None
+    decided_at: datetime | None
+    concern_ciphertext: str | None = None
+    rationale_ciphertext: str | None = None
+    response_ciphertext: str | None = None
+    request_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A current consent or approved override for the child: FULL, or naming agencies."""
+
+    id: str
+    full: bool
+    agencies: frozenset[str]
+
+    def covers(self, agencies: frozenset[str], *, full_request: bool) -> bool:
+        return self.full or (not full_request and agencies <= self.agencies)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStanding:
+    contact_status: ContactStatus
+    child_id: str
+    due_by: datetime
+    consents: tuple[Grant, ...]
+    overrides: tuple[Grant, ...]
+    partner_agencies: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareRow:
+    id: str
+    agency_id: str
+    shared: bool
+    fact_or_opinion: str | None
+    historic: bool | None
+    shared_by: str
+    shared_at: datetime
+    ciphertext: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    id: str
+    contact_id: str
+    child_id: str
+    scope: RequestScope
+    agencies: tuple[str, ...]
+    basis: RequestBasis
+    consent_id: str | None
+    override_id: str | None
+    due_by: datetime
+    requested_by: str
+    requested_at: datetime
+    requester_side: bool
+    addressed: bool
+    basis_holds: bool
+    shares: tuple[ShareRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueKey:
+    """Where a page of the queue ends: contacts sort by due time, then id."""
+
+    due_by: datetime
+    id: str
+
+
+CHILD_EXISTS: LiteralString = "MATCH (c:Person:Child {id: $child_id}) RETURN c.id AS id"
+
+PROFESSIONAL_ROLES: LiteralString = """
+MATCH (p:Professional {id: $professional_id})-[:MEMBER_OF]->(:Team)-[:PART_OF]->(a:Agency)
+RETURN p.roles AS roles, a.id AS agency_id
+"""
+
+CREATE_CHILD: LiteralString = """
+CREATE (c:Person:Child {
+    id: $child_id, given_name: $given_name, family_name: $family_name, dob: $dob,
+    created_by: $created_by, created_at: datetime()
+})
+"""
+
+CREATE_CONTACT: LiteralString = """
+MATCH (c:Person:Child {id: $child_id})
+CREATE (k:Contact {
+    id: $id, agency_id: $agency_id, received_at: $received_at, channel: $channel,
+    concern: $concern, urgency: $urgency, due_by: $due_by, status: 'OPEN',
+    recorded_by: $recorded_by, recorded_by_service: $recorded_by_service,
+    passed_from_edt: $passed_from_edt, queue: 'FRONT_DOOR',
+    referrer_kind: $referrer_kind, referrer_professional_id: $referrer_professional_id,
+    referrer_name: $referrer_name, referrer_relationship: $referrer_relationship,
+    consent_position: $consent_position, consent_not_sought_reason: $consent_not_sought_reason
+})-[:CONCERNS]->(c)
+RETURN k.id AS id
+"""
+
+_CONTACT_FIELDS: LiteralString = """
+    k {.id, .received_at, .channel, .urgency, .due_by, .status, .recorded_by, .passed_from_edt,
+       .referrer_kind, .referrer_professional_id, .referrer_name, .referrer_relationship,
+       .consent_position, .consent_not_sought_reason, .outcome, .decided_by, .agreed_by,
+       .decided_at} AS contact,
+    c.id AS child_id, c.given_name AS given_name, c.family_name AS family_name
+"""
+
+CONTACT_BY_ID: LiteralString = """
+MATCH (k:Contact {id: $contact_id})-[:CONCERNS]->(c:Person:Child)
+WHERE k.agency_id = $agency_id
+RETURN """ + _CONTACT_FIELDS + """,
+    k.concern AS concern, k.rationale AS rationale, k.response_to_referrer AS response,
+    COLLECT {
+        MATCH (r:InformationRequest)-[:FOR_CONTACT]->(k)
+        RETURN r.id ORDER BY r.requested_at, r.id
+    } AS request_ids
+"""
+
+# The queue: keyset pagination on (due_by, id), so a page never skips or repeats a contact
+# when others are added meanwhile.
+CONTACT_QUEUE: LiteralString = """
+MATCH (k:Contact)-[:CONCERNS]->(c:Person:Child)
+WHERE k.agency_id = $agency_id
+  AND ($status IS NULL OR k.status = $status)
+  AND ($urgency IS NULL OR k.urgency = $urgency)
+  AND ($after_due IS NULL OR k.due_by > $after_due OR (k.due_by = $after_due AND k.id > $after_id))
+RETURN """ + _CONTACT_FIELDS + """
+ORDER BY k.due_by, k.id
+LIMIT $limit
+"""
+
+LOCK_CONTACT: LiteralString = """
+MATCH (k:Contact {id: $contact_id})
+WHERE k.agency_id = $agency_id
+SET k.lock_version = coalesce(k.lock_version, 0) + 1
+RETURN k.status AS status, k.recorded_by AS recorded_by
+"""
+
+DECIDE_CONTACT: LiteralString = """
+MATCH (k:Contact {id: $contact_id})
+SET k.status = 'DECIDED', k.outcome = $outcome, k.rationale = $rationale,
+    k.response_to_referrer = $response, k.decided_by = $decided_by, k.agreed_by = $agreed_by,
+    k.decided_at = datetime()
+"""
+
+# What a request could rest on: the child's current consents and approved overrides, and the
+# partner agencies a FULL request goes to.
+REQUEST_STANDING: LiteralString = """
+MATCH (k:Contact {id: $contact_id})-[:CONCERNS]->(c:Person:Child)
+WHERE k.agency_id = $agency_id
+RETURN k.status AS status, c.id AS child_id, k.due_by AS due_by,
+    COLLECT {
+        MATCH (g:Consent)-[:COVERS]->(c)
+        WHERE g.withdrawn_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > datetime())
+        RETURN {id: g.id, full: g.scope = 'FULL', agencies: coalesce(g.agencies, [])}
+        ORDER BY g.given_at DESC, g.id
+    } AS consents,
+    COLLECT {
+        MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c)
+        WHERE o.expires_at > datetime()
+        RETURN {id: o.id, full: o.scope = 'FULL', agencies: coalesce(o.agencies, [])}
+        ORDER BY o.decided_at DESC, o.id
+    } AS overrides,
+    COLLECT { MATCH (a:Agency) WHERE a.kind <> 'CHILDRENS_SERVICES' RETURN a.id } AS partners
+"""
+
+CREATE_REQUEST: LiteralString = """
+MATCH (k:Contact {id: $contact_id})
+CREATE (r:InformationRequest {
+    id: $id, agency_id: $agency_id, scope: $scope, agencies: $agencies, basis: $basis,
+    consent_id: $consent_id, override_id: $override_id, due_by: $due_by,
+    requested_by: $requested_by, requested_at: datetime()
+})-[:FOR_CONTACT]->(k)
+WITH r
+UNWIND $agencies AS addressed_id
+MATCH (a:Agency {id: addressed_id})
+CREATE (r)-[:ADDRESSED_TO]->(a)
+"""
+
+# A request is visible to the front door that made it and to the agencies it is addressed
+# to; each addressed agency sees only its own answers.
+REQUEST_BY_ID: LiteralString = """
+MATCH (r:InformationRequest {id: $request_id})-[:FOR_CONTACT]->(k:Contact)-[:CONCERNS]->(c:Person:Child)
+WITH r, k, c, r.agency_id = $agency_id AS requester_side, $agency_id IN r.agencies AS addressed
+WHERE requester_side OR addressed
+RETURN r {.*} AS request, k.id AS contact_id, c.id AS child_id, requester_side, addressed,
+    CASE r.basis
+        WHEN 'CONSENT' THEN EXISTS {
+            MATCH (g:Consent {id: r.consent_id})
+            WHERE g.withdrawn_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > datetime())
+        }
+        ELSE EXISTS {
+            MATCH (o:ConsentOverride {id: r.override_id, status: 'APPROVED'}) WHERE o.expires_at > datetime()
+        }
+    END AS basis_holds,
+    COLLECT {
+        MATCH (s:InformationShare)-[:ANSWERS]->(r)
+        WHERE requester_side OR s.agency = $agency_id
+        RETURN s {.*} AS share ORDER BY s.shared_at, s.id
+    } AS shares
+"""
+
+# Locks the request so two answers from one agency cannot both pass the check.
+LOCK_REQUEST: LiteralString = """
+MATCH (r:InformationRequest {id: $request_id})-[:FOR_CONTACT]->(k:Contact)-[:CONCERNS]->(c:Person:Child)
+SET r.lock_version = coalesce(r.lock_version, 0) + 1
+RETURN c.id AS child_id, k.status AS contact_status, $agency_id IN r.agencies AS addressed,
+    EXISTS { MATCH (s:InformationShare {agency: $agency_id})-[:ANSWERS]->(r) } AS answered
+"""
+
+CREATE_SHARE: LiteralString = """
+MATCH (r:InformationRequest {id: $request_id})
+CREATE (s:InformationShare {
+    id: $id, agency: $agency_id, shared: $shared, content: $content,
+    fact_or_opinion: $fact_or_opinion, historic: $historic,
+    shared_by: $shared_by, shared_at: datetime()
+})-[:ANSWERS]->(r)
+"""
+
+
+def child_exists(tx: ManagedTransaction, *, child_id: str) -> bool:
+    return tx.run(CHILD_EXISTS, child_id=child_id).single() is not None
+
+
+def professional_roles(tx: ManagedTransaction, *, professional_id: str) -> tuple[tuple[str, ...], str] | None:
+    record = tx.run(PROFESSIONAL_ROLES, professional_id=professional_id).single()
+    if record is None:
+        return None
+    return tuple(record["roles"] or ()), str(record["agency_id"])
+
+
+def create_child(
+    tx: ManagedTransaction, *, child_id: str, given_name: str, family_name: str, dob: date | None,
+    created_by: str,
+) -> None:
+    tx.run(
+        CREATE_CHILD, child_id=child_id, given_name=given_name, family_name=family_name, dob=dob,
+        created_by=created_by,
+    ).consume()
+
+
+def create_contact(tx: ManagedTransaction, contact: NewContact) -> bool:
+    record = tx.run(
+        CREATE_CONTACT, id=contact.id, agency_id=contact.agency_id, child_id=contact.child_id,
+        received_at=contact.received_at, channel=contact.channel,
+        concern=contact.concern_ciphertext, urgency=contact.urgency.value, due_by=contact.due_by,
+        recorded_by=contact.recorded_by, recorded_by_service=contact.recorded_by_service,
+        passed_from_edt=contact.passed_from_edt, referrer_kind=contact.referrer_kind.value,
+        referrer_professional_id=contact.referrer_professional_id,
+        referrer_name=contact.referrer_name, referrer_relationship=contact.referrer_relationship,
+        consent_position=contact.consent_position.value,
+        consent_not_sought_reason=contact.consent_not_sought_reason,
+    ).single()
+    return record is not None
+
+
+def get_contact(tx: ManagedTransaction, *, contact_id: str, agency_id: str) -> ContactRow | None:
+    record = tx.run(CONTACT_BY_ID, contact_id=contact_id, agency_id=agency_id).single()
+    if record is None:
+        return None
+    return _contact(
+        record.data(), concern=record["concern"], rationale=record["rationale"],
+        response=record["response"], request_ids=tuple(record["request_ids"]),
+    )
+
+
+def contact_queue(
+    tx: ManagedTransaction, *, agency_id: str, status: ContactStatus | None, urgency: Urgency | None,
+    after: QueueKey | None, limit: int,
+) -> list[ContactRow]:
+    result = tx.run(
+        CONTACT_QUEUE, agency_id=agency_id, status=status.value if status else None,
+        urgency=urgency.value if urgency else None,
+        after_due=after.due_by if after else None, after_id=after.id if after else None, limit=limit,
+    )
+    return [_contact(record.data()) for record in result]
+
+
+def lock_contact(tx: ManagedTransaction, *, contact_id: str, agency_id: str) -> ContactStatus | None:
+    record = tx.run(LOCK_CONTACT, contact_id=contact_id, agency_id=agency_id).single()
+    return ContactStatus(record["status"]) if record is not None else None
+
+
+def decide_contact(
+    tx: ManagedTransaction, *, contact_id: str, outcome: Outcome, rationale: str, response: str,
+    decided_by: str, agreed_by: str,
+) -> None:
+    tx.run(
+        DECIDE_CONTACT, contact_id=contact_id, outcome=outcome.value, rationale=rationale,
+        response=response, decided_by=decided_by, agreed_by=agreed_by,
+    ).consume()
+
+
+def request_standing(tx: ManagedTransaction, *, contact_id: str, agency_id: str) -> RequestStanding | None:
+    record = tx.run(REQUEST_STANDING, contact_id=contact_id, agency_id=agency_id).single()
+    if record is None:
+        return None
+    return RequestStanding(
+        contact_status=ContactStatus(record["status"]),
+        child_id=record["child_id"],
+        due_by=to_python(record["due_by"]),
+        consents=tuple(_grant(g) for g in record["consents"]),
+        overrides=tuple(_grant(g) for g in record["overrides"]),
+        partner_agencies=frozenset(record["partners"]),
+    )
+
+
+def create_request(
+    tx: ManagedTransaction, *, request_id: str, contact_id: str, agency_id: str, scope: RequestScope,
+    agencies: list[str], basis: RequestBasis, grant_id: str, due_by: datetime, requested_by: str,
+) -> None:
+    tx.run(
+        CREATE_REQUEST, id=request_id, contact_id=contact_id, agency_id=agency_id,
+        scope=scope.value, agencies=agencies, basis=basis.value,
+        consent_id=grant_id if basis is RequestBasis.CONSENT else None,
+        override_id=grant_id if basis is RequestBasis.OVERRIDE else None,
+        due_by=due_by, requested_by=requested_by,
+    ).consume()
+
+
+def get_request(tx: ManagedTransaction, *, request_id: str, agency_id: str) -> RequestRow | None:
+    record = tx.run(REQUEST_BY_ID, request_id=request_id, agency_id=agency_id).single()
+    if record is None:
+        return None
+    request = _native(record["request"])
+    return RequestRow(
+        id=request["id"], contact_id=record["contact_id"], child_id=record["child_id"],
+        scope=RequestScope(request["scope"]), agencies=tuple(request["agencies"]),
+        basis=RequestBasis(request["basis"]), consent_id=request.get("consent_id"),
+        override_id=request.get("override_id"), due_by=request["due_by"],
+        requested_by=request["requested_by"], requested_at=request["requested_at"],
+        requester_side=bool(record["requester_side"]), addressed=bool(record["addressed"]),
+        basis_holds=bool(record["basis_holds"]),
+        shares=tuple(_share(_native(s)) for s in record["shares"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerStanding:
+    child_id: str
+    contact_status: ContactStatus
+    addressed: bool
+    answered: bool
+
+
+def lock_request(tx: ManagedTransaction, *, request_id: str, agency_id: str) -> AnswerStanding | None:
+    record = tx.run(LOCK_REQUEST, request_id=request_id, agency_id=agency_id).single()
+    if record is None:
+        return None
+    return AnswerStanding(
+        child_id=record["child_id"], contact_status=ContactStatus(record["contact_status"]),
+        addressed=bool(record["addressed"]), answered=bool(record["answered"]),
+    )
+
+
+def create_share(
+    tx: ManagedTransaction, *, share_id: str, request_id: str, agency_id: str, shared: bool,
+    ciphertext: str, fact_or_opinion: str | None, historic: bool | None, shared_by: str,
+) -> None:
+    tx.run(
+        CREATE_SHARE, id=share_id, request_id=request_id, agency_id=agency_id, shared=shared,
+        content=ciphertext, fact_or_opinion=fact_or_opinion, historic=historic, shared_by=shared_by,
+    ).consume()
+
+
+def _native(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: to_python(value) for key, value in row.items()}
+
+
+def _grant(raw: dict[str, Any]) -> Grant:
+    return Grant(id=raw["id"], full=bool(raw["full"]), agencies=frozenset(raw["agencies"]))
+
+
+def _share(raw: dict[str, Any]) -> ShareRow:
+    return ShareRow(
+        id=raw["id"], agency_id=raw["agency"], shared=bool(raw["shared"]),
+        fact_or_opinion=raw.get("fact_or_opinion"), historic=raw.get("historic"),
+        shared_by=raw["shared_by"], shared_at=raw["shared_at"], ciphertext=raw["content"],
+    )
+
+
+def _contact(
+    row: dict[str, Any], *, concern: str | None = None, rationale: str | None = None,
+    response: str | None = None, request_ids: tuple[str, ...] = (),
+) -> ContactRow:
+    k = _native(row["contact"])
+    outcome = k.get("outcome")
+    return ContactRow(
+        id=k["id"], child_id=row["child_id"], child_given_name=row["given_name"],
+        child_family_name=row["family_name"], received_at=k["received_at"], channel=k["channel"],
+        urgency=Urgency(k["urgency"]), due_by=k["due_by"], status=ContactStatus(k["status"]),
+        recorded_by=k["recorded_by"], passed_from_edt=bool(k["passed_from_edt"]),
+        referrer_kind=ReferrerKind(k["referrer_kind"]),
+        referrer_professional_id=k.get("referrer_professional_id"),
+        referrer_name=k.get("referrer_name"), referrer_relationship=k.get("referrer_relationship"),
+        consent_position=ConsentPosition(k["consent_position"]),
+        consent_not_sought_reason=k.get("consent_not_sought_reason"),
+        outcome=Outcome(outcome) if outcome else None, decided_by=k.get("decided_by"),
+        agreed_by=k.get("agreed_by"), decided_at=k.get("decided_at"),
+        concern_ciphertext=concern, rationale_ciphertext=rationale, response_ciphertext=response,
+        request_ids=request_ids,
+    )

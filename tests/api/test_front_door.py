@@ -1,0 +1,614 @@
+"""The front door's workflow through the API: contact, requests to partners, answers, decision.
+
+Everything goes through the GraphQL endpoint of the real app, against the real Neo4j, with
+the real policy, audit chain and field encryption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from api.app import create_app
+from graph import seed
+from hub.settings import Settings
+from tests.api.client import Hub, token_for
+
+# A Tuesday morning in London: a CRS manager's office hours, for override approvals.
+OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
+CONCERN = "Neighbour heard shouting and a child crying late at night, three nights running."
+
+RECORD_CONTACT = """
+mutation($input: RecordContactInput!) {
+  recordContact(input: $input) {
+    __typename
+    ... on Contact {
+      id childId urgency dueBy status passedFromEdt concern secondsLeft overdue
+      consentPosition consentNotSoughtReason recordedBy
+      referrer { kind professionalId name relationship }
+    }
+    ... on Refusal { message }
+  }
+}
+"""
+
+CONTACT = """
+query($id: ID!) {
+  contact(id: $id) {
+    __typename
+    ... on Contact {
+      id status concern outcome rationale responseToReferrer decidedBy agreedBy informationRequestIds
+    }
+    ... on Refusal { message }
+  }
+}
+"""
+
+QUEUE = """
+query($first: Int!, $after: String, $status: ContactStatus, $urgency: Urgency) {
+  contacts(first: $first, after: $after, status: $status, urgency: $urgency) {
+    __typename
+    ... on ContactConnection {
+      items { id childId urgency dueBy status secondsLeft overdue passedFromEdt }
+      endCursor hasNextPage
+    }
+    ... on Refusal { message }
+  }
+}
+"""
+
+REQUEST_INFORMATION = """
+mutation($input: RequestInformationInput!) {
+  requestInformation(input: $input) {
+    __typename
+    ... on InformationRequest { id scope agencies basis consentId overrideId contactId }
+    ... on NoBasisForRequest { message missing }
+    ... on Refusal { message }
+  }
+}
+"""
+
+INFORMATION_REQUEST = """
+query($id: ID!) {
+  informationRequest(id: $id) {
+    __typename
+    ... on InformationRequest {
+      id agencies basisStillHolds
+      answers { agencyId shared content declineReason factOrOpinion historic basis }
+    }
+    ... on Refusal { message }
+  }
+}
+"""
+
+SHARE = """
+mutation($input: ShareInformationInput!) {
+  shareInformation(input: $input) {
+    __typename
+    ... on InformationShare { id agencyId shared content factOrOpinion historic }
+    ... on Refusal { message }
+  }
+}
+"""
+
+DECLINE = """
+mutation($input: DeclineToShareInput!) {
+  declineToShare(input: $input) {
+    __typename
+    ... on InformationShare { id shared declineReason }
+    ... on Refusal { message }
+  }
+}
+"""
+
+DECIDE = """
+mutation($input: DecideContactInput!) {
+  decideContact(input: $input) {
+    __typename
+    ... on Contact { id status outcome rationale responseToReferrer decidedBy agreedBy }
+    ... on Refusal { message }
+  }
+}
+"""
+
+RECORD_CONSENT = """
+mutation($input: RecordConsentInput!) {
+  recordConsent(input: $input) { __typename ... on Consent { id } ... on Refusal { message } }
+}
+"""
+
+CONSENTS = "query($c: ID!) { consents(childId: $c) { ... on ConsentList { items { id } } } }"
+
+WITHDRAW = "mutation($id: ID!) { withdrawConsent(consentId: $id) { __typename } }"
+
+REQUEST_OVERRIDE = """
+mutation($input: RequestOverrideInput!) {
+  requestOverride(input: $input) { __typename ... on ConsentOverride { id } }
+}
+"""
+
+APPROVE = """
+mutation($id: ID!) { approveOverride(overrideId: $id, note: "Agreed") { __typename } }
+"""
+
+
+@pytest.fixture
+def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
+    with TestClient(app) as client:
+        yield Hub(client, test_settings)
+
+
+def contact_input(**changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "childId": seed.DEMO_FAMILY_CHILD_ID,
+        "referrer": {"kind": "PUBLIC", "name": "A neighbour", "relationship": "neighbour"},
+        "channel": "TELEPHONE",
+        "concern": CONCERN,
+        "urgency": "AMBER",
+        "consentPosition": "NOT_SOUGHT",
+        "consentNotSoughtReason": "Anonymous referrer; parents not yet contacted.",
+    }
+    values.update(changes)
+    return values
+
+
+def record_contact(hub: Hub, as_professional: str = seed.MASH_SOCIAL_WORKER_ID, **changes: Any) -> dict[str, Any]:
+    result: dict[str, Any] = hub.graphql(as_professional, RECORD_CONTACT, input=contact_input(**changes))[
+        "recordContact"
+    ]
+    return result
+
+
+def recorded_contact_id(hub: Hub, **changes: Any) -> str:
+    contact = record_contact(hub, **changes)
+    assert contact["__typename"] == "Contact", contact
+    return str(contact["id"])
+
+
+def give_consent(hub: Hub, *, scope: str, agencies: list[str]) -> str:
+    result = hub.graphql(
+        seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+        input={
+            "childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": seed.DEMO_MOTHER_ID, "scope": scope,
+            "agencies": agencies, "purpose": "MASH enquiry", "method": "by telephone",
+        },
+    )["recordConsent"]
+    assert result["__typename"] == "Consent", result
+    return str(result["id"])
+
+
+def approve_override(hub: Hub) -> str:
+    requested = hub.graphql(
+        seed.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
+        input={
+            "childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
+            "justification": "Asking the parents would alert the alleged abuser and raise the risk.",
+        },
+    )["requestOverride"]
+    assert hub.graphql(seed.CRS_MANAGER_ID, APPROVE, id=requested["id"])["approveOverride"]["__typename"] == (
+        "ConsentOverride"
+    )
+    return str(requested["id"])
+
+
+def request_information(
+    hub: Hub, contact_id: str, *, basis: str = "CONSENT", scope: str = "TARGETED",
+    agencies: tuple[str, ...] = (seed.POLICE_AGENCY_ID,),
+) -> dict[str, Any]:
+    result: dict[str, Any] = hub.graphql(
+        seed.MASH_SOCIAL_WORKER_ID, REQUEST_INFORMATION,
+        input={"contactId": contact_id, "scope": scope, "agencies": list(agencies), "basis": basis},
+    )["requestInformation"]
+    return result
+
+
+def share(hub: Hub, as_professional: str, request_id: str, content: str = "Two call-outs to the address.") -> Any:
+    return hub.graphql(
+        as_professional, SHARE,
+        input={"requestId": request_id, "content": content, "factOrOpinion": "FACT", "historic": True},
+    )["shareInformation"]
+
+
+def decide(hub: Hub, contact_id: str, *, as_professional: str = seed.MASH_SOCIAL_WORKER_ID,
+           agreed_by: str | None = seed.CRS_MANAGER_ID, outcome: str = "FAMILY_HELP") -> Any:
+    return hub.graphql(
+        as_professional, DECIDE,
+        input={
+            "contactId": contact_id, "outcome": outcome,
+            "rationale": "Parents engaging; needs are below the threshold for statutory work.",
+            "responseToReferrer": "Thank you; the family has been offered support.",
+            "agreedBy": agreed_by,
+        },
+    )["decideContact"]
+
+
+def stored(driver: Driver, query: str, **params: Any) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(query, params)
+    return [record.data() for record in records]
+
+
+def audit_actions(driver: Driver) -> list[str]:
+    return [row["action"] for row in stored(driver, "MATCH (e:AuditEvent) RETURN e.action AS action ORDER BY e.seq")]
+
+
+class TestRecordContact:
+    def test_known_child_contact_is_open_with_its_concern_and_referrer(self, hub: Hub) -> None:
+        contact = record_contact(hub)
+
+        assert contact["__typename"] == "Contact"
+        assert contact["childId"] == seed.DEMO_FAMILY_CHILD_ID
+        assert contact["status"] == "OPEN"
+        assert contact["concern"] == CONCERN
+        assert contact["referrer"] == {
+            "kind": "PUBLIC", "professionalId": None, "name": "A neighbour", "relationship": "neighbour",
+        }
+        assert contact["consentPosition"] == "NOT_SOUGHT"
+        assert contact["recordedBy"] == seed.MASH_SOCIAL_WORKER_ID
+
+    @pytest.mark.parametrize(
+        ("urgency", "received", "due"),
+        [
+            ("RED", datetime(2026, 11, 20, 15, 0, tzinfo=UTC), datetime(2026, 11, 20, 19, 0, tzinfo=UTC)),
+            ("AMBER", datetime(2026, 11, 20, 15, 0, tzinfo=UTC), datetime(2026, 11, 21, 15, 0, tzinfo=UTC)),
+            # Friday afternoon: three working days later is the Wednesday, weekend skipped.
+            ("GREEN", datetime(2026, 11, 20, 15, 0, tzinfo=UTC), datetime(2026, 11, 25, 15, 0, tzinfo=UTC)),
+        ],
+    )
+    def test_due_time_follows_from_urgency(self, hub: Hub, urgency: str, received: datetime, due: datetime) -> None:
+        contact = record_contact(hub, urgency=urgency, receivedAt=received.isoformat())
+
+        assert datetime.fromisoformat(contact["dueBy"]) == due
+
+    def test_concern_is_encrypted_at_rest(self, hub: Hub, graph_db: Driver) -> None:
+        contact_id = recorded_contact_id(hub)
+
+        [row] = stored(graph_db, "MATCH (k:Contact {id: $id}) RETURN k.concern AS concern", id=contact_id)
+        assert row["concern"] and CONCERN not in row["concern"]
+        assert "shouting" not in row["concern"]
+
+    def test_a_new_child_is_created_with_the_contact(self, hub: Hub, graph_db: Driver) -> None:
+        contact = record_contact(
+            hub, childId=None, newChild={"givenName": "Ava", "familyName": "Lindqvist", "dob": "2019-04-02"},
+        )
+
+        assert contact["__typename"] == "Contact"
+        [child] = stored(
+            graph_db, "MATCH (k:Contact {id: $id})-[:CONCERNS]->(c:Person:Child) RETURN c.family_name AS name",
+            id=contact["id"],
+        )
+        assert child == {"name": "Lindqvist"}
+
+    def test_a_professional_referrer_is_linked_by_id(self, hub: Hub) -> None:
+        contact = record_contact(
+            hub, referrer={"kind": "PROFESSIONAL", "professionalId": seed.EDUCATION_OFFICER_ID},
+            consentPosition="GIVEN", consentNotSoughtReason=None,
+        )
+
+        assert contact["referrer"]["professionalId"] == seed.EDUCATION_OFFICER_ID
+        assert contact["consentPosition"] == "GIVEN"
+
+    def test_edt_contact_lands_in_the_front_door_queue(self, hub: Hub) -> None:
+        contact = record_contact(hub, seed.EDT_PRACTITIONER_ID, urgency="RED")
+        queue = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)["contacts"]
+
+        assert contact["passedFromEdt"] is True
+        assert [(c["id"], c["passedFromEdt"]) for c in queue["items"]] == [(contact["id"], True)]
+
+    def test_unknown_child_is_refused_and_nothing_is_written(self, hub: Hub, graph_db: Driver) -> None:
+        contact = record_contact(hub, childId="person-unknown")
+
+        assert contact["__typename"] == "ChildNotFound"
+        assert stored(graph_db, "MATCH (k:Contact) RETURN count(k) AS n") == [{"n": 0}]
+
+    def test_consent_not_sought_needs_its_reason(self, hub: Hub) -> None:
+        assert record_contact(hub, consentNotSoughtReason=None)["__typename"] == "InvalidInput"
+
+    def test_both_a_known_and_a_new_child_is_refused(self, hub: Hub) -> None:
+        contact = record_contact(hub, newChild={"givenName": "A", "familyName": "B"})
+
+        assert contact["__typename"] == "InvalidInput"
+
+    @pytest.mark.parametrize("professional", [seed.POLICE_OFFICER_ID, seed.AUDITOR_ID])
+    def test_only_the_front_door_records_contacts(self, hub: Hub, graph_db: Driver, professional: str) -> None:
+        assert record_contact(hub, professional)["__typename"] == "NotPermitted"
+        assert stored(graph_db, "MATCH (k:Contact) RETURN count(k) AS n") == [{"n": 0}]
+
+
+class TestQueue:
+    def test_oldest_due_first_with_time_left_or_overdue(self, hub: Hub) -> None:
+        now = datetime.now(UTC)
+        green = recorded_contact_id(hub, urgency="GREEN", receivedAt=now.isoformat())
+        overdue = recorded_contact_id(hub, urgency="RED", receivedAt=(now - timedelta(hours=6)).isoformat())
+        red = recorded_contact_id(hub, urgency="RED", receivedAt=now.isoformat())
+
+        items = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)["contacts"]["items"]
+
+        assert [c["id"] for c in items] == [overdue, red, green]
+        assert items[0]["overdue"] is True and items[0]["secondsLeft"] < 0
+        assert items[1]["overdue"] is False and 0 < items[1]["secondsLeft"] <= 4 * 3600
+
+    def test_pages_follow_on_without_gaps_or_repeats(self, hub: Hub) -> None:
+        start = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+        made = [
+            recorded_contact_id(hub, urgency="AMBER", receivedAt=(start + timedelta(minutes=i)).isoformat())
+            for i in range(5)
+        ]
+        seen: list[str] = []
+        after = None
+        pages = 0
+        while True:
+            page = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=2, after=after)["contacts"]
+            seen += [c["id"] for c in page["items"]]
+            pages += 1
+            if not page["hasNextPage"]:
+                break
+            after = page["endCursor"]
+
+        assert seen == made
+        assert pages == 3
+
+    def test_filters_by_status_and_urgency(self, hub: Hub) -> None:
+        red = recorded_contact_id(hub, urgency="RED")
+        amber = recorded_contact_id(hub, urgency="AMBER")
+        assert decide(hub, amber)["__typename"] == "Contact"
+
+        def ids(**filters: Any) -> list[str]:
+            return [c["id"] for c in hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10, **filters)[
+                "contacts"]["items"]]
+
+        assert ids(status="OPEN") == [red]
+        assert ids(status="DECIDED") == [amber]
+        assert ids(urgency="AMBER") == [amber]
+
+    @pytest.mark.parametrize(("first", "after"), [(0, None), (101, None), (5, "not-a-cursor")])
+    def test_bad_bounds_and_cursors_are_refused(self, hub: Hub, first: int, after: str | None) -> None:
+        result = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=first, after=after)["contacts"]
+
+        assert result["__typename"] == "InvalidInput"
+
+    def test_first_is_required(self, hub: Hub) -> None:
+        response = hub.client.post(
+            "/graphql", json={"query": "{ contacts { __typename } }"},
+            headers={"authorization": "Bearer " + token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)},
+        )
+
+        assert response.status_code == 200
+        assert "first" in response.json()["errors"][0]["message"]
+
+    def test_partners_do_not_see_the_queue_or_a_contact(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+
+        assert hub.graphql(seed.POLICE_OFFICER_ID, QUEUE, first=5)["contacts"]["__typename"] == "NotPermitted"
+        assert hub.graphql(seed.POLICE_OFFICER_ID, CONTACT, id=contact_id)["contact"]["__typename"] == (
+            "NotPermitted"
+        )
+
+
+class TestInformationRequests:
+    def test_no_consent_and_no_override_is_refused_naming_what_is_missing(self, hub: Hub, graph_db: Driver) -> None:
+        contact_id = recorded_contact_id(hub)
+
+        refused = request_information(hub, contact_id)
+
+        assert refused["__typename"] == "NoBasisForRequest"
+        assert refused["missing"] == ["CONSENT"]
+        assert stored(graph_db, "MATCH (r:InformationRequest) RETURN count(r) AS n") == [{"n": 0}]
+
+    def test_targeted_consent_must_cover_every_agency_asked(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+
+        refused = request_information(hub, contact_id, agencies=(seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID))
+
+        assert refused["__typename"] == "NoBasisForRequest"
+        assert refused["missing"] == [seed.HEALTH_AGENCY_ID]
+
+    def test_a_full_request_needs_a_full_consent(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+
+        assert request_information(hub, contact_id, scope="FULL", agencies=())["__typename"] == "NoBasisForRequest"
+
+    def test_consent_covering_the_agencies_allows_the_request(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        consent_id = give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID])
+
+        request = request_information(hub, contact_id, agencies=(seed.HEALTH_AGENCY_ID, seed.POLICE_AGENCY_ID))
+
+        assert request["__typename"] == "InformationRequest"
+        assert request["basis"] == "CONSENT" and request["consentId"] == consent_id
+        assert request["agencies"] == sorted([seed.HEALTH_AGENCY_ID, seed.POLICE_AGENCY_ID])
+
+    def test_consent_does_not_stand_for_an_override(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        give_consent(hub, scope="FULL", agencies=[])
+
+        refused = request_information(hub, contact_id, basis="OVERRIDE")
+
+        assert refused["__typename"] == "NoBasisForRequest"
+        assert refused["missing"] == ["OVERRIDE"]
+
+    def test_an_approved_override_allows_a_full_request_to_every_partner(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        override_id = approve_override(hub)
+
+        request = request_information(hub, contact_id, basis="OVERRIDE", scope="FULL", agencies=())
+
+        assert request["__typename"] == "InformationRequest"
+        assert request["overrideId"] == override_id
+        assert seed.POLICE_AGENCY_ID in request["agencies"] and seed.HEALTH_AGENCY_ID in request["agencies"]
+        assert seed.COUNCIL_AGENCY_ID not in request["agencies"]
+
+    def test_a_partner_officer_may_not_request(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        give_consent(hub, scope="FULL", agencies=[])
+
+        result = hub.graphql(
+            seed.POLICE_OFFICER_ID, REQUEST_INFORMATION,
+            input={"contactId": contact_id, "scope": "FULL", "agencies": [], "basis": "CONSENT"},
+        )["requestInformation"]
+
+        assert result["__typename"] == "NotPermitted"
+
+
+class TestAnswers:
+    @pytest.fixture
+    def request_id(self, hub: Hub) -> str:
+        contact_id = recorded_contact_id(hub)
+        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.EDUCATION_AGENCY_ID])
+        request = request_information(hub, contact_id, agencies=(seed.POLICE_AGENCY_ID, seed.EDUCATION_AGENCY_ID))
+        return str(request["id"])
+
+    def test_addressed_partner_shares_and_the_content_is_encrypted(
+        self, hub: Hub, graph_db: Driver, request_id: str
+    ) -> None:
+        answer = share(hub, seed.POLICE_OFFICER_ID, request_id, content="Two domestic call-outs in 2025.")
+
+        assert answer["__typename"] == "InformationShare"
+        assert answer["agencyId"] == seed.POLICE_AGENCY_ID
+        assert (answer["factOrOpinion"], answer["historic"]) == ("FACT", True)
+        [row] = stored(graph_db, "MATCH (s:InformationShare) RETURN s.content AS content")
+        assert "call-outs" not in row["content"]
+
+    def test_a_partner_cannot_answer_a_request_not_addressed_to_it(
+        self, hub: Hub, graph_db: Driver, request_id: str
+    ) -> None:
+        assert share(hub, seed.HEALTH_OFFICER_ID, request_id)["__typename"] == "NotAddressedToYourAgency"
+        assert stored(graph_db, "MATCH (s:InformationShare) RETURN count(s) AS n") == [{"n": 0}]
+
+    def test_an_agency_answers_once(self, hub: Hub, request_id: str) -> None:
+        assert share(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "InformationShare"
+        assert share(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "AlreadyAnswered"
+
+    def test_the_front_door_may_not_answer(self, hub: Hub, request_id: str) -> None:
+        assert share(hub, seed.MASH_SOCIAL_WORKER_ID, request_id)["__typename"] == "NotPermitted"
+
+    def test_declining_records_the_reason(self, hub: Hub, request_id: str) -> None:
+        declined = hub.graphql(
+            seed.EDUCATION_OFFICER_ID, DECLINE,
+            input={"requestId": request_id, "reason": "The pupil left our school in 2023; nothing current."},
+        )["declineToShare"]
+
+        assert declined["__typename"] == "InformationShare"
+        assert declined["shared"] is False
+        assert declined["declineReason"].startswith("The pupil left")
+
+    def test_front_door_reads_answers_while_the_consent_holds_and_the_read_is_audited(
+        self, hub: Hub, graph_db: Driver, request_id: str
+    ) -> None:
+        share(hub, seed.POLICE_OFFICER_ID, request_id, content="Two domestic call-outs in 2025.")
+
+        request = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+
+        assert request["basisStillHolds"] is True
+        assert request["answers"] == [{
+            "agencyId": seed.POLICE_AGENCY_ID, "shared": True, "content": "Two domestic call-outs in 2025.",
+            "declineReason": None, "factOrOpinion": "FACT", "historic": True, "basis": "CONSENT",
+        }]
+        assert stored(
+            graph_db, "MATCH (e:AuditEvent {action: 'information.read'}) RETURN e.basis AS basis"
+        ) == [{"basis": "CONSENT"}]
+
+    def test_answers_are_hidden_once_the_consent_is_withdrawn(self, hub: Hub, request_id: str) -> None:
+        share(hub, seed.POLICE_OFFICER_ID, request_id)
+        consents = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONSENTS, c=seed.DEMO_FAMILY_CHILD_ID)["consents"]["items"]
+        [consent_id] = [c["id"] for c in consents]
+        hub.graphql(seed.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=consent_id)
+
+        request = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+
+        assert request["basisStillHolds"] is False
+        assert [(a["content"], a["basis"]) for a in request["answers"]] == [(None, None)]
+
+    def test_each_partner_sees_only_its_own_answer(self, hub: Hub, request_id: str) -> None:
+        share(hub, seed.POLICE_OFFICER_ID, request_id, content="Police answer.")
+        hub.graphql(seed.EDUCATION_OFFICER_ID, DECLINE, input={"requestId": request_id, "reason": "Nothing held."})
+
+        seen = hub.graphql(seed.EDUCATION_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+
+        assert [(a["agencyId"], a["declineReason"]) for a in seen["answers"]] == [
+            (seed.EDUCATION_AGENCY_ID, "Nothing held.")
+        ]
+
+    def test_a_request_not_addressed_to_a_partner_reads_as_missing(self, hub: Hub, request_id: str) -> None:
+        seen = hub.graphql(seed.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        unknown = hub.graphql(seed.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id="request-none")["informationRequest"]
+
+        assert seen == unknown == {"__typename": "RequestNotFound", "message": "no such information request"}
+
+
+class TestDecision:
+    def test_a_social_worker_needs_a_managers_agreement(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+
+        assert decide(hub, contact_id, agreed_by=None)["__typename"] == "ManagerAgreementRequired"
+        assert decide(hub, contact_id, agreed_by=seed.SECOND_MASH_SOCIAL_WORKER_ID)["__typename"] == "NotAManager"
+        assert decide(hub, contact_id, agreed_by=seed.POLICE_OFFICER_ID)["__typename"] == "NotAManager"
+        assert hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]["status"] == "OPEN"
+
+    def test_a_manager_cannot_agree_with_themselves(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+
+        result = decide(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, agreed_by=seed.CRS_MANAGER_ID)
+
+        assert result["__typename"] == "ManagerAgreementRequired"
+
+    def test_a_manager_may_decide_alone(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+
+        decided = decide(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, agreed_by=None)
+
+        assert decided["__typename"] == "Contact"
+        assert decided["decidedBy"] == decided["agreedBy"] == seed.CRS_MANAGER_ID
+
+    def test_deciding_twice_is_refused(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        assert decide(hub, contact_id, outcome="FAMILY_HELP")["__typename"] == "Contact"
+
+        second = decide(hub, contact_id, outcome="NO_FURTHER_ACTION")
+
+        assert second["__typename"] == "AlreadyDecided"
+        contact = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+        assert contact["outcome"] == "FAMILY_HELP"
+
+    def test_a_decided_contact_takes_no_more_requests(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        give_consent(hub, scope="FULL", agencies=[])
+        decide(hub, contact_id)
+
+        assert request_information(hub, contact_id)["__typename"] == "ContactClosed"
+
+
+class TestWholePath:
+    def test_contact_to_decision(self, hub: Hub, graph_db: Driver) -> None:
+        contact_id = recorded_contact_id(hub, urgency="RED")
+        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID])
+        request = request_information(hub, contact_id, agencies=(seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID))
+        assert share(hub, seed.POLICE_OFFICER_ID, request["id"], content="One call-out.")["__typename"] == (
+            "InformationShare"
+        )
+        hub.graphql(seed.HEALTH_OFFICER_ID, DECLINE, input={"requestId": request["id"], "reason": "Not known."})
+
+        decided = decide(hub, contact_id, outcome="SECTION_47_STRATEGY_MEETING")
+
+        assert decided["__typename"] == "Contact"
+        assert decided["status"] == "DECIDED" and decided["outcome"] == "SECTION_47_STRATEGY_MEETING"
+        assert decided["agreedBy"] == seed.CRS_MANAGER_ID
+        assert decided["responseToReferrer"] == "Thank you; the family has been offered support."
+        contact = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+        assert contact["informationRequestIds"] == [request["id"]]
+        [row] = stored(
+            graph_db, "MATCH (k:Contact {id: $id}) RETURN k.rationale AS r, k.response_to_referrer AS s", id=contact_id
+        )
+        assert "threshold" not in row["r"] and "Thank you" not in row["s"]
+        assert [a for a in audit_actions(graph_db) if not a.startswith("consent.")] == [
+            "contact.recorded", "information.requested", "information.shared", "information.declined",
+            "contact.decided.section_47_strategy_meeting",
+        ]
