@@ -117,7 +117,33 @@ AGENCIES_BY_KIND: LiteralString = "MATCH (a:Agency) RETURN a.kind AS kind, min(a
 
 # The operations of a MASH day that may exist in the schema; each joins the mixed workload
 # when the schema has it.
-OPTIONAL_MUTATIONS = ("recordContact", "shareInformation", "declineToShare", "addWorkbookEntry")
+OPTIONAL_MUTATIONS = (
+    "recordContact", "requestInformation", "shareInformation", "declineToShare", "addWorkbookEntry",
+)
+
+RECORD_CONTACT = """
+mutation RecordContact($input: RecordContactInput!) {
+  recordContact(input: $input) { __typename ... on Contact { id dueBy } }
+}
+"""
+
+REQUEST_INFORMATION = """
+mutation RequestInformation($input: RequestInformationInput!) {
+  requestInformation(input: $input) { __typename ... on InformationRequest { id } }
+}
+"""
+
+SHARE_INFORMATION = """
+mutation ShareInformation($input: ShareInformationInput!) {
+  shareInformation(input: $input) { __typename ... on InformationShare { id } }
+}
+"""
+
+DECLINE_TO_SHARE = """
+mutation DeclineToShare($input: DeclineToShareInput!) {
+  declineToShare(input: $input) { __typename ... on InformationShare { id } }
+}
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,58 +637,116 @@ def _operation(
 # ---------------------------------------------------------------------------------------
 # The mixed MASH workload
 # ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    name: str
-    weight: int
-    as_professional: str
-    build: Callable[[random.Random], tuple[str, dict[str, Any]]]
-
-
-def _refused(reply: Reply) -> bool:
-    data = reply.body.get("data") or {}
-    return any(isinstance(value, dict) and value.get("__typename") in _REFUSAL_NAMES for value in data.values())
+#
+# Each client works through front-door episodes: reads of the network and the consents
+# around a child, then (where the schema has them) consent recorded, a contact, an
+# information request to the police, and the police answer, shared or declined. Reads
+# outnumber writes, as in a MASH day. An operation the schema lacks is left out.
 
 
 _REFUSAL_NAMES: set[str] = set()
 
 
-def _mixed_operations(schema: Schema, cast: Cast) -> list[Operation]:
-    _REFUSAL_NAMES.clear()
-    _REFUSAL_NAMES.update(
-        t["name"] for t in schema.types.values()
-        if any(i["name"] == "Refusal" for i in t.get("interfaces") or [])
-    )
-    with_parent = [c for c in cast.children if c["id"] in cast.parents]
-    operations = [
-        Operation("familyNetwork", 5, cast.social_worker,
-                  lambda rng: (FAMILY_NETWORK_QUERY, {"childId": rng.choice(cast.children)["id"]})),
-        Operation("consents", 2, cast.social_worker,
-                  lambda rng: (CONSENTS_QUERY, {"childId": rng.choice(cast.children)["id"]})),
-    ]
-    if with_parent:
-        def record_consent(rng: random.Random) -> tuple[str, dict[str, Any]]:
-            child = rng.choice(with_parent)
-            return RECORD_CONSENT, {"input": {
+def _typename(reply: Reply, field_name: str) -> str | None:
+    value = (reply.body.get("data") or {}).get(field_name)
+    return value.get("__typename") if isinstance(value, dict) else None
+
+
+def _result_id(reply: Reply, field_name: str) -> str | None:
+    value = (reply.body.get("data") or {}).get(field_name)
+    return value.get("id") if isinstance(value, dict) else None
+
+
+@dataclass
+class _Tally:
+    done: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+
+    def count(self, name: str, reply: Reply) -> None:
+        self.done[name] += 1
+        if reply.failed:
+            self.failed[name] += 1
+        elif _typename(reply, name) in _REFUSAL_NAMES:
+            self.refused[name] += 1
+
+
+class _Episode:
+    """One client's front-door episodes, one operation at a time."""
+
+    def __init__(self, schema: Schema, cast: Cast, client: GraphQLClient, rng: random.Random) -> None:
+        self._schema = schema
+        self._cast = cast
+        self._client = client
+        self._rng = rng
+        self._with_parent = [c for c in cast.children if c["id"] in cast.parents]
+        self.tally = _Tally()
+
+    def has(self, name: str) -> bool:
+        return name in self._schema.mutation_fields or name in self._schema.query_fields
+
+    def _ask(self, name: str, as_professional: str, query: str, **variables: Any) -> Reply:
+        reply = self._client.ask(as_professional, query, **variables)
+        self.tally.count(name, reply)
+        return reply
+
+    def run_one(self) -> None:
+        cast, rng = self._cast, self._rng
+        child = rng.choice(self._with_parent or cast.children)
+        for _ in range(3):
+            other = rng.choice(cast.children)["id"]
+            self._ask("familyNetwork", cast.social_worker, FAMILY_NETWORK_QUERY, childId=other)
+        self._ask("consents", cast.social_worker, CONSENTS_QUERY, childId=child["id"])
+        self._ask("familyNetwork", cast.social_worker, FAMILY_NETWORK_QUERY, childId=child["id"])
+        if child["id"] in cast.parents:
+            self._ask("recordConsent", cast.social_worker, RECORD_CONSENT, input={
                 "childId": child["id"], "givenBy": cast.parents[child["id"]], "scope": "FULL",
                 "purpose": "MASH enquiry", "method": "VERBAL",
-            }}
-        operations.append(Operation("recordConsent", 1, cast.social_worker, record_consent))
-    for name in OPTIONAL_MUTATIONS:
-        found = schema.mutation_fields.get(name)
-        if found is None:
-            continue
-        actor = cast.police_officer if name in ("shareInformation", "declineToShare") else cast.social_worker
+            })
+        request_id = self._front_door(child["id"]) if self.has("recordContact") else None
+        if request_id is not None:
+            self._answer(request_id)
+        if self.has("addWorkbookEntry"):
+            self._generic("addWorkbookEntry", child)
 
-        def build(rng: random.Random, found: dict[str, Any] = found, name: str = name) -> tuple[str, dict[str, Any]]:
-            child = rng.choice(cast.children)
-            values = {a["name"]: _fill(schema, a["type"], a["name"], cast, child) for a in found["args"]
-                      if _required(a["type"])}
-            return _operation("mutation", name, found, schema, values)
-        operations.append(Operation(name, 1, actor, build))
-    return operations
+    def _front_door(self, child_id: str) -> str | None:
+        cast = self._cast
+        contact = self._ask("recordContact", cast.social_worker, RECORD_CONTACT, input={
+            "childId": child_id,
+            "referrer": {"kind": "PUBLIC", "name": "A neighbour", "relationship": "neighbour"},
+            "channel": "TELEPHONE", "urgency": self._rng.choice(["RED", "AMBER", "GREEN"]),
+            "concern": "The neighbour heard shouting and a child crying late at night, twice this week.",
+            "consentPosition": "GIVEN",
+        })
+        contact_id = _result_id(contact, "recordContact")
+        if contact_id is None or not self.has("requestInformation"):
+            return None
+        police = cast.agencies.get("POLICE")
+        request = self._ask("requestInformation", cast.social_worker, REQUEST_INFORMATION, input={
+            "contactId": contact_id, "scope": "TARGETED", "agencies": [police] if police else [],
+            "basis": "CONSENT",
+        })
+        return _result_id(request, "requestInformation")
+
+    def _answer(self, request_id: str) -> None:
+        cast = self._cast
+        if self._rng.random() < 0.8 and self.has("shareInformation"):
+            self._ask("shareInformation", cast.police_officer, SHARE_INFORMATION, input={
+                "requestId": request_id, "content": "Two domestic incidents at the address in the last year.",
+                "factOrOpinion": "FACT", "historic": False,
+            })
+        elif self.has("declineToShare"):
+            self._ask("declineToShare", cast.police_officer, DECLINE_TO_SHARE, input={
+                "requestId": request_id, "reason": "An investigation is live; disclosure would prejudice it.",
+            })
+
+    def _generic(self, name: str, child: dict[str, Any]) -> None:
+        """An operation whose input the benchmark does not know yet: filled from the schema."""
+        found = self._schema.mutation_fields[name]
+        values = {a["name"]: _fill(self._schema, a["type"], a["name"], self._cast, child)
+                  for a in found["args"] if _required(a["type"])}
+        query, variables = _operation("mutation", name, found, self._schema, values)
+        self._ask(name, self._cast.social_worker, query, **variables)
 
 
 def _fill(schema: Schema, type_ref: dict[str, Any], name: str, cast: Cast, child: dict[str, Any]) -> Any:
@@ -697,42 +781,31 @@ def _scalar(scalar: str, lowered: str, cast: Cast, child: dict[str, Any]) -> Any
         return cast.agencies.get("POLICE", "")
     if "referrer" in lowered or "professional" in lowered:
         return cast.social_worker
-    if "given" in lowered and child["id"] in cast.parents:
-        return cast.parents[child["id"]]
     return "Benchmark entry: the school reports the child arrived hungry twice this week."
 
 
 def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, options: RunOptions) -> dict[str, Any]:
-    operations = _mixed_operations(schema, cast)
-    weighted = [op for op in operations for _ in range(op.weight)]
-    counts: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    refusals: Counter[str] = Counter()
+    _REFUSAL_NAMES.clear()
+    _REFUSAL_NAMES.update(
+        t["name"] for t in schema.types.values()
+        if any(i["name"] == "Refusal" for i in t.get("interfaces") or [])
+    )
+    total = _Tally()
     lock = threading.Lock()
     barrier = threading.Barrier(options.mixed_clients + 1)
     stop_at = [0.0]
 
     def client_loop(number: int) -> None:
-        rng = random.Random(options.random_seed + 100 + number)
         client = GraphQLClient(port, tokens)
-        done: Counter[str] = Counter()
-        failed: Counter[str] = Counter()
-        refused: Counter[str] = Counter()
+        episode = _Episode(schema, cast, client, random.Random(options.random_seed + 100 + number))
         barrier.wait()
         while time.perf_counter() < stop_at[0]:
-            operation = rng.choice(weighted)
-            query, variables = operation.build(rng)
-            reply = client.ask(operation.as_professional, query, **variables)
-            done[operation.name] += 1
-            if reply.failed:
-                failed[operation.name] += 1
-            elif _refused(reply):
-                refused[operation.name] += 1
+            episode.run_one()
         client.close()
         with lock:
-            counts.update(done)
-            errors.update(failed)
-            refusals.update(refused)
+            total.done.update(episode.tally.done)
+            total.failed.update(episode.tally.failed)
+            total.refused.update(episode.tally.refused)
 
     threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(options.mixed_clients)]
     for thread in threads:
@@ -743,12 +816,12 @@ def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, option
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    total = sum(counts.values())
+    requests = sum(total.done.values())
     return {
-        "clients": options.mixed_clients, "seconds": elapsed, "requests": total,
-        "requests_per_second": total / elapsed if elapsed > 0 else 0.0,
-        "errors": sum(errors.values()), "errors_by_operation": dict(errors),
-        "typed_refusals_by_operation": dict(refusals), "requests_by_operation": dict(counts),
-        "operations": [op.name for op in operations],
+        "clients": options.mixed_clients, "seconds": elapsed, "requests": requests,
+        "requests_per_second": requests / elapsed if elapsed > 0 else 0.0,
+        "errors": sum(total.failed.values()), "errors_by_operation": dict(total.failed),
+        "typed_refusals_by_operation": dict(total.refused), "requests_by_operation": dict(total.done),
+        "operations": sorted(total.done),
         "absent_from_schema": [name for name in OPTIONAL_MUTATIONS if name not in schema.mutation_fields],
     }
