@@ -1,0 +1,126 @@
+"""One Cypher round trip per GraphQL operation for the family network and the lists.
+
+The app gets the real driver wrapped so that every query it sends is counted; what an
+operation costs is its count beyond what authenticating the caller costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from api.app import create_app
+from graph import seed
+from hub.settings import Settings
+from tests.api.client import Hub
+from tests.api.query_counter import CountingDriver
+
+NETWORK = """
+query($childId: ID!) {
+  familyNetwork(childId: $childId, depth: 3) {
+    access { basis }
+    people { id givenName }
+    relationships { fromId toId type provenance { assertedBy } }
+    residences { personId householdId }
+    allocations { professionalId teamName }
+    records { id summary access { allowed basis reason } }
+    knownTo { personId agencyId }
+  }
+}
+"""
+
+QUEUE = """
+query($after: String) {
+  contacts(first: 3, after: $after) {
+    ... on ContactConnection { items { id childId childGivenName urgency secondsLeft } endCursor hasNextPage }
+  }
+}
+"""
+
+SEARCH = """
+query($after: String) {
+  searchPeople(name: "Marsh", first: 3, after: $after) {
+    ... on PersonSearchResults { candidates { id score givenName access { basis } } endCursor hasNextPage }
+  }
+}
+"""
+
+RECORD_CONTACT = """
+mutation($input: RecordContactInput!) { recordContact(input: $input) { __typename } }
+"""
+
+
+@pytest.fixture
+def counter(graph_db: Driver) -> CountingDriver:
+    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    return CountingDriver(graph_db)
+
+
+@pytest.fixture
+def hub(counter: CountingDriver, test_settings: Settings) -> Iterator[Hub]:
+    with TestClient(create_app(test_settings, driver=cast(Driver, counter))) as client:
+        yield Hub(client, test_settings)
+
+
+def queries_for(hub: Hub, counter: CountingDriver, professional: str, query: str, **variables: Any) -> int:
+    counter.sent.clear()
+    hub.graphql(professional, query, **variables)
+    return len(counter.sent)
+
+
+def operation_cost(hub: Hub, counter: CountingDriver, professional: str, query: str, **variables: Any) -> int:
+    authentication = queries_for(hub, counter, professional, "query { __typename }")
+    assert authentication >= 1, "the counter must see the caller's lookup"
+    return queries_for(hub, counter, professional, query, **variables) - authentication
+
+
+def add_contacts(hub: Hub, count: int) -> None:
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for i in range(count):
+        hub.graphql(
+            seed.MASH_SOCIAL_WORKER_ID, RECORD_CONTACT,
+            input={
+                "childId": seed.DEMO_FAMILY_CHILD_ID if i % 2 else seed.DEMO_YOUNGEST_CHILD_ID,
+                "referrer": {"kind": "PUBLIC", "name": "Anonymous"}, "channel": "TELEPHONE",
+                "concern": f"Concern number {i}", "urgency": "AMBER", "consentPosition": "NOT_SOUGHT",
+                "consentNotSoughtReason": "Anonymous referral",
+                "receivedAt": (start + timedelta(minutes=i)).isoformat(),
+            },
+        )
+
+
+class TestOneRoundTrip:
+    @pytest.mark.parametrize(
+        "professional", [seed.MASH_SOCIAL_WORKER_ID, seed.POLICE_OFFICER_ID, seed.HEALTH_OFFICER_ID]
+    )
+    def test_family_network_is_one_query(self, hub: Hub, counter: CountingDriver, professional: str) -> None:
+        cost = operation_cost(hub, counter, professional, NETWORK, childId=seed.DEMO_FAMILY_CHILD_ID)
+
+        assert cost == 1
+
+    def test_the_contact_queue_is_one_query_per_page(self, hub: Hub, counter: CountingDriver) -> None:
+        add_contacts(hub, 7)
+
+        first_page = operation_cost(hub, counter, seed.MASH_SOCIAL_WORKER_ID, QUEUE)
+        cursor = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE)["contacts"]["endCursor"]
+        next_page = operation_cost(hub, counter, seed.MASH_SOCIAL_WORKER_ID, QUEUE, after=cursor)
+
+        assert (first_page, next_page) == (1, 1)
+
+    @pytest.mark.parametrize("professional", [seed.MASH_SOCIAL_WORKER_ID, seed.POLICE_OFFICER_ID])
+    def test_people_search_is_one_query(self, hub: Hub, counter: CountingDriver, professional: str) -> None:
+        assert operation_cost(hub, counter, professional, SEARCH) == 1
+
+    def test_the_counter_sees_every_query_of_a_write(self, hub: Hub, counter: CountingDriver) -> None:
+        # Recording a contact checks the child, encrypts, writes and audits: several queries,
+        # which shows the counter is not blind to work done inside a transaction.
+        add_contacts(hub, 1)
+        counter.sent.clear()
+        add_contacts(hub, 1)
+
+        assert len(counter.sent) > 3

@@ -1,0 +1,90 @@
+"""Query depth, alias and token limits on the endpoint, and introspection off in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from api.app import create_app
+from api.graphql.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS, build_schema
+from graph import seed
+from hub.settings import Settings
+from tests.api.client import Hub, token_for
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+@pytest.fixture
+def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    with TestClient(create_app(test_settings, driver=graph_db)) as client:
+        yield Hub(client, test_settings)
+
+
+def post(hub: Hub, query: str) -> dict[str, Any]:
+    response = hub.client.post(
+        "/graphql", json={"query": query},
+        headers={"authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}"},
+    )
+    assert response.status_code < 500, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def nested(depth: int) -> str:
+    # The limit is checked on the shape of the document, before any field is resolved.
+    inner = "id"
+    for level in range(depth):
+        inner = f"level{level} {{ {inner} }}"
+    return f'{{ familyNetwork(childId: "{seed.DEMO_FAMILY_CHILD_ID}") {{ {inner} }} }}'
+
+
+def aliased(count: int) -> str:
+    return "{ " + " ".join(f"a{i}: me {{ professionalId }}" for i in range(count)) + " }"
+
+
+def oversized(tokens: int) -> str:
+    return "{ " + " ".join("__typename" for _ in range(tokens)) + " }"
+
+
+class TestLimits:
+    def test_a_query_within_every_limit_is_answered(self, hub: Hub) -> None:
+        body = post(hub, aliased(MAX_ALIASES))
+
+        assert "errors" not in body
+        assert body["data"]["a0"]["professionalId"] == seed.MASH_SOCIAL_WORKER_ID
+
+    def test_a_deep_query_is_refused(self, hub: Hub) -> None:
+        body = post(hub, nested(MAX_QUERY_DEPTH))
+
+        assert body.get("data") is None
+        assert any("exceeds maximum operation depth" in error["message"] for error in body["errors"])
+
+    def test_an_aliased_query_is_refused(self, hub: Hub) -> None:
+        body = post(hub, aliased(MAX_ALIASES + 1))
+
+        assert body.get("data") is None
+        assert "aliases" in body["errors"][0]["message"]
+
+    def test_an_oversized_query_is_refused_before_it_runs(self, hub: Hub) -> None:
+        body = post(hub, oversized(MAX_TOKENS + 10))
+
+        assert body.get("data") is None
+        assert "tokens" in body["errors"][0]["message"]
+
+
+class TestProductionMode:
+    def test_introspection_is_off_in_production(self) -> None:
+        result = build_schema(production=True).execute_sync(INTROSPECTION)
+
+        assert result.errors and "introspection" in result.errors[0].message.lower()
+
+    def test_introspection_is_on_in_development(self) -> None:
+        result = build_schema(production=False).execute_sync(INTROSPECTION)
+
+        assert result.errors is None
+        assert result.data == {"__schema": {"queryType": {"name": "Query"}}}

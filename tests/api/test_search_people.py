@@ -1,0 +1,149 @@
+"""searchPeople: spelling-tolerant, scored, paged, and limited to what the caller may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from api.app import create_app
+from graph import seed
+from hub.settings import Settings
+from tests.api.client import Hub
+
+OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
+
+SEARCH = """
+query($name: String!, $dob: Date, $first: Int!, $after: String) {
+  searchPeople(name: $name, dob: $dob, first: $first, after: $after) {
+    __typename
+    ... on PersonSearchResults {
+      candidates { id kind score givenName familyName dob access { allowed basis reason } }
+      endCursor hasNextPage
+    }
+    ... on Refusal { message }
+  }
+}
+"""
+
+RECORD_CONSENT = """
+mutation($input: RecordConsentInput!) { recordConsent(input: $input) { __typename } }
+"""
+
+
+@pytest.fixture
+def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
+    with TestClient(app) as client:
+        yield Hub(client, test_settings)
+
+
+def search(hub: Hub, professional: str, name: str, *, first: int = 10, **variables: Any) -> dict[str, Any]:
+    result: dict[str, Any] = hub.graphql(professional, SEARCH, name=name, first=first, **variables)["searchPeople"]
+    return result
+
+
+def known_to(driver: Driver, agency_id: str) -> set[str]:
+    records, _, _ = driver.execute_query(
+        "MATCH (:Agency {id: $agency})<-[:HELD_BY]-(:AgencyRecord)-[:ABOUT]->(p:Person) RETURN DISTINCT p.id AS id",
+        agency=agency_id,
+    )
+    return {record["id"] for record in records}
+
+
+class TestMatching:
+    def test_misspelt_name_and_dob_find_the_child_first(self, hub: Hub) -> None:
+        found = search(hub, seed.MASH_SOCIAL_WORKER_ID, "Tylor Marsch", dob="2017-10-18")
+
+        best = found["candidates"][0]
+        assert (best["id"], best["givenName"], best["familyName"]) == (seed.DEMO_FAMILY_CHILD_ID, "Tyler", "Marsh")
+        assert best["score"] > 0
+        assert best["access"] == {"allowed": True, "basis": "OWN_AGENCY", "reason": "allowed on the OWN_AGENCY basis"}
+
+    def test_date_of_birth_narrows_the_candidates(self, hub: Hub) -> None:
+        found = search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", dob="2017-10-18")
+
+        assert {c["dob"] for c in found["candidates"]} == {"2017-10-18"}
+
+    def test_candidates_come_best_match_first(self, hub: Hub) -> None:
+        scores = [c["score"] for c in search(hub, seed.MASH_SOCIAL_WORKER_ID, "Emma Marsh")["candidates"]]
+
+        assert scores == sorted(scores, reverse=True)
+        assert len(scores) > 1
+
+    @pytest.mark.parametrize("name", ['Marsh) OR (*:*', 'Marsh~ AND "', "\\", "name:Marsh^9", "/re.*x/"])
+    def test_lucene_syntax_in_the_name_is_taken_literally(self, hub: Hub, name: str) -> None:
+        assert search(hub, seed.MASH_SOCIAL_WORKER_ID, name)["__typename"] == "PersonSearchResults"
+
+    def test_a_blank_name_is_refused(self, hub: Hub) -> None:
+        assert search(hub, seed.MASH_SOCIAL_WORKER_ID, "   ")["__typename"] == "InvalidInput"
+
+
+class TestPaging:
+    def test_pages_follow_on_without_repeats(self, hub: Hub) -> None:
+        everything = [c["id"] for c in search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", first=50)["candidates"]]
+        paged: list[str] = []
+        after = None
+        while True:
+            page = search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", first=3, after=after)
+            paged += [c["id"] for c in page["candidates"]]
+            if not page["hasNextPage"]:
+                break
+            after = page["endCursor"]
+
+        assert paged == everything
+        assert len(everything) > 3
+
+    @pytest.mark.parametrize(("first", "after"), [(0, None), (51, None), (5, "bm90LWEtY3Vyc29y")])
+    def test_bounds_and_cursors_are_checked(self, hub: Hub, first: int, after: str | None) -> None:
+        assert search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", first=first, after=after)["__typename"] == (
+            "InvalidInput"
+        )
+
+
+class TestWhatEachCallerSees:
+    def test_a_partner_sees_names_only_of_people_its_agency_knows(self, hub: Hub, graph_db: Driver) -> None:
+        police_know = known_to(graph_db, seed.POLICE_AGENCY_ID)
+
+        candidates = search(hub, seed.POLICE_OFFICER_ID, "Marsh", first=50)["candidates"]
+
+        hidden = [c for c in candidates if c["id"] not in police_know]
+        shown = [c for c in candidates if c["id"] in police_know]
+        assert hidden, "the family has members the police do not know"
+        for candidate in hidden:
+            assert (candidate["givenName"], candidate["familyName"], candidate["dob"]) == (None, None, None)
+            assert candidate["access"] == {
+                "allowed": False, "basis": None, "reason": "no basis: nothing here you may see",
+            }
+        for candidate in shown:
+            assert candidate["givenName"] and candidate["access"]["basis"] == "OWN_AGENCY"
+
+    def test_consent_lets_a_partner_see_the_child_and_the_read_is_audited(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        assert seed.DEMO_FAMILY_CHILD_ID not in known_to(graph_db, seed.HEALTH_AGENCY_ID)
+        before = {c["id"]: c for c in search(hub, seed.HEALTH_OFFICER_ID, "Tyler Marsh")["candidates"]}
+        hub.graphql(
+            seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": seed.DEMO_MOTHER_ID, "scope": "TARGETED",
+                   "agencies": [seed.HEALTH_AGENCY_ID], "purpose": "MASH enquiry", "method": "in person"},
+        )
+
+        after = {c["id"]: c for c in search(hub, seed.HEALTH_OFFICER_ID, "Tyler Marsh")["candidates"]}
+
+        assert before[seed.DEMO_FAMILY_CHILD_ID]["givenName"] is None
+        assert after[seed.DEMO_FAMILY_CHILD_ID]["givenName"] == "Tyler"
+        assert after[seed.DEMO_FAMILY_CHILD_ID]["access"]["basis"] == "CONSENT"
+        records, _, _ = graph_db.execute_query(
+            "MATCH (e:AuditEvent {action: 'person.searched'}) RETURN e.basis AS basis, e.targets AS targets"
+        )
+        assert [r["basis"] for r in records] == ["CONSENT"]
+        assert seed.DEMO_FAMILY_CHILD_ID in records[0]["targets"]
+
+    def test_an_auditor_may_not_search_people(self, hub: Hub) -> None:
+        assert search(hub, seed.AUDITOR_ID, "Marsh")["__typename"] == "NotPermitted"
