@@ -87,3 +87,12 @@ def run_command(  # noqa: PLR0917 (each parameter is a command-line option)
     markdown_path, json_path = report.write(results, results_dir)
     typer.echo(report.markdown(results))
     console.print(f"written {markdown_path} and {json_path}")
+
+
+@bench_app.command("stop")
+def stop_command(
+    bolt_port: Annotated[int, typer.Option(help="Bolt port of the benchmark Neo4j.")] = county.BENCH_BOLT_PORT,
+) -> None:
+    """Stop the benchmark Neo4j; its graph stays on disk for the next run."""
+    status = county.bench_server(get_settings(), bolt_port=bolt_port).stop()
+    console.print(f"benchmark Neo4j {status.describe()}")
