@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.graphql.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS, build_schema
+from api.identity import ensure_dev_keypair
 from graph import seed
-from hub.settings import Settings
+from hub.settings import Environment, Settings
+from protection.chain import generate_signing_key, private_key_pem
+from protection.keys import generate_kek_base64
 from tests.api.client import Hub, token_for
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+@pytest.fixture
+def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
+    # Production takes every key from configuration: the identity provider's public key,
+    # the audit signing key and the key-encryption key.
+    _, public_pem = ensure_dev_keypair(test_settings.dev_keys_dir)
+    (tmp_path / "issuer.pem").write_bytes(public_pem)
+    (tmp_path / "audit.pem").write_bytes(private_key_pem(generate_signing_key()))
+    settings = test_settings.model_copy(update={
+        "environment": Environment.PRODUCTION,
+        "jwt_public_key_files": [tmp_path / "issuer.pem"],
+        "audit_signing_key_file": tmp_path / "audit.pem",
+        "kek_base64": SecretStr(generate_kek_base64()),
+    })
+    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    with TestClient(create_app(settings, driver=graph_db)) as client:
+        yield Hub(client, settings)
 
 
 @pytest.fixture
@@ -33,6 +56,13 @@ def post(hub: Hub, query: str) -> dict[str, Any]:
     assert response.status_code < 500, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def browser(hub: Hub) -> dict[str, str]:
+    return {
+        "accept": "text/html",
+        "authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}",
+    }
 
 
 def nested(depth: int) -> str:
@@ -82,6 +112,20 @@ class TestProductionMode:
         result = build_schema(production=True).execute_sync(INTROSPECTION)
 
         assert result.errors and "introspection" in result.errors[0].message.lower()
+
+    def test_production_app_serves_no_graphiql_and_refuses_introspection(self, production_hub: Hub) -> None:
+        ide = production_hub.client.get("/graphql", headers=browser(production_hub))
+        body = post(production_hub, INTROSPECTION)
+        answered = post(production_hub, "{ me { professionalId } }")
+
+        assert ide.status_code in {404, 405} and "graphiql" not in ide.text.lower()
+        assert body.get("data") is None and "introspection" in body["errors"][0]["message"].lower()
+        assert answered["data"] == {"me": {"professionalId": seed.MASH_SOCIAL_WORKER_ID}}
+
+    def test_development_app_serves_graphiql(self, hub: Hub) -> None:
+        ide = hub.client.get("/graphql", headers=browser(hub))
+
+        assert ide.status_code == 200 and "graphiql" in ide.text.lower()
 
     def test_introspection_is_on_in_development(self) -> None:
         result = build_schema(production=False).execute_sync(INTROSPECTION)
