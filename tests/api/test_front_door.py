@@ -612,3 +612,52 @@ class TestWholePath:
             "contact.recorded", "information.requested", "information.shared", "information.declined",
             "contact.decided.section_47_strategy_meeting",
         ]
+
+
+def break_the_audit_chain(driver: Driver) -> None:
+    # An event already holding the next seq makes the next append violate the unique
+    # constraint on AuditEvent.seq, as a forked chain would.
+    driver.execute_query(
+        "MATCH (h:AuditHead {name: 'main'}) CREATE (:AuditEvent {seq: h.seq + 1, actor: 'squatter'})"
+    )
+
+
+class TestFailClosed:
+    def test_a_contact_is_not_recorded_when_its_audit_event_cannot_be_written(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        break_the_audit_chain(graph_db)
+
+        response = hub.client.post(
+            "/graphql",
+            json={"query": RECORD_CONTACT, "variables": {"input": contact_input(
+                childId=None, newChild={"givenName": "Noor", "familyName": "Haddad"},
+            )}},
+            headers={"authorization": "Bearer " + token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)},
+        )
+
+        body = response.json()
+        assert response.status_code == 200
+        assert body["data"] is None and body["errors"]
+        assert "Traceback" not in response.text and CONCERN not in response.text
+        assert stored(graph_db, "MATCH (k:Contact) RETURN count(k) AS n") == [{"n": 0}]
+        assert stored(graph_db, "MATCH (c:Person {family_name: 'Haddad'}) RETURN count(c) AS n") == [{"n": 0}]
+
+    def test_a_decision_is_not_taken_when_its_audit_event_cannot_be_written(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        contact_id = recorded_contact_id(hub)
+        break_the_audit_chain(graph_db)
+
+        response = hub.client.post(
+            "/graphql",
+            json={"query": DECIDE, "variables": {"input": {
+                "contactId": contact_id, "outcome": "NO_FURTHER_ACTION", "rationale": "No concerns found.",
+                "responseToReferrer": "Thank you.", "agreedBy": seed.CRS_MANAGER_ID,
+            }}},
+            headers={"authorization": "Bearer " + token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)},
+        )
+
+        assert response.json()["data"] is None
+        [row] = stored(graph_db, "MATCH (k:Contact {id: $id}) RETURN k.status AS s, k.rationale AS r", id=contact_id)
+        assert row == {"s": "OPEN", "r": None}
