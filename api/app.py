@@ -22,7 +22,9 @@ from api.graphql.context import Context, Services
 from api.graphql.schema import build_schema
 from api.logs import request_id_var
 from api.metrics import Metrics
+from api.routes_audit import audit_router
 from api.services import health
+from api.services.auditor import AuditorService
 from api.services.consent import ConsentService
 from api.services.contacts import ContactService, DueTimes
 from api.services.errors import HubError
@@ -61,13 +63,17 @@ def create_app(
         database=database,
     )
     field_keys = keyring(settings)
+    auditor = AuditorService(
+        neo4j_driver, database=database, policy=access_policy, trail=audit_trail, keyring=field_keys
+    )
     services = Services(
         network=NetworkService(
-            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail
+            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail,
+            keyring=field_keys,
         ),
         consent=ConsentService(
             neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail,
-            override_valid_hours=settings.override_valid_hours,
+            override_valid_hours=settings.override_valid_hours, keyring=field_keys,
             **({"clock": consent_clock} if consent_clock is not None else {}),
         ),
         keyring=field_keys,
@@ -80,6 +86,7 @@ def create_app(
             ),
         ),
         search=SearchService(neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail),
+        auditor=auditor,
     )
     authenticator = Authenticator(
         build_verifier(settings), neo4j_driver, database=database,
@@ -165,4 +172,5 @@ def create_app(
         allow_queries_via_get=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(audit_router(auditor, authenticator.principal))
     return app

@@ -245,3 +245,53 @@ def checkpoints(tx: ManagedTransaction) -> list[CheckpointRow]:
 def latest_checkpoint(tx: ManagedTransaction) -> CheckpointRow | None:
     record = tx.run(LATEST_CHECKPOINT).single()
     return None if record is None else _checkpoint(record["checkpoint"])
+
+
+# The auditor's search: every condition is optional (a null parameter matches all) and the
+# page is keyed on seq, which the unique constraint on AuditEvent.seq indexes.
+EVENTS_FILTERED: LiteralString = """
+MATCH (e:AuditEvent)
+WHERE e.seq > $after_seq
+  AND ($actor IS NULL OR e.actor = $actor)
+  AND ($action IS NULL OR e.action = $action)
+  AND ($basis IS NULL OR e.basis = $basis)
+  AND ($override_id IS NULL OR e.override_id = $override_id)
+  AND ($target IS NULL OR $target IN e.targets)
+  AND ($from_at IS NULL OR e.at >= $from_at)
+  AND ($to_at IS NULL OR e.at < $to_at)
+RETURN """ + _EVENT + """
+ORDER BY e.seq
+LIMIT $limit
+"""
+
+# Reads made under overrides: the events that name the override and used it as their basis.
+OVERRIDE_READS: LiteralString = """
+UNWIND $override_ids AS override_id
+MATCH (e:AuditEvent {override_id: override_id})
+WHERE e.basis = 'OVERRIDE'
+RETURN """ + _EVENT + """
+ORDER BY e.seq
+"""
+
+
+class EventFilter(TypedDict):
+    actor: str | None
+    action: str | None
+    basis: str | None
+    override_id: str | None
+    target: str | None
+    from_at: str | None
+    to_at: str | None
+
+
+def events_filtered(
+    tx: ManagedTransaction, *, conditions: EventFilter, after_seq: int, limit: int
+) -> list[AuditEventRow]:
+    """Events matching every given condition, seq above `after_seq`, in seq order."""
+    result = tx.run(EVENTS_FILTERED, dict(conditions), after_seq=after_seq, limit=limit)
+    return [_event(r["event"]) for r in result]
+
+
+def override_reads(tx: ManagedTransaction, *, override_ids: Sequence[str]) -> list[AuditEventRow]:
+    """Events that read on the OVERRIDE basis under any of these overrides, in seq order."""
+    return [_event(r["event"]) for r in tx.run(OVERRIDE_READS, override_ids=list(override_ids))]

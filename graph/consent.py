@@ -59,7 +59,8 @@ class OverrideRecord:
     id: str
     child_id: str
     ground: str
-    justification: str
+    # Encrypted at rest (scope: the child); only the auditor's view decrypts it.
+    justification_ciphertext: str
     scope: str
     agencies: tuple[str, ...]
     status: str
@@ -119,6 +120,11 @@ SET k.withdrawn_at = datetime(), k.withdrawn_by = $withdrawn_by
 RETURN k.id AS id
 """
 
+CHILD_EXISTS: LiteralString = """
+MATCH (c:Person:Child {id: $child_id})
+RETURN c.id AS id
+"""
+
 CREATE_OVERRIDE: LiteralString = """
 MATCH (c:Person:Child {id: $child_id})
 CREATE (o:ConsentOverride {
@@ -140,9 +146,9 @@ RETURN o.id AS id
 # An approved override past its expiry reads as EXPIRED everywhere.
 _OVERRIDE_FIELDS: LiteralString = """
 RETURN o {
-    .id, .justification, .scope, .agencies, .requested_by, .requested_at, .decided_by,
+    .id, .scope, .agencies, .requested_by, .requested_at, .decided_by,
     .decided_at, .decision_note, .expires_at, .revoked_by, .revoked_at,
-    ground: o.reason, child_id: c.id,
+    ground: o.reason, child_id: c.id, justification_ciphertext: o.justification,
     status: CASE WHEN o.status = 'APPROVED' AND o.expires_at <= datetime() THEN 'EXPIRED'
                  ELSE o.status END
 } AS override
@@ -156,6 +162,25 @@ OVERRIDES_FOR_CHILD: LiteralString = """
 MATCH (o:ConsentOverride)-[:FOR]->(c:Person:Child {id: $child_id})
 """ + _OVERRIDE_FIELDS + """
 ORDER BY override.requested_at DESC, override.id
+"""
+
+# For auditors: every override in a period of request times, optionally of one status,
+# keyset-paged newest first on (requested_at, id).
+OVERRIDES_PAGE: LiteralString = """
+MATCH (o:ConsentOverride)-[:FOR]->(c:Child)
+WHERE ($from_at IS NULL OR o.requested_at >= $from_at) AND ($to_at IS NULL OR o.requested_at < $to_at)
+  AND ($after_at IS NULL OR o.requested_at < $after_at
+       OR (o.requested_at = $after_at AND o.id < $after_id))
+WITH o, c, CASE WHEN o.status = 'APPROVED' AND o.expires_at <= datetime() THEN 'EXPIRED'
+                ELSE o.status END AS status
+WHERE $status IS NULL OR status = $status
+RETURN o {
+    .id, .scope, .agencies, .requested_by, .requested_at, .decided_by,
+    .decided_at, .decision_note, .expires_at, .revoked_by, .revoked_at,
+    ground: o.reason, child_id: c.id, justification_ciphertext: o.justification, status: status
+} AS override
+ORDER BY o.requested_at DESC, o.id DESC
+LIMIT $limit
 """
 
 DECIDE_OVERRIDE: LiteralString = """
@@ -230,13 +255,17 @@ def withdraw_consent(tx: ManagedTransaction, *, consent_id: str, withdrawn_by: s
     return tx.run(WITHDRAW_CONSENT, consent_id=consent_id, withdrawn_by=withdrawn_by).single() is not None
 
 
+def child_exists(tx: ManagedTransaction, *, child_id: str) -> bool:
+    return tx.run(CHILD_EXISTS, child_id=child_id).single() is not None
+
+
 def create_override(
     tx: ManagedTransaction, *, override_id: str, child_id: str, ground: OverrideGround,
-    justification: str, scope: ConsentScope, agencies: list[str], requested_by: str,
+    justification_ciphertext: str, scope: ConsentScope, agencies: list[str], requested_by: str,
 ) -> None:
     tx.run(
         CREATE_OVERRIDE, id=override_id, child_id=child_id, ground=ground.value,
-        justification=justification, scope=scope.value, agencies=agencies,
+        justification=justification_ciphertext, scope=scope.value, agencies=agencies,
         requested_by=requested_by,
     ).consume()
 
@@ -258,6 +287,18 @@ def get_override(tx: ManagedTransaction, *, override_id: str) -> OverrideRecord 
 
 def overrides_for_child(tx: ManagedTransaction, *, child_id: str) -> list[OverrideRecord]:
     return [_override(r["override"]) for r in tx.run(OVERRIDES_FOR_CHILD, child_id=child_id)]
+
+
+def overrides_page(
+    tx: ManagedTransaction, *, status: OverrideStatus | None, from_at: datetime | None,
+    to_at: datetime | None, after: tuple[datetime, str] | None, limit: int,
+) -> list[OverrideRecord]:
+    result = tx.run(
+        OVERRIDES_PAGE, status=status.value if status is not None else None, from_at=from_at,
+        to_at=to_at, after_at=after[0] if after else None, after_id=after[1] if after else None,
+        limit=limit,
+    )
+    return [_override(r["override"]) for r in result]
 
 
 def decide_override(

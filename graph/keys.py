@@ -6,9 +6,10 @@ protection layer, never usable without the key-encryption key held outside Neo4j
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypedDict
 
 from neo4j import ManagedTransaction, Record
 
@@ -24,6 +25,18 @@ GET_DATA_KEY: LiteralString = "MATCH (k:DataKey {scope_id: $scope_id})" + _RETUR
 CREATE_DATA_KEY_IF_ABSENT: LiteralString = """
 MERGE (k:DataKey {scope_id: $scope_id})
 ON CREATE SET k.key_id = $key_id, k.wrapped = $wrapped, k.created_at = datetime()
+""" + _RETURN_KEY
+
+GET_DATA_KEYS: LiteralString = """
+UNWIND $scope_ids AS scope_id
+MATCH (k:DataKey {scope_id: scope_id})
+""" + _RETURN_KEY
+
+# The batch form of CREATE_DATA_KEY_IF_ABSENT: one round trip for every new scope of a batch.
+CREATE_DATA_KEYS_IF_ABSENT: LiteralString = """
+UNWIND $rows AS row
+MERGE (k:DataKey {scope_id: row.scope_id})
+ON CREATE SET k.key_id = row.key_id, k.wrapped = row.wrapped, k.created_at = datetime()
 """ + _RETURN_KEY
 
 LIST_LIVE_DATA_KEYS: LiteralString = """
@@ -49,6 +62,20 @@ MERGE (k:DataKey {scope_id: $scope_id})
 REMOVE k.wrapped
 SET k.destroyed_at = coalesce(k.destroyed_at, datetime())
 """ + _RETURN_KEY
+
+
+class NewDataKey(TypedDict):
+    scope_id: str
+    key_id: str
+    wrapped: str
+
+
+# A scope is a child, an adult or a household, or anything that already has a data key.
+SCOPE_KNOWN: LiteralString = """
+RETURN EXISTS { MATCH (:DataKey {scope_id: $scope_id}) }
+    OR EXISTS { MATCH (:Person {id: $scope_id}) }
+    OR EXISTS { MATCH (:Household {id: $scope_id}) } AS known
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +123,22 @@ def create_data_key_if_absent(
     return _stored(record)
 
 
+def get_data_keys(tx: ManagedTransaction, *, scope_ids: Sequence[str]) -> dict[str, StoredDataKey]:
+    """The stored keys of those scopes that have one, by scope id."""
+    return {
+        stored.scope_id: stored
+        for stored in map(_stored, tx.run(GET_DATA_KEYS, scope_ids=list(scope_ids)))
+    }
+
+
+def create_data_keys_if_absent(
+    tx: ManagedTransaction, *, rows: Sequence[NewDataKey]
+) -> dict[str, StoredDataKey]:
+    """Stores each key unless its scope has one already; returns whichever key each scope has."""
+    result = tx.run(CREATE_DATA_KEYS_IF_ABSENT, rows=[dict(row) for row in rows])
+    return {stored.scope_id: stored for stored in map(_stored, result)}
+
+
 def list_live_data_keys(
     tx: ManagedTransaction, *, after_scope_id: str = "", limit: int = 500
 ) -> list[StoredDataKey]:
@@ -112,6 +155,11 @@ def replace_wrapped(
     ).single(strict=True)
     replaced: int = record["replaced"]
     return replaced == 1
+
+
+def scope_known(tx: ManagedTransaction, *, scope_id: str) -> bool:
+    known: bool = tx.run(SCOPE_KNOWN, scope_id=scope_id).single(strict=True)["known"]
+    return known
 
 
 def destroy_data_key(tx: ManagedTransaction, *, scope_id: str) -> StoredDataKey:

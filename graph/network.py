@@ -230,11 +230,14 @@ class RecordView:
     agency_kind: str
     basis: str
     category: str
-    summary: str
+    # Ciphertext as read from the graph; the service puts plaintext (or None) in its place.
+    summary: str | None
     recorded_at: datetime | None
     classification: str
     consent_id: str | None
     override_id: str | None
+    # Why summary is None although the caller may read it (erased, or failed its integrity check).
+    summary_unavailable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

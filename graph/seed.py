@@ -42,7 +42,7 @@ from graph.model import (
     SiblingOf,
     Team,
 )
-from graph.writes import write_batch
+from graph.writes import SummarySealer, write_batch
 
 REFERENCE_DATE = date(2026, 11, 1)
 _REFERENCE_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -952,10 +952,14 @@ def load(
     database: str = "neo4j",
     batch_size: int = 5_000,
     on_progress: Callable[[int], None] | None = None,
+    sealer: SummarySealer | None = None,
 ) -> int:
-    """Writes every batch in order (so the organisation precedes allocations); returns items."""
+    """Writes every batch in order (so the organisation precedes allocations); returns items.
+
+    Record summaries are stored encrypted by `sealer`; without one they are not stored.
+    """
     return sum(
         write_batch(driver, batch, database=database, batch_size=batch_size,
-                    on_progress=on_progress)
+                    on_progress=on_progress, sealer=sealer)
         for batch in batches
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, LiteralString
+from typing import Any, LiteralString, Protocol
 
 from neo4j import Driver, ManagedTransaction
 
@@ -109,11 +109,17 @@ MERGE_RECORDS: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Agency {id: row.agency_id}), (p:Person {id: row.person_id})
 MERGE (r:AgencyRecord {id: row.id})
-SET r.category = row.category, r.summary = row.summary,
+SET r.category = row.category, r.summary = coalesce(row.summary, r.summary),
     r.recorded_at = row.recorded_at, r.classification = row.classification
 MERGE (r)-[:HELD_BY]->(a)
 MERGE (r)-[:ABOUT]->(p)
 """
+
+
+class SummarySealer(Protocol):
+    """Encrypts record summaries in the writing transaction; None for a scope that was erased."""
+
+    def seal_summaries(self, tx: ManagedTransaction, rows: Sequence[Row]) -> list[str | None]: ...
 
 
 def _row(item: object) -> Row:
@@ -157,8 +163,19 @@ def _chunks(rows: Sequence[object], size: int) -> Iterator[Sequence[object]]:
         yield rows[start : start + size]
 
 
-def _write_rows(tx: ManagedTransaction, query: LiteralString, rows: list[Row]) -> None:
+def _write_rows(
+    tx: ManagedTransaction, query: LiteralString, rows: list[Row], sealer: SummarySealer | None = None
+) -> None:
     tx.run(query, rows=rows).consume()
+
+
+def _write_records(
+    tx: ManagedTransaction, query: LiteralString, rows: list[Row], sealer: SummarySealer | None
+) -> None:
+    # Summaries reach Neo4j only as ciphertext. Without a sealer they are left out (a stored
+    # one is kept), and so is one whose scope was erased, so erased content never returns.
+    sealed = sealer.seal_summaries(tx, rows) if sealer is not None else [None] * len(rows)
+    tx.run(query, rows=[{**row, "summary": summary} for row, summary in zip(rows, sealed, strict=True)]).consume()
 
 
 def write_batch(
@@ -168,13 +185,15 @@ def write_batch(
     database: str,
     batch_size: int = 5_000,
     on_progress: Callable[[int], None] | None = None,
+    sealer: SummarySealer | None = None,
 ) -> int:
     """Writes every item of `batch`, `batch_size` rows per transaction; returns items written."""
     written = 0
     with driver.session(database=database) as session:
         for step in _steps(batch):
+            write = _write_records if step.query is MERGE_RECORDS else _write_rows
             for chunk in _chunks(step.rows, batch_size):
-                session.execute_write(_write_rows, step.query, [_row(item) for item in chunk])
+                session.execute_write(write, step.query, [_row(item) for item in chunk], sealer)
                 written += len(chunk)
                 if on_progress is not None:
                     on_progress(len(chunk))

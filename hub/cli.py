@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
+import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -16,12 +19,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.app import create_app
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
+from api.services import erasure
 from api.services.policy import load_policy
+from api.services.principal import Principal
+from api.signing import audit_signing_key, key_encryption_key, keyring
 from benchmarks.cli import bench_app
 from graph import migrations, policy_store, seed, server
 from graph.driver import connect
 from hub.settings import PROJECT_ROOT, Settings, get_settings
 from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
+from protection import verify as offline_verify
+from protection.audit import AuditTrail
+from protection.keyring import rotate_kek
+from protection.keys import LocalKeyEncryptionKey
 
 app = typer.Typer(help="The safeguarding information-sharing hub.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="The local Neo4j Community server (no Docker needed).", no_args_is_help=True)
@@ -30,6 +40,11 @@ policy_app = typer.Typer(help="The access policy in force (policies/model.conf, 
                          no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(bench_app, name="bench")
+keys_app = typer.Typer(help="Field-encryption keys: rotate the key-encryption key, erase a scope.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The audit chain: export it, verify an export offline.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 console = Console(stderr=True)
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -161,17 +176,19 @@ def seed_command(
 ) -> None:
     """Load the demo city (and optionally a county-scale graph); loading again changes nothing."""
     settings = get_settings()
+    # Record summaries are stored encrypted under the same keys the API reads them with.
+    field_keys = keyring(settings)
     with _driver(settings) as driver:
         city = seed.demo_city(random_seed)
         with _progress() as progress:
             task = progress.add_task("demo city", total=city.size())
             seed.load(driver, [city], database=settings.neo4j_database,
-                      on_progress=lambda n: progress.advance(task, n))
+                      on_progress=lambda n: progress.advance(task, n), sealer=field_keys)
         if county_families > 0:
             with _progress() as progress:
                 task = progress.add_task(f"county ({county_families} families)", total=None)
                 seed.load(driver, seed.county(county_families), database=settings.neo4j_database,
-                          on_progress=lambda n: progress.advance(task, n))
+                          on_progress=lambda n: progress.advance(task, n), sealer=field_keys)
     console.print("seeded")
 
 
@@ -226,6 +243,87 @@ def up() -> None:
         if started_here:
             local.stop()
             console.print("Neo4j stopped")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_kek_file: Annotated[Path, typer.Option(help="The new key-encryption key (base64 of 32 bytes).")],
+) -> None:
+    """Re-wrap every data key under a new key-encryption key; no field is re-encrypted."""
+    settings = get_settings()
+    try:
+        new_kek = LocalKeyEncryptionKey.from_file(new_kek_file)
+    except (OSError, ValueError) as error:
+        raise _fail(f"the new key-encryption key cannot be read: {error}") from error
+    old_kek = key_encryption_key(settings)
+    if new_kek.key_id == old_kek.key_id:
+        raise _fail("the new key-encryption key is the one in use")
+    with _driver(settings) as driver:
+        rewrapped = rotate_kek(driver, old_kek, new_kek, database=settings.neo4j_database)
+    typer.echo(f"re-wrapped {rewrapped} data keys from {old_kek.key_id} to {new_kek.key_id}")
+    console.print(f"now set HUB_KEK_FILE={new_kek_file} and list the old key in HUB_RETIRED_KEK_FILES "
+                  "until every process has restarted")
+
+
+@keys_app.command("erase")
+def keys_erase(
+    scope_id: Annotated[str, typer.Argument(help="A child's, adult's or household's id.")],
+    by: Annotated[str, typer.Option(help="Who is erasing, for the audit record.")] = "",
+) -> None:
+    """Crypto-shred a scope: its encrypted content becomes unreadable everywhere, for good."""
+    settings = get_settings()
+    operator_name = by or getpass.getuser()
+    operator = Principal(
+        professional_id=f"operator:{operator_name}", name=operator_name, agency_id="hub-operations",
+        agency_kind="OPERATOR", team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
+    )
+    with _driver(settings) as driver:
+        trail = _audit_trail(settings)
+        try:
+            erasure.erase_scope(
+                driver, keyring=keyring(settings), audit_sink=trail, operator=operator,
+                scope_id=scope_id, request_id=f"cli-{uuid.uuid4().hex}", database=settings.neo4j_database,
+            )
+        except erasure.UnknownScope as error:
+            raise _fail(str(error)) from error
+    typer.echo(f"erased {scope_id}: its data key is destroyed")
+
+
+def _audit_trail(settings: Settings) -> AuditTrail:
+    return AuditTrail(
+        audit_signing_key(settings), checkpoint_every=settings.audit_checkpoint_every,
+        checkpoint_seconds=settings.audit_checkpoint_seconds, database=settings.neo4j_database,
+    )
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path | None, typer.Option(help="Write here rather than to standard output.")] = None,
+) -> None:
+    """Export the whole chain, its signed checkpoints and the public key as JSON Lines."""
+    settings = get_settings()
+    trail = _audit_trail(settings)
+    with _driver(settings) as driver:
+        if out is None:
+            written = trail.export(driver, sys.stdout)
+        else:
+            with out.open("w", encoding="utf-8", newline="\n") as stream:
+                written = trail.export(driver, stream)
+    console.print(f"exported {written} events")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    export_file: Annotated[Path, typer.Argument(help="An export from `hub audit export` or GET /audit/export.")],
+    public_key: Annotated[Path, typer.Option(help="The public key the hub published (GET /audit/public-key).")],
+) -> None:
+    """Verify an export offline: no database and no hub configuration, only the public key.
+
+    Exit status: 0 intact, 1 broken (the first broken seq is printed), 2 unreadable.
+    """
+    status = offline_verify.main([str(export_file), "--public-key", str(public_key)])
+    if status != offline_verify.OK:
+        raise typer.Exit(code=status)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from protection.chain import (
     sign_checkpoint,
     verify_chain,
 )
-from protection.export import write_export
+from protection.export import export_lines, write_export
 
 # Ids, codes and role names fit well within this; free text (case content) would not.
 _MAX_FIELD_LENGTH = 512
@@ -127,6 +127,12 @@ class AuditTrail:
         """Writes the whole chain as an offline-verifiable export; returns events written."""
         return write_export(
             stream, self._events(driver), self._checkpoints(driver), public_key_pem(self.public_key)
+        )
+
+    def export_lines(self, driver: Driver) -> Iterator[str]:
+        """The same export as `export`, produced line by line for streaming."""
+        return export_lines(
+            self._events(driver), self._checkpoints(driver), public_key_pem(self.public_key)
         )
 
     def _checkpoint_due(self, seq: int) -> bool:

@@ -44,6 +44,20 @@ def _opened(target: Path | str | IO[str], mode: str) -> Iterator[IO[str]]:
         yield target
 
 
+def export_lines(
+    events: Iterable[AuditEvent], checkpoints: Iterable[Checkpoint], public_key_pem: bytes
+) -> Iterator[str]:
+    """The export line by line, pulling `events` lazily: for streaming it over HTTP."""
+    yield _line({
+        "type": "header", "format": FORMAT, "version": VERSION,
+        "public_key_pem": public_key_pem.decode("ascii"),
+    })
+    for checkpoint in checkpoints:
+        yield _line({"type": "checkpoint", **checkpoint.to_fields()})
+    for event in events:
+        yield _line({"type": "event", **event.to_fields()})
+
+
 def write_export(
     target: Path | str | IO[str],
     events: Iterable[AuditEvent],
@@ -52,18 +66,16 @@ def write_export(
 ) -> int:
     """Writes the export, streaming `events`; returns how many events were written."""
     written = 0
-    with _opened(target, "w") as stream:
-        stream.write(
-            _line({
-                "type": "header", "format": FORMAT, "version": VERSION,
-                "public_key_pem": public_key_pem.decode("ascii"),
-            })
-        )
-        for checkpoint in checkpoints:
-            stream.write(_line({"type": "checkpoint", **checkpoint.to_fields()}))
+
+    def counted() -> Iterator[AuditEvent]:
+        nonlocal written
         for event in events:
-            stream.write(_line({"type": "event", **event.to_fields()}))
             written += 1
+            yield event
+
+    with _opened(target, "w") as stream:
+        for line in export_lines(counted(), checkpoints, public_key_pem):
+            stream.write(line)
     return written
 
 

@@ -8,14 +8,38 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
 from graph import keys as key_store
-from protection.errors import ContentErased, DataKeyMissing, KeyUnwrapFailed
+from protection.errors import ContentErased, DataKeyMissing, KeyUnwrapFailed, ProtectionError
 from protection.fields import ciphertext_key_id, decrypt_field, encrypt_field
 from protection.keys import DataKey, KeyEncryptionKey, generate_data_key, wrapped_key_id
+
+log = logging.getLogger("hub.protection")
+
+ERASED = "the content was erased: its data key was destroyed"
+UNREADABLE = "the stored content failed its integrity check and is withheld"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedField:
+    """A field as a reader gets it: the text, or None and why it cannot be shown."""
+
+    text: str | None
+    unavailable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SealRequest:
+    scope_id: str
+    node_id: str
+    field: str
+    plaintext: str
 
 
 def _context(scope_id: str) -> bytes:
@@ -84,6 +108,81 @@ class Keyring:
         ciphertext_key_id(ciphertext)
         data_key = self.existing_data_key(tx, scope_id)
         return decrypt_field(data_key, node_id=node_id, field=field, ciphertext=ciphertext)
+
+    def open(
+        self, tx: ManagedTransaction, *, scope_id: str, node_id: str, field: str, ciphertext: str | None
+    ) -> OpenedField:
+        """Decrypts for a reader: erased or untrustworthy content becomes None with a reason."""
+        if ciphertext is None:
+            return OpenedField(text=None, unavailable="no content was recorded")
+        try:
+            return OpenedField(
+                text=self.decrypt(tx, scope_id=scope_id, node_id=node_id, field=field, ciphertext=ciphertext)
+            )
+        except ContentErased:
+            return OpenedField(text=None, unavailable=ERASED)
+        except ProtectionError as error:
+            # Ids and the error class only: the message of a protection error holds no content.
+            log.warning(
+                "field withheld", extra={"node_id": node_id, "field": field, "problem": type(error).__name__}
+            )
+            return OpenedField(text=None, unavailable=UNREADABLE)
+
+    def seal_many(self, tx: ManagedTransaction, requests: Sequence[SealRequest]) -> list[str | None]:
+        """Encrypts many fields with one key lookup and one key creation for the whole batch.
+
+        A field whose scope was erased gets None: erased content is never written again.
+        """
+        keys = self._data_keys_for(tx, sorted({r.scope_id for r in requests}))
+        sealed: list[str | None] = []
+        for request in requests:
+            data_key = keys[request.scope_id]
+            sealed.append(
+                None
+                if data_key is None
+                else encrypt_field(
+                    data_key, node_id=request.node_id, field=request.field, plaintext=request.plaintext
+                )
+            )
+        return sealed
+
+    def seal_summaries(self, tx: ManagedTransaction, rows: Sequence[Mapping[str, Any]]) -> list[str | None]:
+        """Agency record summaries (rows with id, person_id, summary) for a batched write.
+
+        A record's scope is the person it is about: the child for a child, and for an adult
+        the adult, not a household. An adult may have lived in several households, so a
+        household scope would be ambiguous and change when they move; and erasing one adult's
+        records must not erase what is held about the others who live with them.
+        """
+        return self.seal_many(tx, [
+            SealRequest(
+                scope_id=row["person_id"], node_id=row["id"], field="summary", plaintext=row["summary"]
+            )
+            for row in rows
+        ])
+
+    def _data_keys_for(self, tx: ManagedTransaction, scope_ids: list[str]) -> dict[str, DataKey | None]:
+        stored = key_store.get_data_keys(tx, scope_ids=scope_ids)
+        fresh = {scope_id: generate_data_key() for scope_id in scope_ids if scope_id not in stored}
+        if fresh:
+            stored.update(key_store.create_data_keys_if_absent(tx, rows=[
+                key_store.NewDataKey(
+                    scope_id=scope_id, key_id=key.key_id,
+                    wrapped=_encode(self._kek.wrap(key.secret, context=_context(scope_id))),
+                )
+                for scope_id, key in fresh.items()
+            ]))
+        keys: dict[str, DataKey | None] = {}
+        for scope_id in scope_ids:
+            found = stored[scope_id]
+            made = fresh.get(scope_id)
+            if found.destroyed:
+                keys[scope_id] = None
+            elif made is not None and found.key_id == made.key_id:
+                keys[scope_id] = made
+            else:
+                keys[scope_id] = self._unwrap(found)
+        return keys
 
     def shred(self, tx: ManagedTransaction, scope_id: str) -> None:
         """Destroys the scope's key material; its content becomes unreadable everywhere."""

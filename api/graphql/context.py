@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from strawberry.fastapi import BaseContext
 
+from api.services.auditor import AuditorService
 from api.services.consent import ConsentService
 from api.services.contacts import ContactService
 from api.services.network import NetworkService
@@ -24,6 +25,8 @@ class Services:
     # network (benchmarks, profiles) can build the services without them.
     contacts: ContactService | None = None
     search: SearchService | None = None
+    # The auditor's view; optional for the same reason.
+    auditor: AuditorService | None = None
 
 
 class Context(BaseContext):

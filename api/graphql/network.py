@@ -101,7 +101,10 @@ class AgencyRecord:
     agency_name: str
     agency_kind: str
     category: str
-    summary: str
+    summary: str | None
+    summary_unavailable: str | None = strawberry.field(
+        description="Why summary is null although access allows it: erased, or withheld as untrustworthy."
+    )
     recorded_at: dt.datetime | None
     classification: str
     access: Access
@@ -170,6 +173,7 @@ class FamilyNetwork:
                     id=strawberry.ID(r.id), person_id=strawberry.ID(r.person_id),
                     agency_id=strawberry.ID(r.agency_id), agency_name=r.agency_name,
                     agency_kind=r.agency_kind, category=r.category, summary=r.summary,
+                    summary_unavailable=r.summary_unavailable,
                     recorded_at=r.recorded_at, classification=r.classification,
                     access=access_for(r.basis),
                 )

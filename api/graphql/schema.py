@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from api.graphql.auditor import AuditorQueries
 from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.contacts import ContactMutations, ContactQueries
 from api.graphql.network import NetworkQueries
@@ -26,7 +27,7 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(NetworkQueries, ConsentQueries, ContactQueries, SearchQueries):
+class Query(NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries):
     pass
 
 

@@ -26,6 +26,8 @@ from graph.consent import (
     OverrideStatus,
 )
 from policies import Action, Policy, ResourceKind
+from protection.errors import ContentErased
+from protection.keyring import Keyring
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")
@@ -61,7 +63,9 @@ class ConsentService:
         audit_sink: audit.AuditSink,
         override_valid_hours: int = 72,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        keyring: Keyring | None = None,
     ) -> None:
+        self._keyring = keyring
         self._driver = driver
         self._database = database
         self._policy = policy
@@ -151,11 +155,25 @@ class ConsentService:
         if scope is ConsentScope.TARGETED and not agencies:
             return _refused("InvalidOverride", "a targeted override must name at least one agency")
 
+        keyring = self._keyring
+        if keyring is None:
+            # A justification is never stored in plain text; without keys there is no override.
+            raise RuntimeError("recording an override needs the field-encryption keyring")
+
         def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
+            # Checked first so that no data key is ever made for an id that is not a child.
+            if not repo.child_exists(tx, child_id=child_id):
+                return _refused("ChildNotFound", "no such child")
             override_id = f"override-{uuid.uuid4().hex}"
+            try:
+                sealed = keyring.encrypt(
+                    tx, scope_id=child_id, node_id=override_id, field="justification", plaintext=justification
+                )
+            except ContentErased:
+                return _refused("InvalidOverride", "this child's content was erased: nothing can be recorded")
             repo.create_override(
                 tx, override_id=override_id, child_id=child_id, ground=ground,
-                justification=justification, scope=scope,
+                justification_ciphertext=sealed, scope=scope,
                 agencies=sorted(set(agencies)) if scope is ConsentScope.TARGETED else [],
                 requested_by=principal.professional_id,
             )

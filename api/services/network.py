@@ -6,7 +6,7 @@ in the same transaction as the read; if that record cannot be written, nothing i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from neo4j import Driver, ManagedTransaction
 
@@ -14,6 +14,7 @@ from api.services import audit
 from api.services.principal import Principal
 from graph import access, network
 from policies import PREFERENCE, Action, Basis, BasisFacts, Decision, Policy, ResourceKind
+from protection.keyring import Keyring
 
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value})
 
@@ -31,12 +32,15 @@ class Explanation:
 
 class NetworkService:
     def __init__(
-        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink
+        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink,
+        keyring: Keyring | None = None,
     ) -> None:
         self._driver = driver
         self._database = database
         self._policy = policy
         self._audit = audit_sink
+        # Without a keyring summaries are withheld, never passed on as ciphertext.
+        self._keyring = keyring
 
     def viewer(self, principal: Principal) -> network.Viewer:
         return network.Viewer(
@@ -66,9 +70,10 @@ class NetworkService:
 
         def work(tx: ManagedTransaction) -> network.FamilyNetwork | None:
             found = network.get_family_network(tx, child_id=child_id, depth=depth, viewer=viewer)
-            if found is not None:
-                self._audit_reads(tx, principal, found, request_id, include_records=audit_records)
-            return found
+            if found is None:
+                return None
+            self._audit_reads(tx, principal, found, request_id, include_records=audit_records)
+            return replace(found, records=tuple(self._open_summary(tx, r) for r in found.records))
 
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
@@ -89,6 +94,15 @@ class NetworkService:
                 targets=[found.child_id, *record_ids], request_id=request_id, basis=basis,
                 override_id=found.override_id if basis == Basis.OVERRIDE.value else None,
             )
+
+    def _open_summary(self, tx: ManagedTransaction, record: network.RecordView) -> network.RecordView:
+        if self._keyring is None:
+            return replace(record, summary=None, summary_unavailable="content keys are not available here")
+        # A record's data key is that of the person it is about (see Keyring.seal_summaries).
+        opened = self._keyring.open(
+            tx, scope_id=record.person_id, node_id=record.id, field="summary", ciphertext=record.summary
+        )
+        return replace(record, summary=opened.text, summary_unavailable=opened.unavailable)
 
     def explain(self, principal: Principal, resource_id: str, *, child_id: str | None) -> Explanation:
         """The best decision over every child whose network the resource sits in."""

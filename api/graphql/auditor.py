@@ -1,0 +1,249 @@
+"""GraphQL for auditors: overrides under review, the audit events, and the chain's proof."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.refusals import InvalidInput, NotPermitted
+from api.services import auditor as service
+from api.services.consent import Refused
+from graph.consent import OverrideStatus as StoredOverrideStatus
+from protection.chain import AuditEvent as ChainEvent
+
+
+@strawberry.enum
+class OverrideStatus(Enum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class OverrideRead:
+    """One read made under an override, from the audit chain: who, when, what (ids only)."""
+
+    seq: int
+    at: str
+    actor: strawberry.ID
+    agency: strawberry.ID
+    action: str
+    targets: list[strawberry.ID]
+
+
+@strawberry.type
+class OverrideReview:
+    id: strawberry.ID
+    child_id: strawberry.ID
+    ground: str
+    scope: str
+    agencies: list[str]
+    status: str
+    requested_by: strawberry.ID
+    requested_at: dt.datetime
+    decided_by: strawberry.ID | None
+    decided_at: dt.datetime | None
+    decision_note: str | None
+    seconds_to_decision: float | None
+    expires_at: dt.datetime | None
+    revoked_by: strawberry.ID | None
+    revoked_at: dt.datetime | None
+    justification: str | None
+    justification_unavailable: str | None = strawberry.field(
+        description="Why justification is null: erased, or withheld as untrustworthy."
+    )
+    reads: list[OverrideRead]
+
+    @staticmethod
+    def of(review: service.OverrideReview) -> OverrideReview:
+        record = review.record
+        return OverrideReview(
+            id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id), ground=record.ground,
+            scope=record.scope, agencies=list(record.agencies), status=record.status,
+            requested_by=strawberry.ID(record.requested_by), requested_at=record.requested_at,
+            decided_by=strawberry.ID(record.decided_by) if record.decided_by else None,
+            decided_at=record.decided_at, decision_note=record.decision_note,
+            seconds_to_decision=(
+                review.time_to_decision.total_seconds() if review.time_to_decision is not None else None
+            ),
+            expires_at=record.expires_at,
+            revoked_by=strawberry.ID(record.revoked_by) if record.revoked_by else None,
+            revoked_at=record.revoked_at,
+            justification=review.justification.text,
+            justification_unavailable=review.justification.unavailable,
+            reads=[
+                OverrideRead(
+                    seq=read.seq, at=read.at, actor=strawberry.ID(read.actor),
+                    agency=strawberry.ID(read.agency), action=read.action,
+                    targets=[strawberry.ID(t) for t in read.targets],
+                )
+                for read in review.reads
+            ],
+        )
+
+
+@strawberry.type
+class OverrideReviewPage:
+    items: list[OverrideReview]
+    page_info: PageInfo
+
+
+@strawberry.type
+class AuditEvent:
+    seq: int
+    at: str
+    actor: strawberry.ID
+    agency: strawberry.ID
+    role: str
+    action: str
+    targets: list[strawberry.ID]
+    basis: str | None
+    override_id: strawberry.ID | None
+    request_id: str
+    prev_hash: str
+    hash: str
+
+    @staticmethod
+    def of(event: ChainEvent) -> AuditEvent:
+        return AuditEvent(
+            seq=event.seq, at=event.at, actor=strawberry.ID(event.actor),
+            agency=strawberry.ID(event.agency), role=event.role, action=event.action,
+            targets=[strawberry.ID(t) for t in event.targets], basis=event.basis,
+            override_id=strawberry.ID(event.override_id) if event.override_id else None,
+            request_id=event.request_id, prev_hash=event.prev_hash, hash=event.hash,
+        )
+
+
+@strawberry.type
+class AuditEventPage:
+    items: list[AuditEvent]
+    page_info: PageInfo
+
+
+@strawberry.input
+class AuditEventFilter:
+    actor: strawberry.ID | None = None
+    action: str | None = None
+    basis: str | None = None
+    override_id: strawberry.ID | None = None
+    target: strawberry.ID | None = strawberry.field(default=None, description="An id among the event's targets.")
+    from_: dt.datetime | None = strawberry.field(default=None, name="from")
+    to: dt.datetime | None = None
+
+
+@strawberry.type
+class AuditVerification:
+    ok: bool
+    events_checked: int
+    checkpoints_checked: int
+    first_broken_seq: int | None
+    reason: str
+
+
+OverridesResult = Annotated[
+    OverrideReviewPage | InvalidInput | NotPermitted, strawberry.union("OverridesResult")
+]
+AuditEventsResult = Annotated[
+    AuditEventPage | InvalidInput | NotPermitted, strawberry.union("AuditEventsResult")
+]
+VerifyAuditResult = Annotated[AuditVerification | NotPermitted, strawberry.union("VerifyAuditResult")]
+
+
+def _refusal(refused: Refused) -> InvalidInput | NotPermitted:
+    if refused.kind == "NotPermitted":
+        return NotPermitted(message=refused.message)
+    return InvalidInput(message=refused.message)
+
+
+@strawberry.type
+class AuditorQueries:
+    @strawberry.field(
+        description="Consent overrides for review, newest request first: auditors only. "
+        "`from`/`to` bound the request time; `first` (1 to 100) is required."
+    )
+    def overrides(
+        self, info: Info[Context, None], *, first: int, after: str | None = None,
+        status: OverrideStatus | None = None,
+        from_: Annotated[dt.datetime | None, strawberry.argument(name="from")] = None,
+        to: dt.datetime | None = None,
+    ) -> OverridesResult:
+        context = info.context
+        result = _auditor(context).overrides(
+            context.principal, status=StoredOverrideStatus(status.value) if status is not None else None,
+            from_at=_aware(from_), to_at=_aware(to), first=first, after=after,
+            request_id=context.request_id,
+        )
+        if isinstance(result, Refused):
+            return _refusal(result)
+        return OverrideReviewPage(
+            items=[OverrideReview.of(review) for review in result.items],
+            page_info=PageInfo(end_cursor=result.end_cursor, has_next_page=result.has_next_page),
+        )
+
+    @strawberry.field(
+        description="Audit events in chain order, filtered: auditors only; `first` (1 to 100) is required."
+    )
+    def audit_events(
+        self, info: Info[Context, None], *, first: int, after: str | None = None,
+        filter: AuditEventFilter | None = None,
+    ) -> AuditEventsResult:
+        context = info.context
+        given = filter or AuditEventFilter()
+        result = _auditor(context).audit_events(
+            context.principal,
+            query=service.EventQuery(
+                actor=_text(given.actor), action=given.action, basis=given.basis,
+                override_id=_text(given.override_id), target=_text(given.target),
+                from_at=_aware(given.from_), to_at=_aware(given.to),
+            ),
+            first=first, after=after,
+        )
+        if isinstance(result, Refused):
+            return _refusal(result)
+        return AuditEventPage(
+            items=[AuditEvent.of(event) for event in result.items],
+            page_info=PageInfo(end_cursor=result.end_cursor, has_next_page=result.has_next_page),
+        )
+
+    @strawberry.field(description="Checks the whole chain and its signed checkpoints: auditors only.")
+    def verify_audit(self, info: Info[Context, None]) -> VerifyAuditResult:
+        context = info.context
+        result = _auditor(context).verify(context.principal)
+        if isinstance(result, Refused):
+            return NotPermitted(message=result.message)
+        return AuditVerification(
+            ok=result.ok, events_checked=result.events_checked,
+            checkpoints_checked=result.checkpoints_checked, first_broken_seq=result.first_broken_seq,
+            reason=result.reason,
+        )
+
+
+def _auditor(context: Context) -> service.AuditorService:
+    found = context.services.auditor
+    if found is None:
+        raise RuntimeError("the audit view is not configured in this process")
+    return found
+
+
+def _text(value: strawberry.ID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    # A time without a zone is taken as UTC, as elsewhere in the API.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment

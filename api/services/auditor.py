@@ -1,0 +1,260 @@
+"""The auditor's view: overrides with what was read under them, the audit chain, its proof.
+
+Who may use it is the policy's answer (audit_event and override reads), never a role name
+in code. Auditors see override justifications, decrypted here, and no other case content:
+the rest of what they get is ids, times and codes. Their reads of justifications and
+their exports are themselves recorded in the chain.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from neo4j import Driver, ManagedTransaction
+
+from api.services import audit
+from api.services.consent import Refused
+from api.services.principal import Principal
+from graph import audit as audit_store
+from graph import consent as consent_store
+from graph.consent import OverrideRecord, OverrideStatus
+from policies import Action, Policy, ResourceKind
+from protection.audit import AuditTrail
+from protection.chain import AuditEvent, VerificationReport, public_key_pem
+from protection.keyring import Keyring, OpenedField
+
+MAX_PAGE = 100
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRead:
+    seq: int
+    at: str
+    actor: str
+    agency: str
+    action: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideReview:
+    record: OverrideRecord
+    justification: OpenedField
+    # From the request to the manager's decision; None while undecided.
+    time_to_decision: timedelta | None
+    reads: tuple[OverrideRead, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OverridePage:
+    items: tuple[OverrideReview, ...]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    items: tuple[AuditEvent, ...]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    actor: str | None = None
+    action: str | None = None
+    basis: str | None = None
+    override_id: str | None = None
+    target: str | None = None
+    from_at: datetime | None = None
+    to_at: datetime | None = None
+
+
+def _not_permitted() -> Refused:
+    return Refused(kind="NotPermitted", message="only an auditor may use the audit view")
+
+
+def _invalid(message: str) -> Refused:
+    return Refused(kind="InvalidInput", message=message)
+
+
+def encode_event_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode("ascii")
+
+
+def decode_event_cursor(cursor: str) -> int | None:
+    try:
+        kind, _, number = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii").partition(":")
+        seq = int(number)
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    return seq if kind == "seq" and seq >= 0 else None
+
+
+def encode_override_cursor(record: OverrideRecord) -> str:
+    text = f"{record.requested_at.isoformat()}|{record.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode("ascii")
+
+
+def decode_override_cursor(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        moment, _, override_id = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
+        requested_at = datetime.fromisoformat(moment)
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    if not override_id or requested_at.tzinfo is None:
+        return None
+    return requested_at, override_id
+
+
+class AuditorService:
+    def __init__(
+        self, driver: Driver, *, database: str, policy: Policy, trail: AuditTrail, keyring: Keyring
+    ) -> None:
+        self._driver = driver
+        self._database = database
+        self._policy = policy
+        self._trail = trail
+        self._keyring = keyring
+
+    def _may(self, principal: Principal, resource: ResourceKind, action: Action) -> bool:
+        return bool(self._policy.allowed_bases(principal.roles, resource, action))
+
+    def may_review_overrides(self, principal: Principal) -> bool:
+        # Practitioners may read the overrides they work under; the review, with every
+        # justification and the reads made under it, is for those who may read the audit trail.
+        return self._may(principal, ResourceKind.OVERRIDE, Action.READ) and self._may(
+            principal, ResourceKind.AUDIT_EVENT, Action.READ
+        )
+
+    def may_export(self, principal: Principal) -> bool:
+        return self._may(principal, ResourceKind.AUDIT_EVENT, Action.EXPORT_AUDIT)
+
+    def overrides(
+        self, principal: Principal, *, status: OverrideStatus | None, from_at: datetime | None,
+        to_at: datetime | None, first: int, after: str | None, request_id: str,
+    ) -> OverridePage | Refused:
+        if not self.may_review_overrides(principal):
+            return _not_permitted()
+        if not 1 <= first <= MAX_PAGE:
+            return _invalid(f"first must be between 1 and {MAX_PAGE}")
+        if from_at is not None and to_at is not None and to_at <= from_at:
+            return _invalid("to must be after from")
+        position = decode_override_cursor(after) if after is not None else None
+        if after is not None and position is None:
+            return _invalid("the cursor is not one this query gave out")
+
+        def work(tx: ManagedTransaction) -> OverridePage:
+            found = consent_store.overrides_page(
+                tx, status=status, from_at=from_at, to_at=to_at, after=position, limit=first + 1
+            )
+            page = found[:first]
+            reads: dict[str, list[OverrideRead]] = {record.id: [] for record in page}
+            for event in audit_store.override_reads(tx, override_ids=list(reads)):
+                assert event["override_id"] is not None
+                reads[event["override_id"]].append(OverrideRead(
+                    seq=event["seq"], at=event["at"], actor=event["actor"], agency=event["agency"],
+                    action=event["action"], targets=tuple(event["targets"]),
+                ))
+            reviews = tuple(
+                OverrideReview(
+                    record=record,
+                    justification=self._keyring.open(
+                        tx, scope_id=record.child_id, node_id=record.id, field="justification",
+                        ciphertext=record.justification_ciphertext,
+                    ),
+                    time_to_decision=(
+                        record.decided_at - record.requested_at if record.decided_at is not None else None
+                    ),
+                    reads=tuple(reads[record.id]),
+                )
+                for record in page
+            )
+            if page:
+                # The auditor has just read these justifications: that read is recorded too.
+                audit.record(
+                    self._trail, tx, principal, action="audit.overrides.read",
+                    targets=[record.id for record in page], request_id=request_id,
+                )
+            return OverridePage(
+                items=reviews,
+                end_cursor=encode_override_cursor(page[-1]) if page else None,
+                has_next_page=len(found) > first,
+            )
+
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+    def audit_events(
+        self, principal: Principal, *, query: EventQuery, first: int, after: str | None
+    ) -> EventPage | Refused:
+        if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.READ):
+            return _not_permitted()
+        if not 1 <= first <= MAX_PAGE:
+            return _invalid(f"first must be between 1 and {MAX_PAGE}")
+        after_seq = decode_event_cursor(after) if after is not None else 0
+        if after_seq is None:
+            return _invalid("the cursor is not one this query gave out")
+        conditions = audit_store.EventFilter(
+            actor=query.actor, action=query.action, basis=query.basis,
+            override_id=query.override_id, target=query.target,
+            from_at=utc_text(query.from_at) if query.from_at is not None else None,
+            to_at=utc_text(query.to_at) if query.to_at is not None else None,
+        )
+        with self._driver.session(database=self._database) as session:
+            rows = session.execute_read(
+                _filtered, conditions=conditions, after_seq=after_seq, limit=first + 1
+            )
+        events = tuple(AuditEvent.from_fields(row) for row in rows[:first])
+        return EventPage(
+            items=events,
+            end_cursor=encode_event_cursor(events[-1].seq) if events else None,
+            has_next_page=len(rows) > first,
+        )
+
+    def verify(self, principal: Principal) -> VerificationReport | Refused:
+        if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.VERIFY_AUDIT):
+            return _not_permitted()
+        return self._trail.verify_online(self._driver)
+
+    def public_key_pem(self) -> bytes:
+        return public_key_pem(self._trail.public_key)
+
+    def record_export(self, principal: Principal, *, request_id: str) -> Refused | None:
+        """Authorises an export and records it; None when the export may go ahead."""
+        if not self.may_export(principal):
+            return _not_permitted()
+
+        def work(tx: ManagedTransaction) -> None:
+            audit.record(
+                self._trail, tx, principal, action="audit.exported", targets=["audit-chain"],
+                request_id=request_id,
+            )
+
+        self._write(work)
+        return None
+
+    def export_lines(self) -> Iterator[str]:
+        return self._trail.export_lines(self._driver)
+
+    def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+
+def utc_text(moment: datetime) -> str:
+    """A time as the chain writes it: ISO-8601 UTC with microseconds and a Z."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _filtered(
+    tx: ManagedTransaction, *, conditions: audit_store.EventFilter, after_seq: int, limit: int
+) -> list[audit_store.AuditEventRow]:
+    return audit_store.events_filtered(tx, conditions=conditions, after_seq=after_seq, limit=limit)
