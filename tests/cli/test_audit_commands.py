@@ -1,0 +1,112 @@
+"""`hub audit export` against the real database, and `hub audit verify` with nothing but files.
+
+The verifier runs in a fresh process whose hub configuration points at no database and
+demands production keys it does not have: it passes only because it reads neither.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import LiteralString
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from neo4j import Driver, ManagedTransaction
+
+from api.signing import audit_signing_key
+from hub.settings import PROJECT_ROOT, Settings
+from protection.audit import AuditTrail
+from protection.chain import generate_signing_key, public_key_pem
+from tests.api.protected_hub import run_hub_command
+
+EVENTS = 12
+EDIT_TARGETS: LiteralString = "MATCH (e:AuditEvent {seq: $seq}) SET e.targets = ['someone-else']"
+
+
+def _append(trail: AuditTrail, number: int) -> Callable[[ManagedTransaction], None]:
+    def work(tx: ManagedTransaction) -> None:
+        trail.record(
+            tx, actor="pro-0006", agency="agency-police", role="police_mash_officer", action="network.read",
+            targets=["person-001-06"], basis="CONSENT", override_id=None, request_id=f"req-{number:04d}",
+        )
+
+    return work
+
+
+@pytest.fixture
+def chain(graph_db: Driver, test_settings: Settings) -> Driver:
+    trail = AuditTrail(audit_signing_key(test_settings), checkpoint_every=5)
+    with graph_db.session(database="neo4j") as session:
+        for number in range(EVENTS):
+            session.execute_write(_append(trail, number))
+    return graph_db
+
+
+def offline_verify(export: Path, public_key: Path) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "HUB_ENVIRONMENT": "production",
+        "HUB_NEO4J_URI": "bolt://127.0.0.1:9",
+        "HUB_NEO4J_PASSWORD": "not-the-password",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", "audit", "verify", str(export), "--public-key", str(public_key)],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env=environment, timeout=120, check=False,
+    )
+
+
+def published_key(test_settings: Settings, tmp_path: Path) -> Path:
+    path = tmp_path / "audit.pem"
+    path.write_bytes(public_key_pem(audit_signing_key(test_settings).public_key()))
+    return path
+
+
+class TestExportAndOfflineVerify:
+    def test_an_intact_export_verifies_with_no_database_and_no_configuration(
+        self, chain: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        export = tmp_path / "export.jsonl"
+
+        exported = run_hub_command(monkeypatch, test_settings, "audit", "export", "--out", str(export))
+        verified = offline_verify(export, published_key(test_settings, tmp_path))
+
+        assert exported.exit_code == 0, exported.output
+        assert "exported 12 events" in exported.output
+        assert verified.returncode == 0, verified.stderr
+        assert verified.stdout.startswith("ok: 12 events and 2 signed checkpoints verified")
+
+    def test_an_edited_event_is_named_with_exit_status_one(
+        self, chain: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        chain.execute_query(EDIT_TARGETS, seq=9, database_="neo4j")
+        export = tmp_path / "export.jsonl"
+        assert run_hub_command(monkeypatch, test_settings, "audit", "export", "--out", str(export)).exit_code == 0
+
+        verified = offline_verify(export, published_key(test_settings, tmp_path))
+
+        assert verified.returncode == 1
+        assert "first broken seq 9:" in verified.stdout
+
+    def test_a_key_other_than_the_published_one_fails_at_the_first_checkpoint(
+        self, chain: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        export = tmp_path / "export.jsonl"
+        assert run_hub_command(monkeypatch, test_settings, "audit", "export", "--out", str(export)).exit_code == 0
+        impostor: Ed25519PrivateKey = generate_signing_key()
+        wrong_key = tmp_path / "other.pem"
+        wrong_key.write_bytes(public_key_pem(impostor.public_key()))
+
+        verified = offline_verify(export, wrong_key)
+
+        assert verified.returncode == 1
+        assert "first broken seq 5:" in verified.stdout
+
+    def test_an_unreadable_export_exits_two(self, test_settings: Settings, tmp_path: Path) -> None:
+        garbled = tmp_path / "export.jsonl"
+        garbled.write_text("not json\n", encoding="utf-8")
+
+        verified = offline_verify(garbled, published_key(test_settings, tmp_path))
+
+        assert verified.returncode == 2
