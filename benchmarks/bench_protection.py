@@ -10,15 +10,17 @@ the parts that need no database are measured.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction
 
+from graph import seed
 from graph.driver import connect
 from protection.audit import AuditTrail
 from protection.chain import (
@@ -33,7 +35,8 @@ from protection.chain import (
 )
 from protection.export import read_export, write_export
 from protection.fields import decrypt_field, encrypt_field
-from protection.keys import generate_data_key
+from protection.keyring import Keyring
+from protection.keys import LocalKeyEncryptionKey, generate_data_key
 
 FIELD_TEXT = (
     "Contact from school: the child arrived hungry and with a bruise to the left arm; "
@@ -128,6 +131,22 @@ def field_microseconds(rounds: int) -> tuple[float, float]:
     return encrypted / rounds * 1e6, decrypted / rounds * 1e6
 
 
+CLEAR_SEEDED: LiteralString = """
+MATCH (n) WHERE NOT n:__Neo4jMigration AND NOT n:AuditEvent AND NOT n:AuditHead
+  AND NOT n:AuditCheckpoint
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+"""
+
+
+def seeding_seconds(driver: Driver, *, database: str, families: int, sealer: Keyring | None) -> float:
+    """A county seeded from empty, summaries sealed (or, for comparison, left out)."""
+    with driver.session(database=database) as session:
+        session.run(CLEAR_SEEDED).consume()
+    started = time.perf_counter()
+    seed.load(driver, seed.county(families), database=database, sealer=sealer)
+    return time.perf_counter() - started
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_protection")
     parser.add_argument("--uri", help="bolt URI of a scratch, migrated Neo4j")
@@ -137,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=2000, help="audit appends per run")
     parser.add_argument("--verify-events", type=int, default=100_000)
     parser.add_argument("--field-rounds", type=int, default=20_000)
+    parser.add_argument(
+        "--seed-families", type=int, default=0,
+        help="also seed a county this size with and without summary encryption (clears the graph)",
+    )
     arguments = parser.parse_args(argv)
 
     encrypt_us, decrypt_us = field_microseconds(arguments.field_rounds)
@@ -154,6 +177,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                 driver, database=arguments.database, writers=writers, events=arguments.events
             )
             print(f"audit appends, {writers} writer(s): {rate:,.0f} events/s")
+        if arguments.seed_families:
+            keyring = Keyring(LocalKeyEncryptionKey(os.urandom(32)))
+            sealed = seeding_seconds(
+                driver, database=arguments.database, families=arguments.seed_families, sealer=keyring
+            )
+            plain = seeding_seconds(
+                driver, database=arguments.database, families=arguments.seed_families, sealer=None
+            )
+            print(f"county seed, {arguments.seed_families:,} families: {sealed:.1f} s with summaries "
+                  f"encrypted, {plain:.1f} s without summaries")
     finally:
         driver.close()
 
