@@ -191,7 +191,7 @@ def write_batch(
     written = 0
     with driver.session(database=database) as session:
         for step in _steps(batch):
-            write = _write_records if step.query is MERGE_RECORDS else _write_rows
+            write = _write_records if step.name == "records" else _write_rows
             for chunk in _chunks(step.rows, batch_size):
                 session.execute_write(write, step.query, [_row(item) for item in chunk], sealer)
                 written += len(chunk)
