@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
+from api.signing import keyring
 from graph import seed
 from graph.model import AgencyRecord
 from hub.settings import Settings
@@ -59,7 +60,7 @@ VIEWERS = {
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
+from api.signing import keyring
 from graph import seed
 from hub.settings import Settings
 from tests.api.client import Hub
@@ -56,8 +57,8 @@ mutation($input: RecordContactInput!) { recordContact(input: $input) { __typenam
 
 
 @pytest.fixture
-def counter(graph_db: Driver) -> CountingDriver:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+def counter(graph_db: Driver, test_settings: Settings) -> CountingDriver:
+    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
     return CountingDriver(graph_db)
 
 
