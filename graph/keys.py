@@ -108,6 +108,14 @@ def _stored(record: Record) -> StoredDataKey:
     )
 
 
+def stored_from_row(row: dict[str, Any]) -> StoredDataKey:
+    """A key as another query returned it (a map of the DataKey's properties)."""
+    return StoredDataKey(
+        scope_id=row["scope_id"], key_id=row.get("key_id"), wrapped=row.get("wrapped"),
+        created_at=_native(row.get("created_at")), destroyed_at=_native(row.get("destroyed_at")),
+    )
+
+
 def get_data_key(tx: ManagedTransaction, *, scope_id: str) -> StoredDataKey | None:
     record = tx.run(GET_DATA_KEY, scope_id=scope_id).single()
     return None if record is None else _stored(record)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, LiteralString
 
@@ -168,7 +168,15 @@ RETURN
             person_id: p.id, agency_id: ag.id, agency_name: ag.name, agency_kind: ag.kind
         } AS known
         ORDER BY known.person_id, known.agency_id
-    } AS known_to
+    } AS known_to,
+    // The wrapped data keys of the people whose records may be read, so the service can open
+    // the summaries without another round trip; a wrapped key is useless without the KEK.
+    COLLECT {
+        UNWIND people AS p
+        MATCH (k:DataKey {scope_id: p.id})
+        WHERE network_visible OR p = c
+        RETURN k {.scope_id, .key_id, .wrapped, .created_at, .destroyed_at} AS data_key
+    } AS data_keys
 """
 
 
@@ -261,6 +269,8 @@ class FamilyNetwork:
     allocations: tuple[AllocationView, ...]
     records: tuple[RecordView, ...]
     known_to: tuple[KnownTo, ...]
+    # Stored data keys by scope id, as the graph holds them (wrapped; see protection.keyring).
+    data_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,4 +333,5 @@ def get_family_network(
         allocations=tuple(AllocationView(**_native(a)) for a in record["allocations"]),
         records=tuple(RecordView(**_native(r)) for r in record["records"]),
         known_to=tuple(KnownTo(**k) for k in record["known_to"]),
+        data_keys={k["scope_id"]: dict(k) for k in record["data_keys"]},
     )

@@ -128,6 +128,26 @@ class Keyring:
             )
             return OpenedField(text=None, unavailable=UNREADABLE)
 
+    def open_with(
+        self, stored: key_store.StoredDataKey | None, *, node_id: str, field: str, ciphertext: str | None
+    ) -> OpenedField:
+        """As `open`, with the scope's stored key already read (by the query that read the field)."""
+        if ciphertext is None:
+            return OpenedField(text=None, unavailable="no content was recorded")
+        try:
+            ciphertext_key_id(ciphertext)
+            if stored is None:
+                raise DataKeyMissing("the scope has no data key")
+            data_key = self._unwrap(stored)
+            return OpenedField(text=decrypt_field(data_key, node_id=node_id, field=field, ciphertext=ciphertext))
+        except ContentErased:
+            return OpenedField(text=None, unavailable=ERASED)
+        except ProtectionError as error:
+            log.warning(
+                "field withheld", extra={"node_id": node_id, "field": field, "problem": type(error).__name__}
+            )
+            return OpenedField(text=None, unavailable=UNREADABLE)
+
     def seal_many(self, tx: ManagedTransaction, requests: Sequence[SealRequest]) -> list[str | None]:
         """Encrypts many fields with one key lookup and one key creation for the whole batch.
 

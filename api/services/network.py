@@ -13,6 +13,7 @@ from neo4j import Driver, ManagedTransaction
 from api.services import audit
 from api.services.principal import Principal
 from graph import access, network
+from graph import keys as key_store
 from policies import PREFERENCE, Action, Basis, BasisFacts, Decision, Policy, ResourceKind
 from protection.keyring import Keyring
 
@@ -73,7 +74,7 @@ class NetworkService:
             if found is None:
                 return None
             self._audit_reads(tx, principal, found, request_id, include_records=audit_records)
-            return replace(found, records=tuple(self._open_summary(tx, r) for r in found.records))
+            return replace(found, records=tuple(self._open_summary(found, r) for r in found.records))
 
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
@@ -95,12 +96,15 @@ class NetworkService:
                 override_id=found.override_id if basis == Basis.OVERRIDE.value else None,
             )
 
-    def _open_summary(self, tx: ManagedTransaction, record: network.RecordView) -> network.RecordView:
+    def _open_summary(self, found: network.FamilyNetwork, record: network.RecordView) -> network.RecordView:
         if self._keyring is None:
             return replace(record, summary=None, summary_unavailable="content keys are not available here")
         # A record's data key is that of the person it is about (see Keyring.seal_summaries).
-        opened = self._keyring.open(
-            tx, scope_id=record.person_id, node_id=record.id, field="summary", ciphertext=record.summary
+        # The network query returned the people's wrapped keys, so no further round trip is made.
+        stored = found.data_keys.get(record.person_id)
+        opened = self._keyring.open_with(
+            key_store.stored_from_row(stored) if stored is not None else None,
+            node_id=record.id, field="summary", ciphertext=record.summary,
         )
         return replace(record, summary=opened.text, summary_unavailable=opened.unavailable)
 
