@@ -76,15 +76,18 @@ WITH p, score, own,
      EXISTS {
          MATCH (:Professional {id: $professional_id})-[:ALLOCATED_TO]->(c:Child) WHERE c IN children
      } AS allocated,
+     // Anchored on the candidate's children: matching from Consent would scan every consent.
      EXISTS {
-         MATCH (k:Consent)-[:COVERS]->(c:Child)
-         WHERE c IN children AND k.withdrawn_at IS NULL
+         UNWIND children AS c
+         MATCH (k:Consent)-[:COVERS]->(c)
+         WHERE k.withdrawn_at IS NULL
            AND (k.expires_at IS NULL OR k.expires_at > datetime())
            AND (k.scope = 'FULL' OR $agency_kind = 'CHILDRENS_SERVICES' OR $agency_id IN k.agencies)
      } AS consented,
      EXISTS {
-         MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c:Child)
-         WHERE c IN children AND o.expires_at > datetime()
+         UNWIND children AS c
+         MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c)
+         WHERE o.expires_at > datetime()
            AND (o.scope = 'FULL' OR $agency_kind = 'CHILDRENS_SERVICES' OR $agency_id IN o.agencies)
      } AS overridden,
      coalesce($read_bases['person'], []) AS allowed
