@@ -99,13 +99,7 @@ def _native(value: Any) -> datetime | None:
 
 
 def _stored(record: Record) -> StoredDataKey:
-    return StoredDataKey(
-        scope_id=record["scope_id"],
-        key_id=record["key_id"],
-        wrapped=record["wrapped"],
-        created_at=_native(record["created_at"]),
-        destroyed_at=_native(record["destroyed_at"]),
-    )
+    return stored_from_row(dict(record))
 
 
 def stored_from_row(row: dict[str, Any]) -> StoredDataKey:

@@ -113,20 +113,8 @@ class Keyring:
         self, tx: ManagedTransaction, *, scope_id: str, node_id: str, field: str, ciphertext: str | None
     ) -> OpenedField:
         """Decrypts for a reader: erased or untrustworthy content becomes None with a reason."""
-        if ciphertext is None:
-            return OpenedField(text=None, unavailable="no content was recorded")
-        try:
-            return OpenedField(
-                text=self.decrypt(tx, scope_id=scope_id, node_id=node_id, field=field, ciphertext=ciphertext)
-            )
-        except ContentErased:
-            return OpenedField(text=None, unavailable=ERASED)
-        except ProtectionError as error:
-            # Ids and the error class only: the message of a protection error holds no content.
-            log.warning(
-                "field withheld", extra={"node_id": node_id, "field": field, "problem": type(error).__name__}
-            )
-            return OpenedField(text=None, unavailable=UNREADABLE)
+        stored = key_store.get_data_key(tx, scope_id=scope_id) if ciphertext is not None else None
+        return self.open_with(stored, node_id=node_id, field=field, ciphertext=ciphertext)
 
     def open_with(
         self, stored: key_store.StoredDataKey | None, *, node_id: str, field: str, ciphertext: str | None
