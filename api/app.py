@@ -31,6 +31,7 @@ from api.services.errors import HubError
 from api.services.network import NetworkService
 from api.services.policy import PolicySync
 from api.services.search import SearchService
+from api.services.workbook import WorkbookService
 from api.signing import audit_signing_key, keyring
 from graph.driver import connect
 from hub.settings import Settings
@@ -87,6 +88,9 @@ def create_app(
         ),
         search=SearchService(neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail),
         auditor=auditor,
+        workbook=WorkbookService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail, keyring=field_keys,
+        ),
     )
     authenticator = Authenticator(
         build_verifier(settings), neo4j_driver, database=database,

@@ -20,7 +20,7 @@ from typing import Any, LiteralString
 from neo4j import Driver, ManagedTransaction
 from pydantic import SecretStr
 
-from graph import migrations, seed, server
+from graph import migrations, seed, server, workbook
 from graph.model import GraphBatch, PersonKind
 from hub.settings import PROJECT_ROOT, Settings
 
@@ -165,6 +165,10 @@ def ensure_county(
     marker = loaded_graph(driver, database=database)
     if matches(marker, parameters):
         assert marker is not None
+        # A graph loaded by an earlier version of the hub gets the schema and the
+        # workbooks it has since gained; both steps are idempotent.
+        migrations.migrate(driver, MIGRATIONS_DIR, database=database)
+        workbook.open_workbooks(driver, database=database)
         return CountyGraph(parameters, marker["children"], marker["people"], marker["items"],
                            marker["seconds"], reused=True)
     if holds_data(driver, database=database):

@@ -16,6 +16,7 @@ from enum import Enum, auto
 
 from neo4j import Driver
 
+from graph import workbook
 from graph.model import (
     Agency,
     AgencyKind,
@@ -957,9 +958,12 @@ def load(
     """Writes every batch in order (so the organisation precedes allocations); returns items.
 
     Record summaries are stored encrypted by `sealer`; without one they are not stored.
+    Then every family allocated to a Family Safeguarding team gets its workbook.
     """
-    return sum(
+    written = sum(
         write_batch(driver, batch, database=database, batch_size=batch_size,
                     on_progress=on_progress, sealer=sealer)
         for batch in batches
     )
+    workbook.open_workbooks(driver, database=database)
+    return written

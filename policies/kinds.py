@@ -53,6 +53,8 @@ class Action(StrEnum):
     REQUEST_INFORMATION = "request_information"
     SHARE_INFORMATION = "share_information"
     DECIDE_CONTACT = "decide_contact"
+    READ_ACROSS_DISCIPLINES = "read_across_disciplines"
+    SIGN_OFF_SUPERVISION = "sign_off_supervision"
     EXPORT_AUDIT = "export_audit"
     VERIFY_AUDIT = "verify_audit"
     MANAGE = "manage"

@@ -12,6 +12,7 @@ from api.services.contacts import ContactService
 from api.services.network import NetworkService
 from api.services.principal import Principal
 from api.services.search import SearchService
+from api.services.workbook import WorkbookService
 from protection.keyring import Keyring
 
 
@@ -27,6 +28,8 @@ class Services:
     search: SearchService | None = None
     # The auditor's view; optional for the same reason.
     auditor: AuditorService | None = None
+    # The Family Safeguarding workbook; optional for the same reason.
+    workbook: WorkbookService | None = None
 
 
 class Context(BaseContext):

@@ -23,6 +23,7 @@ from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.contacts import ContactMutations, ContactQueries
 from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
+from api.graphql.workbook import WorkbookMutations, WorkbookQueries
 
 MAX_QUERY_DEPTH = 10
 # Aliases multiply the work of one request; tokens bound the parser's work before anything runs.
@@ -35,12 +36,12 @@ _LIMIT_RULES: list[type[ASTValidationRule]] = [depth_limit(MAX_QUERY_DEPTH, None
 
 
 @strawberry.type
-class Query(NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries):
+class Query(NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries, WorkbookQueries):
     pass
 
 
 @strawberry.type
-class Mutation(ConsentMutations, ContactMutations):
+class Mutation(ConsentMutations, ContactMutations, WorkbookMutations):
     pass
 
 

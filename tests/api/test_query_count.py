@@ -51,6 +51,20 @@ query($after: String) {
 }
 """
 
+WORKBOOK = """
+query($household: ID!, $after: String) {
+  workbook(householdId: $household, first: 2, after: $after) {
+    ... on Workbook { entries { id body author { name } history { body } } endCursor }
+  }
+}
+"""
+
+ADD_ENTRY = """
+mutation($household: ID!, $body: String!) {
+  addWorkbookEntry(householdId: $household, section: PLAN, body: $body) { __typename }
+}
+"""
+
 RECORD_CONTACT = """
 mutation($input: RecordContactInput!) { recordContact(input: $input) { __typename } }
 """
@@ -125,3 +139,20 @@ class TestOneRoundTrip:
         add_contacts(hub, 1)
 
         assert len(counter.sent) > 3
+
+    def test_a_workbook_page_is_one_query_besides_its_audit_record(self, hub: Hub, counter: CountingDriver) -> None:
+        household = seed.DEMO_FAMILY_HOUSEHOLD_ID
+        for i in range(5):
+            hub.graphql(seed.FS_SOCIAL_WORKER_ID, ADD_ENTRY, household=household, body=f"Entry {i}")
+        authentication = queries_for(hub, counter, seed.FS_TEAM_MANAGER_ID, "query { __typename }")
+
+        costs = []
+        cursor = None
+        for _ in range(2):
+            queries_for(hub, counter, seed.FS_TEAM_MANAGER_ID, WORKBOOK, household=household, after=cursor)
+            audit = [q for q in counter.sent if ":Audit" in q]
+            assert audit, "every workbook read is audited"
+            costs.append(len(counter.sent) - len(audit) - authentication)
+            cursor = hub.graphql(seed.FS_TEAM_MANAGER_ID, WORKBOOK, household=household)["workbook"]["endCursor"]
+
+        assert costs == [1, 1]

@@ -57,6 +57,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("mash_social_worker", "information_request", "request_information", "EXISTENCE", False),
     ("mash_social_worker", "information_share", "read", "CONSENT", True),
     ("mash_social_worker", "workbook_entry", "read", "ALLOCATED", False),
+    ("mash_social_worker", "workbook_entry", "read", "EXISTENCE", True),
+    ("mash_social_worker", "workbook_entry", "write", "EXISTENCE", False),
     ("mash_social_worker", "audit_event", "read", "OWN_AGENCY", False),
     # CRS manager: a MASH social worker who also decides overrides.
     ("crs_manager", "override", "approve_override", "OWN_AGENCY", True),
@@ -94,6 +96,7 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("police_mash_officer", "consent", "record_consent", "OWN_AGENCY", False),
     ("police_mash_officer", "contact", "decide_contact", "OWN_AGENCY", False),
     ("police_mash_officer", "workbook_entry", "read", "ALLOCATED", False),
+    ("police_mash_officer", "workbook_entry", "read", "EXISTENCE", True),
     # Health MASH officer.
     ("health_mash_officer", "health_record", "read", "OWN_AGENCY", True),
     ("health_mash_officer", "police_record", "read", "OWN_AGENCY", False),
@@ -130,6 +133,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("family_safeguarding_social_worker", "workbook_entry", "read", "ALLOCATED", True),
     ("family_safeguarding_social_worker", "workbook_entry", "write", "ALLOCATED", True),
     ("family_safeguarding_social_worker", "workbook_entry", "read", "CONSENT", False),
+    ("family_safeguarding_social_worker", "workbook_entry", "sign_off_supervision", "ALLOCATED", False),
+    ("family_safeguarding_social_worker", "workbook_entry", "read_across_disciplines", "ALLOCATED", False),
     ("family_safeguarding_social_worker", "health_record", "read", "CONSENT", False),
     ("family_safeguarding_social_worker", "police_record", "read", "EXISTENCE", False),
     ("family_safeguarding_social_worker", "override", "approve_override", "OWN_AGENCY", False),
@@ -143,6 +148,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("adult_mental_health_practitioner", "health_record", "read", "OWN_AGENCY", True),
     ("adult_mental_health_practitioner", "childrens_services_record", "read", "ALLOCATED", True),
     ("adult_mental_health_practitioner", "workbook_entry", "read", "ALLOCATED", True),
+    ("adult_mental_health_practitioner", "workbook_entry", "read_across_disciplines", "ALLOCATED", False),
+    ("adult_mental_health_practitioner", "workbook_entry", "sign_off_supervision", "ALLOCATED", False),
     ("adult_mental_health_practitioner", "police_record", "read", "OWN_AGENCY", False),
     ("adult_mental_health_practitioner", "override", "approve_override", "OWN_AGENCY", False),
     # Substance misuse worker.
@@ -154,11 +161,16 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("family_safeguarding_team_manager", "childrens_services_record", "read", "OWN_AGENCY", True),
     ("family_safeguarding_team_manager", "workbook_entry", "read", "ALLOCATED", True),
     ("family_safeguarding_team_manager", "workbook_entry", "write", "ALLOCATED", True),
+    ("family_safeguarding_team_manager", "workbook_entry", "read_across_disciplines", "ALLOCATED", True),
+    ("family_safeguarding_team_manager", "workbook_entry", "sign_off_supervision", "ALLOCATED", True),
+    ("family_safeguarding_team_manager", "workbook_entry", "sign_off_supervision", "OWN_AGENCY", False),
     ("family_safeguarding_team_manager", "override", "approve_override", "OWN_AGENCY", False),
     # Other children's services social workers.
     ("social_worker", "childrens_services_record", "read", "OWN_AGENCY", True),
     ("social_worker", "childrens_services_record", "read", "ALLOCATED", True),
-    ("social_worker", "workbook_entry", "read", "ALLOCATED", False),
+    ("social_worker", "workbook_entry", "read", "ALLOCATED", True),
+    ("social_worker", "workbook_entry", "write", "ALLOCATED", True),
+    ("social_worker", "workbook_entry", "sign_off_supervision", "ALLOCATED", False),
     ("social_worker", "police_record", "read", "CONSENT", False),
     ("social_worker", "override", "approve_override", "OWN_AGENCY", False),
     # Family hub worker.
@@ -483,7 +495,8 @@ class TestCompileReadFilter:
         assert set(read_filter) == {kind.value for kind in ResourceKind}
         assert read_filter["police_record"] == ["OWN_AGENCY", "CONSENT", "OVERRIDE", "EXISTENCE"]
         assert read_filter["health_record"] == ["CONSENT", "OVERRIDE", "EXISTENCE"]
-        assert read_filter["workbook_entry"] == []
+        assert read_filter["workbook_entry"] == ["EXISTENCE"]
+        assert read_filter["consent"] == []
 
     def test_roles_combine_as_a_union_whatever_their_order(self, policy: Policy) -> None:
         combined = policy.compile_read_filter([Role.AUDITOR, Role.POLICE_MASH_OFFICER])

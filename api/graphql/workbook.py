@@ -1,0 +1,318 @@
+"""GraphQL for the Family Safeguarding workbook: read by section, add, amend, sign off."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.refusals import InvalidInput, NotPermitted, Refusal
+from api.services import workbook as service
+from graph import workbook as model
+
+WorkbookSection = strawberry.enum(model.Section, name="WorkbookSection")
+WorkbookVisibility = strawberry.enum(model.Visibility, name="WorkbookVisibility")
+
+
+@strawberry.enum
+class EntryAccess(Enum):
+    READABLE = "READABLE"
+    WITHHELD = "WITHHELD"
+
+
+@strawberry.type
+class WorkbookUnavailable(Refusal):
+    pass
+
+
+@strawberry.type
+class EntryUnavailable(Refusal):
+    pass
+
+
+@strawberry.type
+class WorkbookAuthor:
+    id: strawberry.ID | None
+    name: str | None
+
+    @staticmethod
+    def of(author: service.Author) -> WorkbookAuthor:
+        return WorkbookAuthor(id=strawberry.ID(author.id) if author.id else None, name=author.name)
+
+
+@strawberry.type
+class AmendConflict(Refusal):
+    """Someone amended the entry after the version you read; read theirs, then amend again."""
+
+    entry_id: strawberry.ID
+    expected_version: int
+    current_version: int
+    current_author: WorkbookAuthor
+    current_written_at: dt.datetime
+
+    @staticmethod
+    def of(conflict: service.AmendConflict) -> AmendConflict:
+        return AmendConflict(
+            message=(
+                f"version {conflict.current_version} was written by {conflict.current_author.name or 'someone'} "
+                f"after the version {conflict.expected_version} you read"
+            ),
+            entry_id=strawberry.ID(conflict.entry_id), expected_version=conflict.expected_version,
+            current_version=conflict.current_version, current_author=WorkbookAuthor.of(conflict.current_author),
+            current_written_at=conflict.current_written_at,
+        )
+
+
+@strawberry.type
+class EntryLocked(Refusal):
+    """Signed off in group supervision: record later thinking as a new entry referring to it."""
+
+    entry_id: strawberry.ID
+    supervision_entry_id: strawberry.ID | None
+    signed_off_by: WorkbookAuthor
+    signed_off_at: dt.datetime | None
+
+    @staticmethod
+    def of(locked: service.EntryLocked) -> EntryLocked:
+        return EntryLocked(
+            message="signed off in group supervision: add a new entry that refers to it",
+            entry_id=strawberry.ID(locked.entry_id),
+            supervision_entry_id=strawberry.ID(locked.supervision_entry_id) if locked.supervision_entry_id else None,
+            signed_off_by=WorkbookAuthor.of(locked.signed_off_by), signed_off_at=locked.signed_off_at,
+        )
+
+
+@strawberry.type
+class WorkbookEntryVersion:
+    version: int
+    author: WorkbookAuthor
+    discipline: str
+    written_at: dt.datetime
+    body: str | None = strawberry.field(description="Null when withheld from you, or erased.")
+    body_unavailable: str | None
+
+    @staticmethod
+    def of(view: service.VersionView) -> WorkbookEntryVersion:
+        return WorkbookEntryVersion(
+            version=view.version, author=WorkbookAuthor.of(view.author), discipline=view.discipline,
+            written_at=view.written_at, body=view.body, body_unavailable=view.body_unavailable,
+        )
+
+
+@strawberry.type
+class WorkbookEntry:
+    id: strawberry.ID
+    section: WorkbookSection  # type: ignore[valid-type]
+    visibility: WorkbookVisibility  # type: ignore[valid-type]
+    discipline: str = strawberry.field(description="The discipline it was recorded for (its first author's).")
+    version: int
+    created_at: dt.datetime
+    access: EntryAccess
+    withheld_reason: str | None
+    author: WorkbookAuthor = strawberry.field(description="Who wrote the current version.")
+    written_at: dt.datetime
+    body: str | None
+    body_unavailable: str | None
+    locked: bool
+    locked_at: dt.datetime | None
+    locked_by_supervision: strawberry.ID | None
+    signed_off_by: WorkbookAuthor | None
+    refers_to: list[strawberry.ID]
+    history: list[WorkbookEntryVersion] = strawberry.field(description="Earlier versions, newest first.")
+
+    @staticmethod
+    def of(view: service.EntryView) -> WorkbookEntry:
+        current = view.current
+        return WorkbookEntry(
+            id=strawberry.ID(view.id), section=view.section, visibility=view.visibility,
+            discipline=view.discipline, version=view.version, created_at=view.created_at,
+            access=EntryAccess.WITHHELD if view.withheld_reason else EntryAccess.READABLE,
+            withheld_reason=view.withheld_reason, author=WorkbookAuthor.of(current.author),
+            written_at=current.written_at, body=current.body, body_unavailable=current.body_unavailable,
+            locked=view.locked_at is not None, locked_at=view.locked_at,
+            locked_by_supervision=strawberry.ID(view.locked_by_supervision) if view.locked_by_supervision else None,
+            signed_off_by=WorkbookAuthor.of(view.signed_off_by) if view.signed_off_by else None,
+            refers_to=[strawberry.ID(ref) for ref in view.refers_to],
+            history=[WorkbookEntryVersion.of(version) for version in view.history],
+        )
+
+
+@strawberry.type
+class WorkbookSectionEntries:
+    section: WorkbookSection  # type: ignore[valid-type]
+    entries: list[WorkbookEntry]
+
+
+@strawberry.type
+class WorkbookTeam:
+    id: strawberry.ID
+    name: str
+
+
+def _teams(teams: tuple[service.Team, ...]) -> list[WorkbookTeam]:
+    return [WorkbookTeam(id=strawberry.ID(team.id), name=team.name) for team in teams]
+
+
+@strawberry.type
+class Workbook:
+    id: strawberry.ID
+    household_id: strawberry.ID
+    opened_on: dt.date | None
+    held_by: list[WorkbookTeam]
+    standing: str = strawberry.field(description="TEAM_MEMBER, or CASE_HOLDER for a case holder outside the team.")
+    entries: list[WorkbookEntry] = strawberry.field(
+        description="This page of entries in reading order: by section, newest first."
+    )
+    end_cursor: str | None
+    has_next_page: bool
+
+    @strawberry.field(description="This page's entries grouped by section, in section order.")
+    def sections(self) -> list[WorkbookSectionEntries]:
+        grouped: dict[Any, list[WorkbookEntry]] = {}
+        for entry in self.entries:
+            grouped.setdefault(entry.section, []).append(entry)
+        return [WorkbookSectionEntries(section=section, entries=entries) for section, entries in grouped.items()]
+
+    @staticmethod
+    def of(view: service.WorkbookView) -> Workbook:
+        return Workbook(
+            id=strawberry.ID(view.id), household_id=strawberry.ID(view.household_id), opened_on=view.opened_on,
+            held_by=_teams(view.teams), standing=view.standing,
+            entries=[WorkbookEntry.of(entry) for entry in view.entries],
+            end_cursor=view.end_cursor, has_next_page=view.has_next_page,
+        )
+
+
+@strawberry.type(
+    description="Existence only: a Family Safeguarding team holds this family; nothing of what it records."
+)
+class WorkbookKnown:
+    household_id: strawberry.ID
+    held_by: list[WorkbookTeam]
+    opened_on: dt.date | None
+
+
+@strawberry.type
+class SupervisionSignedOff:
+    supervision: WorkbookEntry
+    locked_entry_ids: list[strawberry.ID]
+
+
+WorkbookResult = Annotated[
+    Workbook | WorkbookKnown | WorkbookUnavailable | InvalidInput | NotPermitted, strawberry.union("WorkbookResult")
+]
+AddWorkbookEntryResult = Annotated[
+    WorkbookEntry | WorkbookUnavailable | InvalidInput | NotPermitted, strawberry.union("AddWorkbookEntryResult")
+]
+AmendWorkbookEntryResult = Annotated[
+    WorkbookEntry | AmendConflict | EntryLocked | EntryUnavailable | InvalidInput | NotPermitted,
+    strawberry.union("AmendWorkbookEntryResult"),
+]
+SignOffSupervisionResult = Annotated[
+    SupervisionSignedOff | EntryLocked | EntryUnavailable | InvalidInput | NotPermitted,
+    strawberry.union("SignOffSupervisionResult"),
+]
+
+_REFUSALS: dict[str, type[Any]] = {
+    "NotPermitted": NotPermitted,
+    "InvalidInput": InvalidInput,
+    "WorkbookUnavailable": WorkbookUnavailable,
+    "EntryUnavailable": EntryUnavailable,
+}
+
+
+def _result(result: object) -> Any:
+    if isinstance(result, service.Refused):
+        return _REFUSALS[result.kind](message=result.message)
+    if isinstance(result, service.AmendConflict):
+        return AmendConflict.of(result)
+    if isinstance(result, service.EntryLocked):
+        return EntryLocked.of(result)
+    if isinstance(result, service.WorkbookView):
+        return Workbook.of(result)
+    if isinstance(result, service.WorkbookKnown):
+        return WorkbookKnown(
+            household_id=strawberry.ID(result.household_id), held_by=_teams(result.teams),
+            opened_on=result.opened_on,
+        )
+    if isinstance(result, service.SignedOff):
+        return SupervisionSignedOff(
+            supervision=WorkbookEntry.of(result.supervision),
+            locked_entry_ids=[strawberry.ID(entry_id) for entry_id in result.locked_entry_ids],
+        )
+    assert isinstance(result, service.EntryView)
+    return WorkbookEntry.of(result)
+
+
+def _service(context: Context) -> service.WorkbookService:
+    configured = context.services.workbook
+    if configured is None:
+        raise RuntimeError("the workbook service is not configured")
+    return configured
+
+
+@strawberry.type
+class WorkbookQueries:
+    @strawberry.field(description="A family's Family Safeguarding workbook, one page in reading order.")
+    def workbook(
+        self, info: Info[Context, None], household_id: strawberry.ID,
+        section: WorkbookSection | None = None,  # type: ignore[valid-type]
+        first: int = 50, after: str | None = None,
+    ) -> WorkbookResult:
+        context = info.context
+        return _result(  # type: ignore[no-any-return]
+            _service(context).workbook(
+                context.principal, str(household_id), section=section, first=first, after=after,
+                request_id=context.request_id,
+            )
+        )
+
+
+@strawberry.type
+class WorkbookMutations:
+    @strawberry.mutation(description="A new entry in a section of the family's workbook.")
+    def add_workbook_entry(
+        self, info: Info[Context, None], *, household_id: strawberry.ID,
+        section: WorkbookSection,  # type: ignore[valid-type]
+        body: str,
+        visibility: WorkbookVisibility = model.Visibility.TEAM,  # type: ignore[valid-type]
+        refers_to: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Entries this one is about: for a supervision record, those it signs off."),
+        ] = None,
+    ) -> AddWorkbookEntryResult:
+        context = info.context
+        return _result(  # type: ignore[no-any-return]
+            _service(context).add_entry(
+                context.principal, household_id=str(household_id), section=section, body=body,
+                visibility=visibility, refers_to=[str(ref) for ref in refers_to or []],
+                request_id=context.request_id,
+            )
+        )
+
+    @strawberry.mutation(description="A new version of an entry; a conflict if it changed since you read it.")
+    def amend_workbook_entry(
+        self, info: Info[Context, None], entry_id: strawberry.ID,
+        expected_version: Annotated[int, strawberry.argument(description="The version you read and are amending.")],
+        body: str,
+    ) -> AmendWorkbookEntryResult:
+        context = info.context
+        return _result(  # type: ignore[no-any-return]
+            _service(context).amend_entry(
+                context.principal, entry_id=str(entry_id), expected_version=expected_version, body=body,
+                request_id=context.request_id,
+            )
+        )
+
+    @strawberry.mutation
+    def sign_off_supervision(self, info: Info[Context, None], entry_id: strawberry.ID) -> SignOffSupervisionResult:
+        context = info.context
+        return _result(  # type: ignore[no-any-return]
+            _service(context).sign_off_supervision(
+                context.principal, entry_id=str(entry_id), request_id=context.request_id
+            )
+        )

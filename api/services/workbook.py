@@ -1,0 +1,409 @@
+"""The Family Safeguarding workbook: co-recording by one team, without losing a word.
+
+Who may read or write a workbook is decided in two steps: the policy says which roles may
+rely on the ALLOCATED basis for workbook entries; the graph says whether that basis holds
+for this household (the caller is in a team holding the workbook, or holds the case of a
+child living there). Partners with an EXISTENCE line learn only that a workbook is open.
+Anyone else, and any household without a workbook, gets the same answer.
+
+Every read that shows entries and every write is recorded in the audit chain in its own
+transaction; an amendment is never an overwrite: a stale expected version is a conflict.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from neo4j import Driver, ManagedTransaction
+
+from api.services import audit
+from api.services.principal import Principal
+from graph import keys as key_store
+from graph import workbook as repo
+from graph.workbook import Section, Visibility
+from policies import Action, Basis, Policy, ResourceKind
+from protection.keyring import Keyring
+
+_T = TypeVar("_T")
+
+MAX_PAGE = 100
+MAX_BODY_CHARACTERS = 20_000
+MAX_REFERENCES = 50
+_FIELD = "body"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A request the rules do not allow; `kind` names the typed result, `message` says why."""
+
+    kind: str
+    message: str
+
+
+# One answer for "no such household", "no workbook" and "not yours": nothing is learned.
+_UNAVAILABLE = Refused("WorkbookUnavailable", "there is no workbook here that you may open")
+_ENTRY_UNAVAILABLE = Refused("EntryUnavailable", "there is no workbook entry here that you may change")
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    version: int
+    author: Author
+    discipline: str
+    written_at: datetime
+    body: str | None
+    body_unavailable: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    id: str
+    section: Section
+    visibility: Visibility
+    discipline: str
+    version: int
+    created_at: datetime
+    # None when readable; otherwise why the body is withheld from this caller.
+    withheld_reason: str | None
+    locked_at: datetime | None
+    locked_by_supervision: str | None
+    signed_off_by: Author | None
+    refers_to: tuple[str, ...]
+    current: VersionView
+    history: tuple[VersionView, ...]  # earlier versions, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookView:
+    id: str
+    household_id: str
+    opened_on: date | None
+    teams: tuple[Team, ...]
+    # Why the caller may read it: a member of the holding team, or the case holder.
+    standing: str
+    entries: tuple[EntryView, ...]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookKnown:
+    """Existence only: which team holds the family's workbook, never what is in it."""
+
+    household_id: str
+    teams: tuple[Team, ...]
+    opened_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AmendConflict:
+    """Someone amended the entry first: the caller must read their version before writing."""
+
+    entry_id: str
+    expected_version: int
+    current_version: int
+    current_author: Author
+    current_written_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLocked:
+    """A signed-off entry: later thinking is a new entry that refers to it."""
+
+    entry_id: str
+    supervision_entry_id: str | None
+    signed_off_by: Author
+    signed_off_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedOff:
+    supervision: EntryView
+    # The entries this sign-off locked (those named and not locked by an earlier one).
+    locked_entry_ids: tuple[str, ...]
+
+
+def encode_cursor(key: repo.PageKey) -> str:
+    text = f"{key.section_rank}|{key.created_at.isoformat()}|{key.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> repo.PageKey | None:
+    try:
+        rank, created, entry_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 2)
+        key = repo.PageKey(int(rank), datetime.fromisoformat(created), entry_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not entry_id or key.created_at.tzinfo is None:
+        return None
+    return key
+
+
+class WorkbookService:
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        database: str,
+        policy: Policy,
+        audit_sink: audit.AuditSink,
+        keyring: Keyring,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._driver = driver
+        self._database = database
+        self._policy = policy
+        self._audit = audit_sink
+        self._keyring = keyring
+        self._clock = clock
+
+    def _bases(self, principal: Principal, action: Action) -> frozenset[Basis]:
+        return self._policy.allowed_bases(principal.roles, ResourceKind.WORKBOOK_ENTRY, action)
+
+    def _caller(self, principal: Principal) -> repo.Caller:
+        return repo.Caller(
+            professional_id=principal.professional_id,
+            discipline=principal.discipline,
+            reads_across_disciplines=Basis.ALLOCATED in self._bases(principal, Action.READ_ACROSS_DISCIPLINES),
+        )
+
+    # Reading
+
+    def workbook(
+        self, principal: Principal, household_id: str, *, section: Section | None = None,
+        first: int = 50, after: str | None = None, request_id: str,
+    ) -> WorkbookView | WorkbookKnown | Refused:
+        bases = self._bases(principal, Action.READ)
+        if not bases & {Basis.ALLOCATED, Basis.EXISTENCE}:
+            return Refused("NotPermitted", "your role may not read Family Safeguarding workbooks")
+        if not 1 <= first <= MAX_PAGE:
+            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+        after_key = decode_cursor(after) if after is not None else None
+        if after is not None and after_key is None:
+            return Refused("InvalidInput", "after is not a cursor this query returned")
+        may_read = Basis.ALLOCATED in bases
+
+        def work(tx: ManagedTransaction) -> WorkbookView | WorkbookKnown | Refused:
+            page = repo.get_page(
+                tx, household_id=household_id, caller=self._caller(principal), may_read=may_read,
+                section=section, after=after_key, limit=first + 1,
+            )
+            if page is None:
+                return _UNAVAILABLE
+            teams = tuple(Team(t.id, t.name) for t in page.teams)
+            if may_read and page.allocated:
+                shown = page.entries[:first]
+                audit.record(
+                    self._audit, tx, principal, action="workbook.read",
+                    targets=[page.id, *(e.id for e in shown if e.sees)], request_id=request_id,
+                    basis=Basis.ALLOCATED.value,
+                )
+                data_key = page.data_keys.get(page.household_id)
+                return WorkbookView(
+                    id=page.id, household_id=page.household_id, opened_on=page.opened_on, teams=teams,
+                    standing="TEAM_MEMBER" if page.member else "CASE_HOLDER",
+                    entries=tuple(self._view(entry, data_key) for entry in shown),
+                    end_cursor=encode_cursor(shown[-1].key()) if shown else None,
+                    has_next_page=len(page.entries) > first,
+                )
+            if Basis.EXISTENCE in bases:
+                audit.record(
+                    self._audit, tx, principal, action="workbook.existence_read", targets=[page.id],
+                    request_id=request_id, basis=Basis.EXISTENCE.value,
+                )
+                return WorkbookKnown(household_id=page.household_id, teams=teams, opened_on=page.opened_on)
+            return _UNAVAILABLE
+
+        return self._write(work)
+
+    def _view(self, entry: repo.EntryRow, data_key: dict[str, object] | None) -> EntryView:
+        stored = key_store.stored_from_row(data_key) if data_key is not None else None
+
+        def version(row: repo.VersionRow) -> VersionView:
+            if entry.sees:
+                opened = self._keyring.open_with(stored, node_id=row.id, field=_FIELD, ciphertext=row.body)
+                body, unavailable = opened.text, opened.unavailable
+            else:
+                body, unavailable = None, _withheld_reason(entry)
+            return VersionView(
+                version=row.version, author=Author(row.author_id, row.author_name), discipline=row.discipline,
+                written_at=row.written_at, body=body, body_unavailable=unavailable,
+            )
+
+        versions = tuple(version(row) for row in entry.versions)
+        return EntryView(
+            id=entry.id, section=entry.section, visibility=entry.visibility, discipline=entry.discipline,
+            version=entry.version, created_at=entry.created_at,
+            withheld_reason=None if entry.sees else _withheld_reason(entry),
+            locked_at=entry.locked_at, locked_by_supervision=entry.locked_by_supervision,
+            signed_off_by=Author(entry.signed_off_by, entry.signed_off_by_name) if entry.signed_off_by else None,
+            refers_to=entry.refers_to, current=versions[0], history=versions[1:],
+        )
+
+    def _entry(self, tx: ManagedTransaction, principal: Principal, entry_id: str) -> EntryView:
+        found = repo.get_entry(tx, entry_id=entry_id, caller=self._caller(principal))
+        assert found is not None, "an entry just written is readable in its own transaction"
+        entry, data_keys = found
+        return self._view(entry, next(iter(data_keys.values()), None))
+
+    # Writing
+
+    def add_entry(
+        self, principal: Principal, *, household_id: str, section: Section, body: str,
+        visibility: Visibility = Visibility.TEAM, refers_to: list[str] | None = None, request_id: str,
+    ) -> EntryView | Refused:
+        if Basis.ALLOCATED not in self._bases(principal, Action.WRITE):
+            return Refused("NotPermitted", "your role may not write in Family Safeguarding workbooks")
+        references = sorted(set(refers_to or []))
+        problem = _body_problem(body) or _references_problem(references)
+        if problem is not None:
+            return Refused("InvalidInput", problem)
+        entry_id = f"entry-{uuid.uuid4().hex}"
+
+        def work(tx: ManagedTransaction) -> EntryView | Refused:
+            caller = self._caller(principal)
+            standing = repo.writer_standing(tx, household_id=household_id, caller=caller, refers_to=references)
+            if standing is None or not standing.allocated:
+                return _UNAVAILABLE
+            unknown = [ref for ref in references if ref not in standing.known_refs]
+            if unknown:
+                return Refused("InvalidInput", f"refersTo names entries not in this workbook: {', '.join(unknown)}")
+            now = self._clock()
+            ciphertext = self._keyring.encrypt(
+                tx, scope_id=household_id, node_id=repo.version_id(entry_id, 1), field=_FIELD, plaintext=body,
+            )
+            repo.create_entry(tx, professional_id=principal.professional_id, entry=repo.NewEntry(
+                entry_id=entry_id, workbook_id=standing.workbook_id, section=section, visibility=visibility,
+                discipline=principal.discipline, body_ciphertext=ciphertext, refers_to=references, now=now,
+            ))
+            audit.record(
+                self._audit, tx, principal, action="workbook.entry_added",
+                targets=[entry_id, standing.workbook_id, *references], request_id=request_id,
+                basis=Basis.ALLOCATED.value,
+            )
+            return self._entry(tx, principal, entry_id)
+
+        return self._write(work)
+
+    def amend_entry(
+        self, principal: Principal, *, entry_id: str, expected_version: int, body: str, request_id: str,
+    ) -> EntryView | AmendConflict | EntryLocked | Refused:
+        if Basis.ALLOCATED not in self._bases(principal, Action.WRITE):
+            return Refused("NotPermitted", "your role may not write in Family Safeguarding workbooks")
+        problem = _body_problem(body)
+        if problem is not None:
+            return Refused("InvalidInput", problem)
+        if expected_version < 1:
+            return Refused("InvalidInput", "expectedVersion is the version you read: 1 or more")
+
+        def work(tx: ManagedTransaction) -> EntryView | AmendConflict | EntryLocked | Refused:
+            entry = repo.lock_entry(tx, entry_id=entry_id, caller=self._caller(principal))
+            # An entry the caller may not see is no more changeable than one that is not there.
+            if entry is None or not entry.allocated or not entry.sees:
+                return _ENTRY_UNAVAILABLE
+            if entry.locked_at is not None:
+                return _locked(entry)
+            if entry.version != expected_version:
+                audit.record(
+                    self._audit, tx, principal, action="workbook.amend_conflict", targets=[entry_id],
+                    request_id=request_id, basis=Basis.ALLOCATED.value,
+                )
+                return AmendConflict(
+                    entry_id=entry_id, expected_version=expected_version, current_version=entry.version,
+                    current_author=Author(entry.current_author_id, entry.current_author_name),
+                    current_written_at=entry.current_written_at,
+                )
+            version = entry.version + 1
+            ciphertext = self._keyring.encrypt(
+                tx, scope_id=entry.household_id, node_id=repo.version_id(entry_id, version), field=_FIELD,
+                plaintext=body,
+            )
+            repo.create_version(
+                tx, entry_id=entry_id, version=version, professional_id=principal.professional_id,
+                discipline=principal.discipline, body_ciphertext=ciphertext, now=self._clock(),
+            )
+            audit.record(
+                self._audit, tx, principal, action="workbook.entry_amended",
+                targets=[entry_id, repo.version_id(entry_id, version)], request_id=request_id,
+                basis=Basis.ALLOCATED.value,
+            )
+            return self._entry(tx, principal, entry_id)
+
+        return self._write(work)
+
+    def sign_off_supervision(
+        self, principal: Principal, *, entry_id: str, request_id: str
+    ) -> SignedOff | EntryLocked | Refused:
+        if Basis.ALLOCATED not in self._bases(principal, Action.SIGN_OFF_SUPERVISION):
+            return Refused("NotPermitted", "only the Family Safeguarding team manager signs off supervision")
+
+        def work(tx: ManagedTransaction) -> SignedOff | EntryLocked | Refused:
+            entry = repo.lock_entry(tx, entry_id=entry_id, caller=self._caller(principal))
+            # The manager of a team holding the workbook, not a case holder from elsewhere.
+            if entry is None or not entry.member:
+                return _ENTRY_UNAVAILABLE
+            if entry.section is not Section.GROUP_SUPERVISION:
+                return Refused("InvalidInput", "only a group supervision record is signed off")
+            if entry.locked_at is not None:
+                return _locked(entry)
+            locked = repo.sign_off(
+                tx, entry_id=entry_id, professional_id=principal.professional_id,
+                professional_name=principal.name, now=self._clock(),
+            )
+            audit.record(
+                self._audit, tx, principal, action="workbook.supervision_signed_off",
+                targets=[entry_id, *locked], request_id=request_id, basis=Basis.ALLOCATED.value,
+            )
+            return SignedOff(supervision=self._entry(tx, principal, entry_id), locked_entry_ids=tuple(locked))
+
+        return self._write(work)
+
+    def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+
+def _withheld_reason(entry: repo.EntryRow) -> str:
+    return (
+        f"recorded for the {entry.discipline.replace('_', ' ')} discipline: readable by that discipline, "
+        "the case-holding social worker and the team manager"
+    )
+
+
+def _locked(entry: repo.LockedEntry) -> EntryLocked:
+    return EntryLocked(
+        entry_id=entry.id, supervision_entry_id=entry.locked_by_supervision,
+        signed_off_by=Author(entry.signed_off_by, entry.signed_off_by_name), signed_off_at=entry.locked_at,
+    )
+
+
+def _body_problem(body: str) -> str | None:
+    if not body.strip():
+        return "body is empty"
+    if len(body) > MAX_BODY_CHARACTERS:
+        return f"body is longer than {MAX_BODY_CHARACTERS} characters"
+    return None
+
+
+def _references_problem(references: list[str]) -> str | None:
+    if len(references) > MAX_REFERENCES:
+        return f"refersTo names more than {MAX_REFERENCES} entries"
+    return None
