@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse
 from neo4j import Driver
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
-from strawberry.fastapi import GraphQLRouter
 
 from api.auth import Authenticator, build_verifier
 from api.graphql.context import Context, Services
+from api.graphql.router import ThreadedGraphQLRouter
 from api.graphql.schema import build_schema
 from api.logs import request_id_var
 from api.metrics import Metrics
@@ -169,7 +169,7 @@ def create_app(
         )
         return Context(services=services, principal=principal, request_id=request_id_var.get())
 
-    graphql = GraphQLRouter[Context, None](
+    graphql = ThreadedGraphQLRouter(
         build_schema(production=settings.is_production),
         context_getter=context_getter,
         graphql_ide="graphiql" if not settings.is_production else None,
