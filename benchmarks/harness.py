@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -115,6 +115,14 @@ RETURN p.id AS id ORDER BY p.id LIMIT 1
 
 AGENCIES_BY_KIND: LiteralString = "MATCH (a:Agency) RETURN a.kind AS kind, min(a.id) AS id"
 
+# Family Safeguarding workbooks and, for each, a member of the team holding it.
+WORKBOOK_WRITERS: LiteralString = """
+MATCH (w:Workbook)-[:HELD_BY]->(:Team)<-[:MEMBER_OF]-(p:Professional)
+WHERE 'family_safeguarding_social_worker' IN p.roles
+WITH w, min(p.id) AS writer
+RETURN w.household_id AS household_id, writer ORDER BY household_id LIMIT $limit
+"""
+
 # The operations of a MASH day that may exist in the schema; each joins the mixed workload
 # when the schema has it.
 OPTIONAL_MUTATIONS = (
@@ -124,6 +132,28 @@ OPTIONAL_MUTATIONS = (
 RECORD_CONTACT = """
 mutation RecordContact($input: RecordContactInput!) {
   recordContact(input: $input) { __typename ... on Contact { id dueBy } }
+}
+"""
+
+WORKBOOK_QUERY = """
+query Workbook($householdId: ID!) {
+  workbook(householdId: $householdId, first: 20) {
+    __typename ... on Workbook { entries { id version body author { name } } hasNextPage }
+  }
+}
+"""
+
+ADD_WORKBOOK_ENTRY = """
+mutation AddWorkbookEntry($householdId: ID!, $body: String!) {
+  addWorkbookEntry(householdId: $householdId, section: PROGRAMME_SESSION, body: $body) {
+    __typename ... on WorkbookEntry { id version }
+  }
+}
+"""
+
+AMEND_WORKBOOK_ENTRY = """
+mutation AmendWorkbookEntry($entryId: ID!, $body: String!) {
+  amendWorkbookEntry(entryId: $entryId, expectedVersion: 1, body: $body) { __typename }
 }
 """
 
@@ -420,6 +450,8 @@ class Cast:
     children: list[dict[str, Any]]
     parents: dict[str, str]
     agencies: dict[str, str]
+    # (household id, a member of the team holding its workbook)
+    workbooks: list[tuple[str, str]]
 
 
 def _cast(driver: Driver, database: str, options: RunOptions) -> Cast:
@@ -439,11 +471,13 @@ def _cast(driver: Driver, database: str, options: RunOptions) -> Cast:
         PARENTS_WITH_RESPONSIBILITY, child_ids=[c["id"] for c in chosen], database_=database
     )
     agencies, _, _ = driver.execute_query(AGENCIES_BY_KIND, database_=database)
+    workbooks, _, _ = driver.execute_query(WORKBOOK_WRITERS, limit=50, database_=database)
     return Cast(
         social_worker=professional("mash_social_worker"), manager=professional("crs_manager"),
         police_officer=professional("police_mash_officer"), children=chosen,
         parents={r["child_id"]: r["parent_id"] for r in parents},
         agencies={r["kind"]: r["id"] for r in agencies},
+        workbooks=[(r["household_id"], r["writer"]) for r in workbooks],
     )
 
 
@@ -452,7 +486,7 @@ def _tokens(settings: Settings, cast: Cast) -> dict[str, str]:
     return {
         who: mint_token(private_pem, subject=who, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
                         lifetime_seconds=4 * 3600)
-        for who in (cast.social_worker, cast.manager, cast.police_officer)
+        for who in (cast.social_worker, cast.manager, cast.police_officer, *(w for _, w in cast.workbooks))
     }
 
 
@@ -706,8 +740,8 @@ class _Episode:
         request_id = self._front_door(child["id"]) if self.has("recordContact") else None
         if request_id is not None:
             self._answer(request_id)
-        if self.has("addWorkbookEntry"):
-            self._generic("addWorkbookEntry", child)
+        if self.has("addWorkbookEntry") and cast.workbooks:
+            self._workbook(*rng.choice(cast.workbooks))
 
     def _front_door(self, child_id: str) -> str | None:
         cast = self._cast
@@ -740,48 +774,16 @@ class _Episode:
                 "requestId": request_id, "reason": "An investigation is live; disclosure would prejudice it.",
             })
 
-    def _generic(self, name: str, child: dict[str, Any]) -> None:
-        """An operation whose input the benchmark does not know yet: filled from the schema."""
-        found = self._schema.mutation_fields[name]
-        values = {a["name"]: _fill(self._schema, a["type"], a["name"], self._cast, child)
-                  for a in found["args"] if _required(a["type"])}
-        query, variables = _operation("mutation", name, found, self._schema, values)
-        self._ask(name, self._cast.social_worker, query, **variables)
-
-
-def _fill(schema: Schema, type_ref: dict[str, Any], name: str, cast: Cast, child: dict[str, Any]) -> Any:
-    """A plausible value for a required argument or input field, from its name and type."""
-    if type_ref["kind"] == "NON_NULL":
-        return _fill(schema, type_ref["ofType"], name, cast, child)
-    if type_ref["kind"] == "LIST":
-        return [_fill(schema, type_ref["ofType"], name, cast, child)]
-    entry = schema.types[type_ref["name"]]
-    if entry["kind"] == "INPUT_OBJECT":
-        return {f["name"]: _fill(schema, f["type"], f["name"], cast, child)
-                for f in entry["inputFields"] if _required(f["type"]) and f["defaultValue"] is None}
-    if entry["kind"] == "ENUM":
-        return entry["enumValues"][0]["name"]
-    return _scalar(entry["name"], name.lower(), cast, child)
-
-
-def _scalar(scalar: str, lowered: str, cast: Cast, child: dict[str, Any]) -> Any:
-    if scalar == "Int":
-        return 1
-    if scalar == "Float":
-        return 1.0
-    if scalar == "Boolean":
-        return False
-    if scalar == "DateTime":
-        return (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    if scalar == "Date":
-        return datetime.now(UTC).date().isoformat()
-    if "child" in lowered or "person" in lowered or "subject" in lowered:
-        return child["id"]
-    if "agenc" in lowered:
-        return cast.agencies.get("POLICE", "")
-    if "referrer" in lowered or "professional" in lowered:
-        return cast.social_worker
-    return "Benchmark entry: the school reports the child arrived hungry twice this week."
+    def _workbook(self, household_id: str, writer: str) -> None:
+        """A Family Safeguarding worker reads the family's workbook, records a session, and
+        now and then corrects it."""
+        self._ask("workbook", writer, WORKBOOK_QUERY, householdId=household_id)
+        added = self._ask("addWorkbookEntry", writer, ADD_WORKBOOK_ENTRY, householdId=household_id,
+                          body="Session 3 of the programme: mother engaged well; father did not attend.")
+        entry_id = _result_id(added, "addWorkbookEntry")
+        if entry_id is not None and self._rng.random() < 0.3:
+            self._ask("amendWorkbookEntry", writer, AMEND_WORKBOOK_ENTRY, entryId=entry_id,
+                      body="Session 3 of the programme: mother engaged well; father attended the last hour.")
 
 
 def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, options: RunOptions) -> dict[str, Any]:
