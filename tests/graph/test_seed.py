@@ -8,7 +8,7 @@ import pytest
 from neo4j import Driver
 
 from graph import seed
-from graph.model import GraphBatch, PersonKind, Role, Service
+from graph.model import AllocationRole, GraphBatch, PersonKind, Role, Service
 
 # Only what the seed writes: migrations may add bookkeeping nodes of their own.
 NODE_COUNTS: LiteralString = """
@@ -23,9 +23,9 @@ RETURN type, count(*) AS n
 """
 
 SEEDED_LABELS = ["Agency", "Team", "Professional", "Person", "Child", "Adult", "Household",
-                 "AgencyRecord"]
+                 "AgencyRecord", "Workbook"]
 SEEDED_TYPES = ["PART_OF", "MEMBER_OF", "LIVES_IN", "PARENT_OF", "SIBLING_OF", "PARTNER_OF",
-                "CARER_OF", "RELATIVE_OF", "ALLOCATED_TO", "HELD_BY", "ABOUT"]
+                "CARER_OF", "RELATIVE_OF", "ALLOCATED_TO", "HELD_BY", "ABOUT", "FOR"]
 
 LIVES_IN: LiteralString = """
 MATCH (p:Person)-[l:LIVES_IN]->(h:Household)
@@ -138,24 +138,39 @@ class TestDeterminism:
         assert list(seed.county(300, seed=3)) != list(seed.county(300, seed=4))
 
 
+def _workbooks_expected(city: GraphBatch) -> set[tuple[str, str]]:
+    """(household, team) for each current home of a child case-held by a Family Safeguarding worker."""
+    fs_teams = {t.id for t in city.teams if t.service is Service.FAMILY_SAFEGUARDING}
+    team_of = {p.id: p.team_id for p in city.professionals if p.team_id in fs_teams}
+    homes = {(lives.person_id, lives.household_id) for lives in city.lives_in if lives.until is None}
+    return {
+        (household, team_of[a.professional_id])
+        for a in city.allocations
+        if a.role is AllocationRole.CASE_HOLDER and a.professional_id in team_of
+        for person, household in homes if person == a.child_id
+    }
+
+
 class TestDemoCityLoaded:
     def test_every_item_of_the_batch_is_in_the_graph(
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
         kinds = Counter(p.kind for p in city.people)
+        workbooks = _workbooks_expected(city)
         expected_nodes = {
             "Agency": len(city.agencies), "Team": len(city.teams),
             "Professional": len(city.professionals), "Person": len(city.people),
             "Child": kinds[PersonKind.CHILD], "Adult": kinds[PersonKind.ADULT],
             "Household": len(city.households), "AgencyRecord": len(city.records),
+            "Workbook": len({household for household, _ in workbooks}),
         }
         expected_relationships = {
             "PART_OF": len(city.teams), "MEMBER_OF": len(city.professionals),
             "LIVES_IN": len(city.lives_in), "PARENT_OF": len(city.parent_of),
             "SIBLING_OF": len(city.sibling_of), "PARTNER_OF": len(city.partner_of),
             "CARER_OF": len(city.carer_of), "RELATIVE_OF": len(city.relative_of),
-            "ALLOCATED_TO": len(city.allocations), "HELD_BY": len(city.records),
-            "ABOUT": len(city.records),
+            "ALLOCATED_TO": len(city.allocations), "HELD_BY": len(city.records) + len(workbooks),
+            "ABOUT": len(city.records), "FOR": len({household for household, _ in workbooks}),
         }
 
         assert _counts(graph_db) == (expected_nodes, expected_relationships)
@@ -342,6 +357,10 @@ class TestCounty:
         city = seed.demo_city()
         county = list(seed.county(500))
         ids = _node_ids(city) + [i for chunk in county for i in _node_ids(chunk)]
+        everything = GraphBatch()
+        for batch in (city, *county):
+            everything.extend(batch)
+        ids += sorted({f"workbook-{household}" for household, _ in _workbooks_expected(everything)})
 
         seed.load(graph_db, [city, *county])
 
