@@ -18,6 +18,10 @@ RETURN k.scope_id AS scope_id, k.key_id AS key_id, k.wrapped AS wrapped,
        k.created_at AS created_at, k.destroyed_at AS destroyed_at
 """
 
+# A DataKey node `k` as a map, for queries that return a scope's wrapped key alongside
+# the fields it opens (read back with `stored_from_row`).
+DATA_KEY_MAP: LiteralString = "k {.scope_id, .key_id, .wrapped, .created_at, .destroyed_at}"
+
 GET_DATA_KEY: LiteralString = "MATCH (k:DataKey {scope_id: $scope_id})" + _RETURN_KEY
 
 # MERGE on the unique scope_id makes two concurrent creators agree on one key: the loser

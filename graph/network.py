@@ -9,6 +9,8 @@ from typing import Any, LiteralString
 from neo4j import ManagedTransaction
 from neo4j.time import Date, DateTime
 
+from graph.keys import DATA_KEY_MAP
+
 MAX_NETWORK_DEPTH = 3
 
 CHILD: LiteralString = """
@@ -175,7 +177,7 @@ RETURN
         UNWIND people AS p
         MATCH (k:DataKey {scope_id: p.id})
         WHERE network_visible OR p = c
-        RETURN k {.scope_id, .key_id, .wrapped, .created_at, .destroyed_at} AS data_key
+        RETURN """ + DATA_KEY_MAP + """ AS data_key
     } AS data_keys
 """
 

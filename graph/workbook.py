@@ -21,6 +21,7 @@ from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction
 
+from graph.keys import DATA_KEY_MAP
 from graph.network import to_python
 
 
@@ -145,7 +146,7 @@ RETURN w.id AS id, w.household_id AS household_id, w.opened_on AS opened_on,
        """ + _TEAMS + """,
        COLLECT {
            MATCH (k:DataKey {scope_id: h.id}) WHERE allocated AND $may_read
-           RETURN k {.scope_id, .key_id, .wrapped, .created_at, .destroyed_at} AS data_key
+           RETURN """ + DATA_KEY_MAP + """ AS data_key
        } AS data_keys
 """
 
@@ -236,7 +237,7 @@ WITH e, h, case_holder, team_manager, """ + _SEES + """ AS sees
 RETURN """ + _ENTRY_MAP + """ AS entry,
        COLLECT {
            MATCH (k:DataKey {scope_id: h.id})
-           RETURN k {.scope_id, .key_id, .wrapped, .created_at, .destroyed_at} AS data_key
+           RETURN """ + DATA_KEY_MAP + """ AS data_key
        } AS data_keys
 """
 

@@ -153,7 +153,7 @@ class WorkbookTeam:
     name: str
 
 
-def _teams(teams: tuple[service.Team, ...]) -> list[WorkbookTeam]:
+def _teams(teams: tuple[model.TeamRow, ...]) -> list[WorkbookTeam]:
     return [WorkbookTeam(id=strawberry.ID(team.id), name=team.name) for team in teams]
 
 

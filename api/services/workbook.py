@@ -86,17 +86,11 @@ class EntryView:
 
 
 @dataclass(frozen=True, slots=True)
-class Team:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class WorkbookView:
     id: str
     household_id: str
     opened_on: date | None
-    teams: tuple[Team, ...]
+    teams: tuple[repo.TeamRow, ...]
     # Why the caller may read it: a member of the holding team, or the case holder.
     standing: str
     entries: tuple[EntryView, ...]
@@ -109,7 +103,7 @@ class WorkbookKnown:
     """Existence only: which team holds the family's workbook, never what is in it."""
 
     household_id: str
-    teams: tuple[Team, ...]
+    teams: tuple[repo.TeamRow, ...]
     opened_on: date | None
 
 
@@ -208,7 +202,7 @@ class WorkbookService:
             )
             if page is None:
                 return _UNAVAILABLE
-            teams = tuple(Team(t.id, t.name) for t in page.teams)
+            teams = page.teams
             if may_read and page.allocated:
                 shown = page.entries[:first]
                 audit.record(
