@@ -59,7 +59,8 @@ class OverrideRecord:
     id: str
     child_id: str
     ground: str
-    # Encrypted at rest (scope: the child); only the auditor's view decrypts it.
+    # Encrypted at rest (scope: the child); opened for the auditor, the requester and the
+    # managers who decide it.
     justification_ciphertext: str
     scope: str
     agencies: tuple[str, ...]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated
 
@@ -80,6 +81,11 @@ class ConsentOverride:
     decided_by: strawberry.ID | None
     decided_at: dt.datetime | None
     expires_at: dt.datetime | None
+    justification: str | None = strawberry.field(
+        default=None,
+        description="Only from consentOverride(id), for the requester and the managers who decide it.",
+    )
+    justification_unavailable: str | None = None
 
     @staticmethod
     def of(record: model.OverrideRecord) -> ConsentOverride:
@@ -127,6 +133,9 @@ WithdrawConsentResult = Annotated[
     strawberry.union("WithdrawConsentResult"),
 ]
 ConsentsResult = Annotated[ConsentList | NotPermitted, strawberry.union("ConsentsResult")]
+ConsentOverrideResult = Annotated[
+    ConsentOverride | OverrideNotFound | NotPermitted, strawberry.union("ConsentOverrideResult")
+]
 RequestOverrideResult = Annotated[
     ConsentOverride | ChildNotFound | InvalidInput | NotPermitted,
     strawberry.union("RequestOverrideResult"),
@@ -158,6 +167,19 @@ class ConsentQueries:
         if isinstance(result, Refused):
             return refusal(result)  # type: ignore[no-any-return]
         return ConsentList(items=[Consent.of(r) for r in result])
+
+    @strawberry.field(description="An override request, with its reasons for the requester and deciding managers.")
+    def consent_override(self, info: Info[Context, None], id: strawberry.ID) -> ConsentOverrideResult:
+        context = info.context
+        result = context.services.consent.override(
+            context.principal, override_id=str(id), request_id=context.request_id
+        )
+        if isinstance(result, Refused):
+            return refusal(result)  # type: ignore[no-any-return]
+        return replace(
+            ConsentOverride.of(result.record), justification=result.justification,
+            justification_unavailable=result.justification_unavailable,
+        )
 
 
 @strawberry.type

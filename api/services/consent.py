@@ -44,6 +44,14 @@ class Refused:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class OverrideRead:
+    record: OverrideRecord
+    justification: str | None
+    # Why the justification is not shown, when it is not.
+    justification_unavailable: str | None
+
+
 def _refused(kind: str, message: str) -> Refused:
     return Refused(kind=kind, message=message)
 
@@ -185,6 +193,34 @@ class ConsentService:
                 targets=[override_id, child_id], request_id=request_id, override_id=override_id,
             )
             return created
+
+        return self._write(work)
+
+    def override(self, principal: Principal, *, override_id: str, request_id: str) -> OverrideRead | Refused:
+        """An override request as its requester or a deciding manager reads it: with the
+        justification, so the decision is made on the reasons given. Others with read access
+        see it without; every read of a justification is audited."""
+        if not self._may(principal, ResourceKind.OVERRIDE, Action.READ):
+            return _refused("NotPermitted", "your role may not read override requests")
+        decides = self._may(principal, ResourceKind.OVERRIDE, Action.APPROVE_OVERRIDE)
+
+        def work(tx: ManagedTransaction) -> OverrideRead | Refused:
+            current = repo.get_override(tx, override_id=override_id)
+            if current is None:
+                return _refused("OverrideNotFound", "no such override request")
+            if not (decides or current.requested_by == principal.professional_id):
+                return OverrideRead(current, None, "only the requester and the deciding managers read the reasons")
+            if self._keyring is None:
+                return OverrideRead(current, None, "content keys are not available here")
+            opened = self._keyring.open(
+                tx, scope_id=current.child_id, node_id=current.id, field="justification",
+                ciphertext=current.justification_ciphertext,
+            )
+            audit.record(
+                self._audit, tx, principal, action="override.justification_read",
+                targets=[current.id, current.child_id], request_id=request_id, override_id=current.id,
+            )
+            return OverrideRead(current, opened.text, opened.unavailable)
 
         return self._write(work)
 
