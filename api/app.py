@@ -1,12 +1,8 @@
-"""The FastAPI application: health, metrics, GraphQL, and the request-id/logging middleware."""
+"""The FastAPI application: health, metrics, GraphQL and the audit routes, behind the request context."""
 
 from __future__ import annotations
 
-import logging
-import re
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -22,6 +18,7 @@ from api.graphql.router import ThreadedGraphQLRouter
 from api.graphql.schema import build_schema
 from api.logs import request_id_var
 from api.metrics import Metrics
+from api.middleware import RequestContext
 from api.routes_audit import audit_router
 from api.services import health
 from api.services.auditor import AuditorService
@@ -37,10 +34,6 @@ from graph.driver import connect
 from hub.settings import Settings
 from policies import Policy
 from protection.audit import AuditTrail
-
-log = logging.getLogger("hub.api")
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def create_app(
@@ -112,34 +105,7 @@ def create_app(
         openapi_url="/openapi.json" if not settings.is_production else None,
     )
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        offered = request.headers.get("x-request-id", "")
-        request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
-        token = request_id_var.set(request_id)
-        started = time.perf_counter()
-        route = request.url.path
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.exception("request failed", extra={"method": request.method, "path": route})
-            response = JSONResponse({"error": "internal error", "request_id": request_id}, status_code=500)
-        finally:
-            request_id_var.reset(token)
-        elapsed = time.perf_counter() - started
-        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, route).observe(elapsed)
-        response.headers["x-request-id"] = request_id
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id, "method": request.method, "path": route,
-                "status": response.status_code, "ms": round(elapsed * 1000, 1),
-            },
-        )
-        return response
+    app.add_middleware(RequestContext, metrics=metrics)
 
     @app.get("/health")
     async def get_health() -> JSONResponse:

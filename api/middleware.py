@@ -1,0 +1,72 @@
+"""Per-request context as plain ASGI: a request id, metrics and one log line per request.
+
+Plain ASGI rather than Starlette's `BaseHTTPMiddleware`, which runs the rest of the app in
+a separate task and copies every response body through a stream: a cost on each request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.logs import request_id_var
+from api.metrics import Metrics
+
+log = logging.getLogger("hub.api")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _offered_request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            offered = value.decode("latin-1")
+            return offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+    return uuid.uuid4().hex
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self._app = app
+        self._metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        request_id = _offered_request_id(scope)
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status, response_started = message["status"], True
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        method, route = scope["method"], scope["path"]
+        try:
+            await self._app(scope, receive, send_with_request_id)
+        except Exception:
+            log.exception("request failed", extra={"method": method, "path": route})
+            if not response_started:
+                failure = JSONResponse({"error": "internal error", "request_id": request_id}, status_code=500)
+                await failure(scope, receive, send_with_request_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            self._metrics.requests.labels(method, route, str(status)).inc()
+            self._metrics.latency.labels(method, route).observe(elapsed)
+            log.info(
+                "request",
+                extra={"request_id": request_id, "method": method, "path": route, "status": status,
+                       "ms": round(elapsed * 1000, 1)},
+            )
+            request_id_var.reset(token)
