@@ -106,6 +106,11 @@ def _stored(record: Record) -> StoredDataKey:
     return stored_from_row(dict(record))
 
 
+def keys_by_scope(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The keys another query returned as DATA_KEY_MAP rows, by scope id."""
+    return {row["scope_id"]: dict(row) for row in rows}
+
+
 def stored_from_row(row: dict[str, Any]) -> StoredDataKey:
     """A key as another query returned it (a map of the DataKey's properties)."""
     return StoredDataKey(

@@ -9,7 +9,7 @@ from typing import Any, LiteralString
 from neo4j import ManagedTransaction
 from neo4j.time import Date, DateTime
 
-from graph.keys import DATA_KEY_MAP
+from graph.keys import DATA_KEY_MAP, keys_by_scope
 
 MAX_NETWORK_DEPTH = 3
 
@@ -335,5 +335,5 @@ def get_family_network(
         allocations=tuple(AllocationView(**_native(a)) for a in record["allocations"]),
         records=tuple(RecordView(**_native(r)) for r in record["records"]),
         known_to=tuple(KnownTo(**k) for k in record["known_to"]),
-        data_keys={k["scope_id"]: dict(k) for k in record["data_keys"]},
+        data_keys=keys_by_scope(record["data_keys"]),
     )

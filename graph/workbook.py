@@ -21,7 +21,7 @@ from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction
 
-from graph.keys import DATA_KEY_MAP
+from graph.keys import DATA_KEY_MAP, keys_by_scope
 from graph.network import to_python
 
 
@@ -189,17 +189,16 @@ REMOVE e._lock
 WITH e
 MATCH (e)-[:IN]->(w:Workbook)-[:FOR]->(h:Household)
 """ + _STANDING + """
-WITH e, w, allocated, member, team_manager, """ + _SEES + """ AS sees
+WITH e, allocated, member, team_manager, """ + _SEES + """ AS sees
 MATCH (current:WorkbookEntryVersion {id: e.id + '/v' + toString(e.version)})
 OPTIONAL MATCH (current)-[:WRITTEN_BY]->(author:Professional)
-RETURN e.id AS id, e.household_id AS household_id, w.id AS workbook_id, e.section AS section,
+RETURN e.id AS id, e.household_id AS household_id, e.section AS section,
        e.version AS version, e.locked_at AS locked_at,
        e.locked_by_supervision AS locked_by_supervision, e.signed_off_by AS signed_off_by,
        e.signed_off_by_name AS signed_off_by_name,
-       allocated, member, team_manager, sees,
+       allocated, member, sees,
        current.written_at AS current_written_at, author.id AS current_author_id,
-       author.name AS current_author_name,
-       COLLECT { MATCH (e)-[:REFERS_TO]->(x:WorkbookEntry) RETURN x.id ORDER BY x.id } AS refers_to
+       author.name AS current_author_name
 """
 
 CREATE_VERSION: LiteralString = """
@@ -322,7 +321,6 @@ class LockedEntry:
 
     id: str
     household_id: str
-    workbook_id: str
     section: Section
     version: int
     locked_at: datetime | None
@@ -331,12 +329,10 @@ class LockedEntry:
     signed_off_by_name: str | None
     allocated: bool
     member: bool
-    team_manager: bool
     sees: bool
     current_written_at: datetime
     current_author_id: str | None
     current_author_name: str | None
-    refers_to: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,10 +361,6 @@ def _entry(row: dict[str, Any]) -> EntryRow:
     )
 
 
-def _keys(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {k["scope_id"]: dict(k) for k in rows}
-
-
 def get_page(
     tx: ManagedTransaction, *, household_id: str, caller: Caller, may_read: bool,
     section: Section | None, after: PageKey | None, limit: int,
@@ -386,7 +378,7 @@ def get_page(
         id=record["id"], household_id=record["household_id"], opened_on=to_python(record["opened_on"]),
         member=record["member"], case_holder=record["case_holder"], allocated=record["allocated"],
         teams=tuple(TeamRow(t["id"], t["name"]) for t in record["teams"]),
-        entries=tuple(_entry(e) for e in record["entries"]), data_keys=_keys(record["data_keys"]),
+        entries=tuple(_entry(e) for e in record["entries"]), data_keys=keys_by_scope(record["data_keys"]),
     )
 
 
@@ -425,14 +417,12 @@ def lock_entry(tx: ManagedTransaction, *, entry_id: str, caller: Caller) -> Lock
     if record is None:
         return None
     return LockedEntry(
-        id=record["id"], household_id=record["household_id"], workbook_id=record["workbook_id"],
-        section=Section(record["section"]), version=record["version"],
-        locked_at=to_python(record["locked_at"]), locked_by_supervision=record["locked_by_supervision"],
-        signed_off_by=record["signed_off_by"], signed_off_by_name=record["signed_off_by_name"],
-        allocated=record["allocated"], member=record["member"], team_manager=record["team_manager"],
+        id=record["id"], household_id=record["household_id"], section=Section(record["section"]),
+        version=record["version"], locked_at=to_python(record["locked_at"]),
+        locked_by_supervision=record["locked_by_supervision"], signed_off_by=record["signed_off_by"],
+        signed_off_by_name=record["signed_off_by_name"], allocated=record["allocated"], member=record["member"],
         sees=record["sees"], current_written_at=to_python(record["current_written_at"]),
         current_author_id=record["current_author_id"], current_author_name=record["current_author_name"],
-        refers_to=tuple(record["refers_to"]),
     )
 
 
@@ -463,4 +453,4 @@ def get_entry(
     record = tx.run(ENTRY_VIEW, entry_id=entry_id, **caller.params()).single()
     if record is None:
         return None
-    return _entry(record["entry"]), _keys(record["data_keys"])
+    return _entry(record["entry"]), keys_by_scope(record["data_keys"])
