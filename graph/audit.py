@@ -5,6 +5,12 @@ fail together. Appends serialise on the head node's write lock: the writer that 
 reads the head's seq and hash, which therefore cannot change until it commits, so two
 writers can never take the same seq or link to the same predecessor. How an event is
 hashed is the caller's concern (`hasher`), which keeps this module free of crypto.
+
+A writer that already knows the head (the one it last appended after, say) sends the event
+hashed against it in the same query that takes the lock: one round trip when it guessed
+right. When the head has moved, the query writes nothing and returns the head it locked,
+and the event is hashed again against that; the lock is held by then, so the second
+attempt cannot miss.
 """
 
 from __future__ import annotations
@@ -64,18 +70,26 @@ SET h._lock = true
 RETURN h.seq AS seq, h.hash AS hash
 """
 
-# The WHERE re-checks the head the writer read: if it ever moved, nothing is written.
+# The head is locked (SET) before its seq and hash are read, as Neo4j documents for avoiding
+# lost updates within one query; the event is written only if it links to that head.
 APPEND_EVENT: LiteralString = """
-MATCH (h:AuditHead {name: 'main'})
-WHERE h.seq = $seq - 1 AND h.hash = $prev_hash
-CREATE (e:AuditEvent {
-    seq: $seq, at: $at, actor: $actor, agency: $agency, role: $role, action: $action,
-    targets: $targets, basis: $basis, override_id: $override_id, request_id: $request_id,
-    prev_hash: $prev_hash, hash: $hash
-})
-SET h.seq = $seq, h.hash = $hash
+MERGE (h:AuditHead {name: 'main'})
+ON CREATE SET h.seq = 0, h.hash = $genesis_hash
+SET h._lock = true
+WITH h, h.seq AS head_seq, h.hash AS head_hash
+CALL {
+    WITH h, head_seq, head_hash
+    WITH h WHERE head_seq = $seq - 1 AND head_hash = $prev_hash
+    CREATE (e:AuditEvent {
+        seq: $seq, at: $at, actor: $actor, agency: $agency, role: $role, action: $action,
+        targets: $targets, basis: $basis, override_id: $override_id, request_id: $request_id,
+        prev_hash: $prev_hash, hash: $hash
+    })
+    SET h.seq = $seq, h.hash = $hash
+    RETURN count(e) AS created
+}
 REMOVE h._lock
-RETURN count(e) AS created
+RETURN created, head_seq, head_hash
 """
 
 READ_HEAD: LiteralString = """
@@ -159,28 +173,41 @@ def append_event(
     request_id: str,
     hasher: Callable[[AuditEventFields], str],
     at: str | None = None,
+    head_guess: HeadRow | None = None,
 ) -> AuditEventRow:
     """Appends one event after the current head, in `tx`; returns it with its seq and hash.
 
-    Without `at` the time is taken once the head is locked, so time order follows seq order.
+    `head_guess` is the head the caller believes current; a wrong or missing guess costs one
+    more round trip, never a wrong link. Without `at` the time is taken once the head the
+    event links to is known, so time order follows seq order.
     """
-    head = lock_head(tx)
-    fields = AuditEventFields(
-        seq=head["seq"] + 1,
-        at=at if at is not None else utc_now(),
-        actor=actor,
-        agency=agency,
-        role=role,
-        action=action,
-        targets=list(targets),
-        basis=basis,
-        override_id=override_id,
-        request_id=request_id,
-        prev_hash=head["hash"],
-    )
-    row = AuditEventRow(**fields, hash=hasher(fields))
-    created: int = tx.run(APPEND_EVENT, dict(row)).single(strict=True)["created"]
-    if created != 1:
+
+    def attempt(head: HeadRow) -> tuple[AuditEventRow, HeadRow | None]:
+        fields = AuditEventFields(
+            seq=head["seq"] + 1,
+            at=at if at is not None else utc_now(),
+            actor=actor,
+            agency=agency,
+            role=role,
+            action=action,
+            targets=list(targets),
+            basis=basis,
+            override_id=override_id,
+            request_id=request_id,
+            prev_hash=head["hash"],
+        )
+        row = AuditEventRow(**fields, hash=hasher(fields))
+        record = tx.run(APPEND_EVENT, dict(row), genesis_hash=GENESIS_HASH).single(strict=True)
+        if record["created"] == 1:
+            return row, None
+        return row, HeadRow(seq=record["head_seq"], hash=record["head_hash"])
+
+    row, locked_head = attempt(head_guess if head_guess is not None else lock_head(tx))
+    if locked_head is None:
+        return row
+    # This transaction holds the head's lock now, so the head it returned cannot move again.
+    row, moved = attempt(locked_head)
+    if moved is not None:
         raise AuditChainConflict(f"the audit head moved while seq {row['seq']} was being appended")
     return row
 

@@ -42,6 +42,13 @@ def _append(tx: ManagedTransaction, request_id: str) -> audit.AuditEventRow:
     )
 
 
+def _append_guessing(tx: ManagedTransaction, request_id: str, guess: audit.HeadRow | None) -> audit.AuditEventRow:
+    return audit.append_event(
+        tx, actor="p", agency="a", role="r", action="x", targets=[], basis=None, override_id=None,
+        request_id=request_id, hasher=_hash, head_guess=guess,
+    )
+
+
 def _append_at(tx: ManagedTransaction, request_id: str, at: str) -> audit.AuditEventRow:
     return audit.append_event(
         tx,
@@ -82,18 +89,25 @@ def _count(driver: Driver, query: LiteralString) -> int:
 
 class TestConcurrentAppends:
     @pytest.mark.slow
+    @pytest.mark.parametrize("guessing", [False, True], ids=["locking first", "guessing the head"])
     def test_eight_writers_make_one_unbroken_chain_without_gaps_or_repeats(
-        self, graph_db: Driver
+        self, graph_db: Driver, guessing: bool
     ) -> None:
         errors: list[BaseException] = []
         barrier = threading.Barrier(WRITERS)
 
         def writer(number: int) -> None:
+            # A guessing writer assumes the head is its own last event: wrong whenever
+            # another writer came between, which under this contention is most of the time.
+            guess: audit.HeadRow | None = None
             try:
                 with graph_db.session(database="neo4j") as session:
                     barrier.wait()
                     for index in range(EVENTS // WRITERS):
-                        session.execute_write(_append, f"req-{number}-{index}")
+                        row = session.execute_write(
+                            _append_guessing, f"req-{number}-{index}", guess if guessing else None
+                        )
+                        guess = audit.HeadRow(seq=row["seq"], hash=row["hash"])
             except BaseException as error:  # reported by the assertion below
                 errors.append(error)
 
@@ -116,6 +130,55 @@ class TestConcurrentAppends:
         with graph_db.session(database="neo4j") as session:
             head = session.execute_read(audit.read_head)
         assert head == {"seq": EVENTS, "hash": events[-1]["hash"]}
+
+
+class TestHeadGuess:
+    def test_a_right_guess_links_to_the_head(self, graph_db: Driver) -> None:
+        with graph_db.session(database="neo4j") as session:
+            first = session.execute_write(_append, "req-1")
+            second = session.execute_write(
+                _append_guessing, "req-2", audit.HeadRow(seq=first["seq"], hash=first["hash"])
+            )
+
+        assert (second["seq"], second["prev_hash"]) == (2, first["hash"])
+
+    def test_a_stale_guess_links_to_the_real_head_instead(self, graph_db: Driver) -> None:
+        with graph_db.session(database="neo4j") as session:
+            first = session.execute_write(_append, "req-1")
+            latest = [session.execute_write(_append, f"req-{n}") for n in range(2, 4)][-1]
+            appended = session.execute_write(
+                _append_guessing, "req-4", audit.HeadRow(seq=first["seq"], hash=first["hash"])
+            )
+            head = session.execute_read(audit.read_head)
+
+        assert (appended["seq"], appended["prev_hash"]) == (4, latest["hash"])
+        assert appended["hash"] == _hash({k: v for k, v in appended.items() if k != "hash"})  # type: ignore[arg-type]
+        assert head == {"seq": 4, "hash": appended["hash"]}
+        assert _count(graph_db, COUNT_EVENTS) == 4
+
+    def test_a_guess_from_a_rolled_back_append_is_corrected(self, graph_db: Driver) -> None:
+        phantom: list[audit.AuditEventRow] = []
+
+        def rolled_back(tx: ManagedTransaction) -> None:
+            phantom.append(_append(tx, "req-lost"))
+            raise _RefusedError
+
+        with graph_db.session(database="neo4j") as session:
+            kept = session.execute_write(_append, "req-1")
+            with pytest.raises(_RefusedError):
+                session.execute_write(rolled_back)
+            guess = audit.HeadRow(seq=phantom[0]["seq"], hash=phantom[0]["hash"])
+            appended = session.execute_write(_append_guessing, "req-2", guess)
+
+        assert (appended["seq"], appended["prev_hash"]) == (2, kept["hash"])
+
+    def test_a_guess_on_an_empty_chain_starts_it_at_the_genesis(self, graph_db: Driver) -> None:
+        graph_db.execute_query("MATCH (h:AuditHead) DETACH DELETE h", database_="neo4j")
+
+        with graph_db.session(database="neo4j") as session:
+            first = session.execute_write(_append_guessing, "req-1", audit.HeadRow(seq=7, hash="f" * 64))
+
+        assert (first["seq"], first["prev_hash"]) == (1, audit.GENESIS_HASH)
 
 
 class TestFailClosed:
