@@ -106,7 +106,7 @@ RETURN
         id: p.id, kind: CASE WHEN p:Child THEN 'Child' ELSE 'Adult' END,
         given_name: CASE WHEN network_visible THEN p.given_name END,
         family_name: CASE WHEN network_visible THEN p.family_name END,
-        dob: CASE WHEN network_visible THEN p.dob END
+        dob: CASE WHEN network_visible THEN toString(p.dob) END
     }] AS people,
     COLLECT {
         UNWIND people AS a
@@ -115,7 +115,7 @@ RETURN
         RETURN {
             from_id: a.id, to_id: b.id, type: type(r),
             parental_responsibility: r.parental_responsibility, kind: r.kind,
-            asserted_by: r.asserted_by, asserted_at: r.asserted_at, verified: r.verified
+            asserted_by: r.asserted_by, asserted_at: toString(r.asserted_at), verified: r.verified
         } AS relationship
         ORDER BY relationship.type, relationship.from_id, relationship.to_id
     } AS relationships,
@@ -125,10 +125,10 @@ RETURN
         WHERE network_visible
         RETURN {
             person_id: p.id, household_id: h.id, address: h.address, postcode: h.postcode,
-            since: l.since, until: l.until,
-            asserted_by: l.asserted_by, asserted_at: l.asserted_at, verified: l.verified
+            since: toString(l.since), until: toString(l.until),
+            asserted_by: l.asserted_by, asserted_at: toString(l.asserted_at), verified: l.verified
         } AS residence
-        ORDER BY residence.household_id, residence.person_id, residence.since
+        ORDER BY residence.household_id, residence.person_id, l.since
     } AS residences,
     COLLECT {
         UNWIND people AS p
@@ -137,7 +137,7 @@ RETURN
         MATCH (pro)-[:MEMBER_OF]->(t:Team)-[:PART_OF]->(ag:Agency)
         RETURN {
             professional_id: pro.id, professional_name: pro.name, child_id: p.id,
-            role: a.role, since: a.since, team_id: t.id, team_name: t.name,
+            role: a.role, since: toString(a.since), team_id: t.id, team_name: t.name,
             service: t.service, agency_id: ag.id, agency_name: ag.name
         } AS allocation
         ORDER BY allocation.child_id, allocation.professional_id
@@ -152,11 +152,11 @@ RETURN
         RETURN {
             id: r.id, person_id: p.id, agency_id: ag.id, agency_name: ag.name,
             agency_kind: ag.kind, basis: basis, category: r.category, summary: r.summary,
-            recorded_at: r.recorded_at, classification: r.classification,
+            recorded_at: toString(r.recorded_at), classification: r.classification,
             consent_id: CASE basis WHEN 'CONSENT' THEN record_consent END,
             override_id: CASE basis WHEN 'OVERRIDE' THEN record_override END
         } AS record
-        ORDER BY record.person_id, record.agency_id, record.recorded_at DESC, record.id
+        ORDER BY record.person_id, record.agency_id, r.recorded_at DESC, record.id
     } AS records,
     // Existence-only disclosure: which agencies know each person, never how much or what.
     COLLECT {
@@ -300,6 +300,27 @@ def _native(row: dict[str, Any]) -> dict[str, Any]:
     return {key: to_python(value) for key, value in row.items()}
 
 
+# The network query returns its dates and times as ISO-8601 text: the driver's own temporal
+# types cost more to decode than the standard library's parsers, and a network carries many.
+_DATE_FIELDS = frozenset({"dob", "since", "until"})
+_DATETIME_FIELDS = frozenset({"asserted_at", "recorded_at"})
+
+
+def _parse_temporal(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key in _DATE_FIELDS:
+        return date.fromisoformat(value)
+    if key in _DATETIME_FIELDS:
+        # A zone name follows the offset ("...+01:00[Europe/London]"); the offset is enough.
+        return datetime.fromisoformat(value.partition("[")[0])
+    return value
+
+
+def _from_text(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: _parse_temporal(key, value) for key, value in row.items()}
+
+
 def get_child(tx: ManagedTransaction, *, child_id: str) -> PersonView | None:
     record = tx.run(CHILD, child_id=child_id).single()
     if record is None:
@@ -329,11 +350,11 @@ def get_family_network(
         basis=record["network_basis"],
         consent_id=record["consent_id"],
         override_id=record["override_id"],
-        people=tuple(PersonView(**_native(p)) for p in record["people"]),
-        relationships=tuple(RelationshipView(**_native(r)) for r in record["relationships"]),
-        residences=tuple(ResidenceView(**_native(r)) for r in record["residences"]),
-        allocations=tuple(AllocationView(**_native(a)) for a in record["allocations"]),
-        records=tuple(RecordView(**_native(r)) for r in record["records"]),
+        people=tuple(PersonView(**_from_text(p)) for p in record["people"]),
+        relationships=tuple(RelationshipView(**_from_text(r)) for r in record["relationships"]),
+        residences=tuple(ResidenceView(**_from_text(r)) for r in record["residences"]),
+        allocations=tuple(AllocationView(**_from_text(a)) for a in record["allocations"]),
+        records=tuple(RecordView(**_from_text(r)) for r in record["records"]),
         known_to=tuple(KnownTo(**k) for k in record["known_to"]),
         data_keys=keys_by_scope(record["data_keys"]),
     )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from typing import LiteralString
 
 import pytest
 from fastapi.testclient import TestClient
@@ -90,3 +92,92 @@ class TestFamilyNetwork:
         body = response.json()
         assert body["data"] == {"familyNetwork": None}
         assert "depth must be between 1 and 3" in body["errors"][0]["message"]
+
+
+DATED_NETWORK = """
+query($childId: ID!) {
+  familyNetwork(childId: $childId, depth: 2) {
+    people { id dob }
+    relationships { fromId toId type provenance { assertedAt } }
+    residences { personId householdId since until }
+    allocations { professionalId childId since }
+    records { id personId agencyId recordedAt }
+  }
+}
+"""
+
+GRAPH_DATES: LiteralString = """
+UNWIND $people AS person_id
+MATCH (p:Person {id: person_id})
+RETURN p.id AS id, p.dob AS dob,
+       COLLECT { MATCH (p)-[l:LIVES_IN]->(h:Household) RETURN [h.id, l.since, l.until] } AS residences,
+       COLLECT { MATCH (pro:Professional)-[a:ALLOCATED_TO]->(p) RETURN [pro.id, a.since] } AS allocations,
+       COLLECT { MATCH (p)-[r]->(:Person) RETURN [type(r), r.asserted_at] } AS asserted,
+       COLLECT { MATCH (r:AgencyRecord)-[:ABOUT]->(p) RETURN [r.id, r.recorded_at] } AS records
+"""
+
+# Two council records about one person, a fraction of a second apart, and a relationship
+# asserted in a named zone: the shapes a text form of a time could get wrong.
+RETIME: LiteralString = """
+MATCH (r:AgencyRecord)-[:ABOUT]->(:Person {id: $person_id}), (r)-[:HELD_BY]->(:Agency {id: $agency_id})
+WITH r ORDER BY r.id
+WITH collect(r) AS records
+FOREACH (_ IN [1] | SET (records[0]).recorded_at = datetime('2026-01-01T09:00:00.5Z'))
+FOREACH (_ IN [1] | SET (records[1]).recorded_at = datetime('2026-01-01T09:00:00Z'))
+WITH records
+MATCH (:Person {id: $person_id})-[rel]->(:Person)
+WITH records, rel LIMIT 1
+SET rel.asserted_at = datetime('2025-06-01T10:00:00[Europe/London]')
+RETURN [r IN records | r.id] AS ids
+"""
+
+
+def _native(value: object) -> object:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def _when(text: str | None) -> object:
+    if text is None:
+        return None
+    return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+
+
+class TestDatesAndTimes:
+    def test_every_date_and_time_is_the_graphs_own(self, hub: Hub, graph_db: Driver) -> None:
+        retimed = graph_db.execute_query(
+            RETIME, person_id="person-001-05", agency_id=seed.COUNCIL_AGENCY_ID, database_="neo4j",
+        ).records[0]["ids"]
+
+        network = hub.graphql(
+            seed.MASH_SOCIAL_WORKER_ID, DATED_NETWORK, childId=seed.DEMO_FAMILY_CHILD_ID
+        )["familyNetwork"]
+        rows = graph_db.execute_query(
+            GRAPH_DATES, people=[p["id"] for p in network["people"]], database_="neo4j"
+        ).records
+
+        expected_people = {r["id"]: _native(r["dob"]) for r in rows}
+        expected_residences = {
+            (r["id"], h, _native(since), _native(until)) for r in rows for h, since, until in r["residences"]
+        }
+        expected_allocations = {(r["id"], pro, _native(since)) for r in rows for pro, since in r["allocations"]}
+        expected_asserted = {_native(at) for r in rows for _, at in r["asserted"]}
+        expected_records = {rid: _native(at) for r in rows for rid, at in r["records"]}
+        assert {p["id"]: _when(p["dob"]) for p in network["people"]} == expected_people
+        assert {
+            (r["personId"], r["householdId"], _when(r["since"]), _when(r["until"])) for r in network["residences"]
+        } <= expected_residences
+        assert network["residences"]
+        assert {
+            (a["childId"], a["professionalId"], _when(a["since"])) for a in network["allocations"]
+        } <= expected_allocations
+        assert network["allocations"]
+        assert {_when(r["provenance"]["assertedAt"]) for r in network["relationships"]} <= expected_asserted
+        assert dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC) in {
+            _when(r["provenance"]["assertedAt"]) for r in network["relationships"]
+        }
+        assert {r["id"]: _when(r["recordedAt"]) for r in network["records"]} == {
+            rid: expected_records[rid] for rid in (r["id"] for r in network["records"])
+        }
+        # Newest first within a person's records from one agency, to the fraction of a second.
+        council = [r["id"] for r in network["records"] if r["id"] in retimed]
+        assert council == retimed
