@@ -133,6 +133,39 @@ class TestRefusedTokens:
         return "not.a.token"
 
 
+class TestNothingBeforeAuthentication:
+    """Authentication comes before parsing, validation and execution, so without a token a
+    caller learns nothing of the schema, of the operation's faults or of the data."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "query { noSuchField }",
+            "query { familyNetwork(childId: \"person-001-06\", depth: 2) { childId } }",
+            "query {",
+            "mutation { recordConsent }",
+        ],
+        ids=["unknown field", "a real read", "unparseable", "invalid mutation"],
+    )
+    def test_any_operation_without_a_valid_token_is_401(self, client: TestClient, query: str) -> None:
+        response = client.post("/graphql", json={"query": query})
+
+        assert response.status_code == 401
+        assert set(response.json()) == {"error", "reason", "request_id"}
+        assert "noSuchField" not in response.text and "Syntax" not in response.text
+
+    def test_an_unknown_professional_is_refused_before_the_operation_runs(
+        self, client: TestClient, test_settings: Settings
+    ) -> None:
+        response = client.post(
+            "/graphql", json={"query": "query { noSuchField }"},
+            headers={"authorization": f"Bearer {token_for(test_settings, 'pro-nobody')}"},
+        )
+
+        assert response.status_code == 401
+        assert "unknown professional" in response.json()["reason"]
+
+
 class TestOpenEndpoints:
     def test_health_and_metrics_need_no_token(self, client: TestClient) -> None:
         assert client.get("/health").status_code == 200
