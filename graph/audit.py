@@ -77,19 +77,17 @@ MERGE (h:AuditHead {name: 'main'})
 ON CREATE SET h.seq = 0, h.hash = $genesis_hash
 SET h._lock = true
 WITH h, h.seq AS head_seq, h.hash AS head_hash
-CALL {
-    WITH h, head_seq, head_hash
-    WITH h WHERE head_seq = $seq - 1 AND head_hash = $prev_hash
-    CREATE (e:AuditEvent {
+WITH h, head_seq, head_hash, head_seq = $seq - 1 AND head_hash = $prev_hash AS links
+FOREACH (_ IN CASE WHEN links THEN [1] ELSE [] END |
+    CREATE (:AuditEvent {
         seq: $seq, at: $at, actor: $actor, agency: $agency, role: $role, action: $action,
         targets: $targets, basis: $basis, override_id: $override_id, request_id: $request_id,
         prev_hash: $prev_hash, hash: $hash
     })
     SET h.seq = $seq, h.hash = $hash
-    RETURN count(e) AS created
-}
+)
 REMOVE h._lock
-RETURN created, head_seq, head_hash
+RETURN links, head_seq, head_hash
 """
 
 READ_HEAD: LiteralString = """
@@ -198,7 +196,7 @@ def append_event(
         )
         row = AuditEventRow(**fields, hash=hasher(fields))
         record = tx.run(APPEND_EVENT, dict(row), genesis_hash=GENESIS_HASH).single(strict=True)
-        if record["created"] == 1:
+        if record["links"]:
             return row, None
         return row, HeadRow(seq=record["head_seq"], hash=record["head_hash"])
 
