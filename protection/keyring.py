@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,34 @@ def _decode(wrapped: str) -> bytes:
         raise KeyUnwrapFailed("the stored wrapped key is not base64url") from error
 
 
+class ScopeReader:
+    """One scope's data key, read when first needed and kept for the transaction that read it.
+
+    Kept no longer than that, so a shred still takes effect on the next read (see above).
+    """
+
+    def __init__(self, load: Callable[[], DataKey]) -> None:
+        self._load = load
+        self._key: DataKey | None = None
+        self._failure: ProtectionError | None = None
+
+    def decrypt(self, *, node_id: str, field: str, ciphertext: str) -> str:
+        # Parsing first means a malformed value is reported as such even for an erased scope.
+        ciphertext_key_id(ciphertext)
+        return decrypt_field(self._data_key(), node_id=node_id, field=field, ciphertext=ciphertext)
+
+    def _data_key(self) -> DataKey:
+        if self._failure is not None:
+            raise self._failure
+        if self._key is None:
+            try:
+                self._key = self._load()
+            except (ContentErased, DataKeyMissing, KeyUnwrapFailed) as error:
+                self._failure = error
+                raise
+        return self._key
+
+
 class Keyring:
     """Wraps new data keys with `kek`; unwraps with `kek` or any of `retired_keks`.
 
@@ -104,10 +132,11 @@ class Keyring:
     def decrypt(
         self, tx: ManagedTransaction, *, scope_id: str, node_id: str, field: str, ciphertext: str
     ) -> str:
-        # Parsing first means a malformed value is reported as such even for an erased scope.
-        ciphertext_key_id(ciphertext)
-        data_key = self.existing_data_key(tx, scope_id)
-        return decrypt_field(data_key, node_id=node_id, field=field, ciphertext=ciphertext)
+        return self.reader(tx, scope_id).decrypt(node_id=node_id, field=field, ciphertext=ciphertext)
+
+    def reader(self, tx: ManagedTransaction, scope_id: str) -> ScopeReader:
+        """Decrypts any number of one scope's fields in `tx` with one read of its data key."""
+        return ScopeReader(lambda: self.existing_data_key(tx, scope_id))
 
     def open(
         self, tx: ManagedTransaction, *, scope_id: str, node_id: str, field: str, ciphertext: str | None

@@ -35,7 +35,7 @@ from graph.contacts import (
 )
 from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased
-from protection.keyring import Keyring
+from protection.keyring import Keyring, ScopeReader
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")
@@ -334,22 +334,13 @@ class ContactService:
         if row is None:
             # Another agency's contact reads exactly like one that does not exist.
             return Refused("ContactNotFound", "no such contact")
+        child_key = self._keyring.reader(tx, row.child_id)
         return ContactDetail(
             row=row,
-            concern=self._open(tx, row.child_id, row.id, "concern", row.concern_ciphertext),
-            rationale=self._open(tx, row.child_id, row.id, "rationale", row.rationale_ciphertext),
-            response_to_referrer=self._open(
-                tx, row.child_id, row.id, "response_to_referrer", row.response_ciphertext
-            ),
+            concern=_open(child_key, row.id, "concern", row.concern_ciphertext),
+            rationale=_open(child_key, row.id, "rationale", row.rationale_ciphertext),
+            response_to_referrer=_open(child_key, row.id, "response_to_referrer", row.response_ciphertext),
         )
-
-    def _open(self, tx: ManagedTransaction, scope: str, node_id: str, field: str, ciphertext: str | None) -> str | None:
-        if ciphertext is None:
-            return None
-        try:
-            return self._keyring.decrypt(tx, scope_id=scope, node_id=node_id, field=field, ciphertext=ciphertext)
-        except ContentErased:
-            return None
 
     # Information requests
 
@@ -407,7 +398,8 @@ class ContactService:
             row = repo.get_request(tx, request_id=request_id_to_read, agency_id=principal.agency_id)
             if row is None:
                 return Refused("RequestNotFound", "no such information request")
-            shares = [self._share_view(tx, principal, row, share, share_bases) for share in row.shares]
+            child_key = self._keyring.reader(tx, row.child_id)
+            shares = [self._share_view(child_key, principal, row, share, share_bases) for share in row.shares]
             shown = sorted({s.basis for s in shares if s.basis in _SHARE_BASES and s.content is not None})
             for basis in shown:
                 audit.record(
@@ -420,8 +412,9 @@ class ContactService:
 
         return self._write(work)
 
+    @staticmethod
     def _share_view(
-        self, tx: ManagedTransaction, principal: Principal, row: RequestRow, share: repo.ShareRow,
+        child_key: ScopeReader, principal: Principal, row: RequestRow, share: repo.ShareRow,
         share_bases: frozenset[Basis],
     ) -> ShareView:
         if share.agency_id == principal.agency_id and Basis.OWN_AGENCY in share_bases:
@@ -433,7 +426,7 @@ class ContactService:
         text = None
         if basis is not None:
             field = "content" if share.shared else "decline_reason"
-            text = self._open(tx, row.child_id, share.id, field, share.ciphertext)
+            text = _open(child_key, share.id, field, share.ciphertext)
         return ShareView(
             id=share.id, agency_id=share.agency_id, shared=share.shared,
             fact_or_opinion=share.fact_or_opinion, historic=share.historic, shared_by=share.shared_by,
@@ -542,3 +535,12 @@ def _no_basis(
     return Refused(
         "NoBasisForRequest", f"no current {kind} covers these agencies: {', '.join(missing)}", missing
     )
+
+
+def _open(child_key: ScopeReader, node_id: str, field: str, ciphertext: str | None) -> str | None:
+    if ciphertext is None:
+        return None
+    try:
+        return child_key.decrypt(node_id=node_id, field=field, ciphertext=ciphertext)
+    except ContentErased:
+        return None

@@ -29,6 +29,15 @@ from tests.api.protected_hub import (
     running_hub,
     seed_encrypted,
 )
+from tests.api.test_front_door import (
+    CONTACT,
+    INFORMATION_REQUEST,
+    decide,
+    give_consent,
+    recorded_contact_id,
+    request_information,
+    share,
+)
 
 # Any string property of any node or relationship that contains the text: what a thief finds.
 FIND_TEXT_ON_NODES: LiteralString = """
@@ -213,6 +222,29 @@ class TestErasureCommand:
         )["overrides"]["items"]
 
         assert reviewed == [{"justification": None, "justificationUnavailable": ERASED}]
+
+    def test_an_erased_childs_contact_and_shared_answers_read_as_absent_not_as_an_error(
+        self, hub: Hub, test_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        contact_id = recorded_contact_id(hub)
+        request = request_information(hub, contact_id)
+        assert share(hub, seed.POLICE_OFFICER_ID, request["id"])["__typename"] == "InformationShare"
+        assert decide(hub, contact_id)["__typename"] == "Contact"
+
+        assert run_hub_command(
+            monkeypatch, test_settings, "keys", "erase", seed.DEMO_FAMILY_CHILD_ID
+        ).exit_code == 0
+
+        contact = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+        answers = hub.graphql(
+            seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request["id"]
+        )["informationRequest"]["answers"]
+        assert (contact["__typename"], contact["status"]) == ("Contact", "DECIDED")
+        assert (contact["concern"], contact["rationale"], contact["responseToReferrer"]) == (None, None, None)
+        assert [(a["agencyId"], a["shared"], a["content"]) for a in answers] == [
+            (seed.POLICE_AGENCY_ID, True, None)
+        ]
 
     def test_reseeding_never_brings_erased_content_back(
         self, hub: Hub, graph_db: Driver, test_settings: Settings, monkeypatch: pytest.MonkeyPatch,

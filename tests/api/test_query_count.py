@@ -20,6 +20,15 @@ from graph import seed
 from hub.settings import Settings
 from tests.api.client import Hub
 from tests.api.query_counter import CountingDriver
+from tests.api.test_front_door import (
+    CONTACT,
+    INFORMATION_REQUEST,
+    decide,
+    give_consent,
+    recorded_contact_id,
+    request_information,
+    share,
+)
 
 NETWORK = """
 query($childId: ID!) {
@@ -157,3 +166,39 @@ class TestOneRoundTrip:
             cursor = hub.graphql(seed.FS_TEAM_MANAGER_ID, WORKBOOK, household=household)["workbook"]["endCursor"]
 
         assert costs == [1, 1]
+
+
+def key_reads(counter: CountingDriver) -> int:
+    return sum(1 for query in counter.sent if "MATCH (k:DataKey {scope_id: $scope_id})" in query)
+
+
+class TestOneKeyReadPerChild:
+    """Every encrypted field of a view about one child opens with the child's key, read once."""
+
+    def test_a_decided_contact_reads_its_childs_key_once(self, hub: Hub, counter: CountingDriver) -> None:
+        contact_id = recorded_contact_id(hub)
+        assert decide(hub, contact_id)["__typename"] == "Contact"
+
+        counter.sent.clear()
+        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+
+        assert shown["concern"] and shown["rationale"] and shown["responseToReferrer"]
+        assert key_reads(counter) == 1
+
+    def test_an_information_request_reads_its_childs_key_once_for_all_its_answers(
+        self, hub: Hub, counter: CountingDriver
+    ) -> None:
+        agencies = (seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID)
+        give_consent(hub, scope="TARGETED", agencies=list(agencies))
+        request = request_information(hub, recorded_contact_id(hub), agencies=agencies)
+        assert request["__typename"] == "InformationRequest", request
+        for officer in (seed.POLICE_OFFICER_ID, seed.HEALTH_OFFICER_ID):
+            assert share(hub, officer, request["id"])["__typename"] == "InformationShare"
+
+        counter.sent.clear()
+        answers = hub.graphql(
+            seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request["id"]
+        )["informationRequest"]["answers"]
+
+        assert [a["content"] is not None for a in answers] == [True, True]
+        assert key_reads(counter) == 1
