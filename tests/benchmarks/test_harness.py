@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import pytest
 from neo4j import Driver
@@ -102,11 +102,34 @@ class TestHandWrittenCypher:
             client.close()
 
 
+LEFT_BY_AN_EARLIER_RUN: LiteralString = """
+MATCH (c:Child {id: $child_id})<-[:PARENT_OF]-(parent:Adult)
+WITH c, parent LIMIT 1
+CREATE (parent)-[:GAVE]->(:Consent {id: 'consent-from-an-earlier-run', scope: 'FULL', agencies: [],
+        purpose: 'MASH enquiry', method: 'VERBAL', given_at: datetime()})-[:COVERS]->(c)
+"""
+
+CONSENTS_ON: LiteralString = """
+MATCH (k:Consent)-[:COVERS]->(c:Child)
+WHERE ($child_ids IS NULL OR c.id IN $child_ids) AND (k.id STARTS WITH 'bench-consent-') = $generated
+RETURN count(k) AS n
+"""
+
+
+def _consents(driver: Driver, child_ids: list[str] | None, *, generated: bool) -> int:
+    records, _, _ = driver.execute_query(CONSENTS_ON, child_ids=child_ids, generated=generated, database_="neo4j")
+    count: int = records[0]["n"]
+    return count
+
+
 class TestRun:
     def test_a_tiny_run_measures_every_figure_without_errors(
-        self, tiny_county: county.CountyGraph, test_settings: Settings, tmp_path: Path
+        self, tiny_county: county.CountyGraph, graph_db: Driver, test_settings: Settings, tmp_path: Path
     ) -> None:
         options = harness.RunOptions(samples=6, warmup=1, mixed_seconds=2.0, mixed_clients=8, audit_events=16)
+        measured = [c["id"] for c in harness.measured_children(graph_db, "neo4j", options)[0]]
+        graph_db.execute_query(LEFT_BY_AN_EARLIER_RUN, child_id=measured[0], database_="neo4j")
+        generated_before = _consents(graph_db, measured, generated=True)
 
         results = harness.run(test_settings, options, log=lambda _: None)
         markdown_path, json_path = report.write(results, tmp_path)
@@ -131,3 +154,8 @@ class TestRun:
         assert results["graph"]["children"] == tiny_county.children
         assert json.loads(json_path.read_text())["machine"]["cores"] >= 1
         assert "| GraphQL / Cypher |" in markdown_path.read_text()
+        # The workload wrote about children of its own; what an earlier run left on a
+        # measured child is gone, and the generator's consents are untouched.
+        assert _consents(graph_db, measured, generated=False) == 0
+        assert _consents(graph_db, None, generated=False) > 0
+        assert _consents(graph_db, measured, generated=True) == generated_before
