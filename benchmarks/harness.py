@@ -111,7 +111,6 @@ UNWIND $child_ids AS child_id
 MATCH (k:Consent)-[:COVERS]->(:Child {id: child_id})
 WHERE NOT k.id STARTS WITH 'bench-consent-'
 DETACH DELETE k
-RETURN count(*) AS forgotten
 """
 
 PARENTS_WITH_RESPONSIBILITY: LiteralString = """
@@ -483,10 +482,14 @@ def measured_children(
     return chosen, [c for c in everyone if c["id"] not in measured]
 
 
+def forget_earlier_workloads(driver: Driver, database: str, cast: Cast) -> None:
+    """Returns the measured children to the graph the generator made (see FORGET_WORKLOAD_CONSENTS)."""
+    driver.execute_query(FORGET_WORKLOAD_CONSENTS, child_ids=[c["id"] for c in cast.children], database_=database)
+
+
 def _cast(driver: Driver, database: str, options: RunOptions) -> Cast:
     chosen, rest = measured_children(driver, database, options)
     workload = random.Random().sample(rest, k=min(len(rest), options.samples + options.warmup))
-    driver.execute_query(FORGET_WORKLOAD_CONSENTS, child_ids=[c["id"] for c in chosen], database_=database)
 
     def professional(role: str) -> str:
         found, _, _ = driver.execute_query(PROFESSIONAL_WITH_ROLE, role=role, database_=database)
@@ -533,6 +536,7 @@ def run(settings: Settings, options: RunOptions, *, log: Log = print) -> dict[st
     try:
         results["graph"] = _graph_size(driver, database)
         cast = _cast(driver, database, options)
+        forget_earlier_workloads(driver, database, cast)
         tokens = _tokens(settings, cast)
         with ExitStack() as stack:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hub-bench-")))

@@ -108,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         options = harness.RunOptions(samples=arguments.samples, warmup=10)
         cast = harness._cast(driver, settings.neo4j_database, options)
+        harness.forget_earlier_workloads(driver, settings.neo4j_database, cast)
         stages = _stages(settings, driver, cast)
         timings = {name: harness.Timings() for name in stages}
         names = list(stages)
