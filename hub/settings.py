@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     audit_signing_key_file: Path | None = None
     audit_checkpoint_every: int = Field(default=1000, ge=1)
     audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
+    # Every checkpoint is also appended to this file, outside the database, for the offline
+    # verifier to compare an export with (`--checkpoint-log`). Put it where the database's
+    # operators cannot rewrite it: append-only storage, another host's mount.
+    audit_checkpoint_log: Path | None = None
 
     # Field encryption: the key-encryption key (base64 of 32 bytes) that wraps every data
     # key, from a file or the environment; retired KEKs still unwrap during a rotation. In
