@@ -11,18 +11,16 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.network import STANDING
+from graph.access_rules import STANDING, first_covering
 
 RECORD_FACTS: LiteralString = STANDING + """
 MATCH (r:AgencyRecord {id: $record_id})-[:HELD_BY]->(ag:Agency)
 MATCH (r)-[:ABOUT]->(subject:Person)
 RETURN c.id AS child_id, subject.id AS subject_id,
-       toLower(ag.kind) + '_record' AS resource_kind, ag.id = $agency_id AS own_agency,
-       [g IN consents WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
-           AS consent_id,
-       [g IN overrides WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
-           AS override_id,
-       allocated,
+       toLower(ag.kind) + '_record' AS resource_kind, ag.id = $agency_id AND NOT shut_out AS own_agency,
+       """ + first_covering("consents") + """ AS consent_id,
+       """ + first_covering("overrides") + """ AS override_id,
+       allocated, break_glass_id,
        subject = c OR EXISTS {
            MATCH (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(subject)
        } OR EXISTS { MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(subject) } AS in_network
@@ -41,8 +39,8 @@ RETURN CASE WHEN subject:Child THEN [subject.id] ELSE COLLECT {
 """
 
 CHILD_FACTS: LiteralString = STANDING + """
-RETURN c.id AS child_id, consent_id, override_id, allocated,
-       $agency_kind = 'CHILDRENS_SERVICES' AS own_agency
+RETURN c.id AS child_id, consent_id, override_id, allocated, break_glass_id,
+       $agency_kind = 'CHILDRENS_SERVICES' AND NOT shut_out AS own_agency
 """
 
 
@@ -54,6 +52,7 @@ class AccessFacts:
     consent_id: str | None
     override_id: str | None
     allocated: bool
+    break_glass_id: str | None = None
     in_network: bool = True
 
 
@@ -76,7 +75,7 @@ def record_facts(
         child_id=record["child_id"], resource_kind=record["resource_kind"],
         own_agency=record["own_agency"], consent_id=record["consent_id"],
         override_id=record["override_id"], allocated=record["allocated"],
-        in_network=record["in_network"],
+        break_glass_id=record["break_glass_id"], in_network=record["in_network"],
     )
 
 
@@ -92,5 +91,5 @@ def child_facts(
     return AccessFacts(
         child_id=record["child_id"], resource_kind="person", own_agency=record["own_agency"],
         consent_id=record["consent_id"], override_id=record["override_id"],
-        allocated=record["allocated"],
+        allocated=record["allocated"], break_glass_id=record["break_glass_id"],
     )

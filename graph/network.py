@@ -9,6 +9,7 @@ from typing import Any, LiteralString
 from neo4j import ManagedTransaction
 from neo4j.time import Date, DateTime
 
+from graph.access_rules import CHOOSE_BASIS, CONTENT_BASES, STANDING, first_covering
 from graph.keys import DATA_KEY_MAP, keys_by_scope
 
 MAX_NETWORK_DEPTH = 3
@@ -18,78 +19,28 @@ MATCH (c:Person:Child {id: $child_id})
 RETURN c {.id, .given_name, .family_name, .dob, .gender, .ethnicity} AS person
 """
 
-# The caller's standing towards the child, computed once per query: the facts behind the
-# CONSENT, OVERRIDE and ALLOCATED bases. Which of them the caller may use for which kind of
-# resource arrives compiled from the policy in $read_bases, so nothing the caller may not
-# see leaves the database.
-#
-# A consent or override is FULL (every partner) or TARGETED at named agencies: it lets
-# information pass between children's services and the agencies it names. So it covers a
-# reader whose agency it names (children's services always), and a record held by an agency
-# it names (children's services always).
-STANDING: LiteralString = """
-MATCH (c:Person:Child {id: $child_id})
-OPTIONAL MATCH (me:Professional {id: $professional_id})
-WITH c, $agency_kind = 'CHILDRENS_SERVICES' AS reader_is_council,
-     COLLECT {
-         MATCH (k:Consent)-[:COVERS]->(c)
-         WHERE k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > datetime())
-         RETURN {id: k.id, full: k.scope = 'FULL', agencies: coalesce(k.agencies, [])} AS grant
-         ORDER BY k.given_at DESC, k.id
-     } AS all_consents,
-     COLLECT {
-         MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c)
-         WHERE o.expires_at > datetime()
-         RETURN {id: o.id, full: o.scope = 'FULL', agencies: coalesce(o.agencies, [])} AS grant
-         ORDER BY o.decided_at DESC, o.id
-     } AS all_overrides,
-     EXISTS { (me)-[:ALLOCATED_TO]->(c) }
-       OR EXISTS {
-         (me)-[:MEMBER_OF]->(:Team {service: 'FAMILY_SAFEGUARDING'})
-             <-[:MEMBER_OF]-(:Professional)-[:ALLOCATED_TO]->(c)
-       } AS allocated
-WITH c, allocated,
-     [g IN all_consents WHERE g.full OR reader_is_council OR $agency_id IN g.agencies] AS consents,
-     [g IN all_overrides WHERE g.full OR reader_is_council OR $agency_id IN g.agencies] AS overrides
-WITH c, allocated, consents, overrides,
-     consents[0].id AS consent_id, overrides[0].id AS override_id
-"""
-
-# The first basis the facts support and the policy allows, in a fixed order of preference;
-# EXISTENCE (known to an agency, no content) only when nothing else holds.
-_CHOOSE_BASIS: LiteralString = """
-CASE
-    WHEN own AND 'OWN_AGENCY' IN allowed THEN 'OWN_AGENCY'
-    WHEN allocated AND 'ALLOCATED' IN allowed THEN 'ALLOCATED'
-    WHEN record_consent IS NOT NULL AND 'CONSENT' IN allowed THEN 'CONSENT'
-    WHEN record_override IS NOT NULL AND 'OVERRIDE' IN allowed THEN 'OVERRIDE'
-    WHEN 'EXISTENCE' IN allowed THEN 'EXISTENCE'
-END
-"""
-
-# Per record: the newest consent and override that also cover the record's holder.
+# Per record: own agency, and the newest consent and override that also cover its holder.
 _RECORD_FACTS: LiteralString = """
-WITH p, r, ag, allocated, ag.id = $agency_id AS own,
+WITH p, r, ag, allocated, break_glass_id, ag.id = $agency_id AND NOT shut_out AS own,
      coalesce($read_bases[toLower(ag.kind) + '_record'], []) AS allowed,
-     [g IN consents WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
-         AS record_consent,
-     [g IN overrides WHERE g.full OR ag.kind = 'CHILDRENS_SERVICES' OR ag.id IN g.agencies][0].id
-         AS record_override
+     """ + first_covering("consents") + """ AS record_consent,
+     """ + first_covering("overrides") + """ AS record_override
 """
 
 # Kin are reached through family relationships up to $depth hops; everyone who lives or
 # lived in one of the child's households is in the network too. Every part of the answer
 # is a COLLECT subquery over the one set of people, so the whole network is one round trip.
 FAMILY_NETWORK: LiteralString = STANDING + """
-WITH c, allocated, consents, overrides, consent_id, override_id,
-     $agency_kind = 'CHILDRENS_SERVICES' AS own, coalesce($read_bases['person'], []) AS allowed,
+WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id,
+     $agency_kind = 'CHILDRENS_SERVICES' AND NOT shut_out AS own,
+     coalesce($read_bases['person'], []) AS allowed,
      consent_id AS record_consent, override_id AS record_override
-WITH c, allocated, consents, overrides, consent_id, override_id,
-     """ + _CHOOSE_BASIS + """ AS network_basis
-WITH c, allocated, consents, overrides, consent_id, override_id, network_basis,
+WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id,
+     """ + CHOOSE_BASIS + """ AS network_basis
+WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id, network_basis,
      network_basis IN $content_bases AS network_visible
-WITH c, allocated, consents, overrides, consent_id, override_id, network_basis, network_visible,
-     CASE WHEN network_visible THEN COLLECT {
+WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id, network_basis,
+     network_visible, CASE WHEN network_visible THEN COLLECT {
          MATCH path = (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(kin:Person)
          WHERE length(path) <= $depth
          RETURN DISTINCT kin
@@ -98,10 +49,10 @@ WITH c, allocated, consents, overrides, consent_id, override_id, network_basis, 
          RETURN DISTINCT resident
      } ELSE [] END AS found
 UNWIND [c] + found AS member
-WITH c, allocated, consents, overrides, consent_id, override_id, network_basis, network_visible,
-     collect(DISTINCT member) AS people
+WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id, network_basis,
+     network_visible, collect(DISTINCT member) AS people
 RETURN
-    c.id AS child_id, network_basis, consent_id, override_id,
+    c.id AS child_id, network_basis, consent_id, override_id, break_glass_id,
     [p IN people | {
         id: p.id, kind: CASE WHEN p:Child THEN 'Child' ELSE 'Adult' END,
         given_name: CASE WHEN network_visible THEN p.given_name END,
@@ -147,7 +98,7 @@ RETURN
         MATCH (r:AgencyRecord)-[:ABOUT]->(p)
         MATCH (r)-[:HELD_BY]->(ag:Agency)
         """ + _RECORD_FACTS + """
-        WITH p, r, ag, record_consent, record_override, """ + _CHOOSE_BASIS + """ AS basis
+        WITH p, r, ag, record_consent, record_override, """ + CHOOSE_BASIS + """ AS basis
         WHERE basis IN $content_bases
         RETURN {
             id: r.id, person_id: p.id, agency_id: ag.id, agency_name: ag.name,
@@ -164,7 +115,7 @@ RETURN
         MATCH (r:AgencyRecord)-[:ABOUT]->(p)
         MATCH (r)-[:HELD_BY]->(ag:Agency)
         """ + _RECORD_FACTS + """
-        WITH p, ag, """ + _CHOOSE_BASIS + """ AS basis
+        WITH p, ag, """ + CHOOSE_BASIS + """ AS basis
         WHERE basis IS NOT NULL
         RETURN DISTINCT {
             person_id: p.id, agency_id: ag.id, agency_name: ag.name, agency_kind: ag.kind
@@ -271,6 +222,8 @@ class FamilyNetwork:
     allocations: tuple[AllocationView, ...]
     records: tuple[RecordView, ...]
     known_to: tuple[KnownTo, ...]
+    # The caller's break-glass access the network is seen under, when it is.
+    break_glass_id: str | None = None
     # Stored data keys by scope id, as the graph holds them (wrapped; see protection.keyring).
     data_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -284,7 +237,7 @@ class Viewer:
     agency_kind: str
     # For each resource kind, the bases the caller's roles may read it on (from the policy).
     read_bases: dict[str, list[str]]
-    content_bases: tuple[str, ...] = ("OWN_AGENCY", "ALLOCATED", "CONSENT", "OVERRIDE")
+    content_bases: tuple[str, ...] = CONTENT_BASES
 
 
 def to_python(value: Any) -> Any:
@@ -350,6 +303,7 @@ def get_family_network(
         basis=record["network_basis"],
         consent_id=record["consent_id"],
         override_id=record["override_id"],
+        break_glass_id=record["break_glass_id"],
         people=tuple(PersonView(**_from_text(p)) for p in record["people"]),
         relationships=tuple(RelationshipView(**_from_text(r)) for r in record["relationships"]),
         residences=tuple(ResidenceView(**_from_text(r)) for r in record["residences"]),

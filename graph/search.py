@@ -13,6 +13,7 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction
 
+from graph.access_rules import BREAK_GLASS, CHOOSE_BASIS, CONSENTS, OVERRIDES, RELATIONSHIP, SHUT_OUT
 from graph.network import Viewer, to_python
 
 MAX_TERMS = 6
@@ -29,7 +30,7 @@ class Candidate:
     id: str
     kind: str
     score: float
-    basis: str | None
+    basis: str
     given_name: str | None
     family_name: str | None
     dob: date | None
@@ -54,17 +55,18 @@ def lucene_query(name: str) -> str | None:
     return " OR ".join(f"({term}^2 OR {term}~2)" for term in terms)
 
 
+# A candidate's standing is judged through the children it is about: itself if a child,
+# or the children an adult is parent or carer to or lives with, as for a record. A person
+# the caller has no basis for is dropped before paging, so whether they exist, and what
+# their name and date of birth are, changes nothing in the answer.
 SEARCH_PEOPLE: LiteralString = """
+OPTIONAL MATCH (me:Professional {id: $professional_id})
 CALL db.index.fulltext.queryNodes('person_names', $lucene, {limit: $candidate_limit})
 YIELD node AS p, score
+WITH me, p, score
 WHERE ($dob IS NULL OR p.dob = $dob)
   AND ($after_score IS NULL OR score < $after_score OR (score = $after_score AND p.id > $after_id))
-WITH p, score
-ORDER BY score DESC, p.id
-LIMIT $limit
-WITH p, score,
-     $agency_kind = 'CHILDRENS_SERVICES'
-       OR EXISTS { (p)<-[:ABOUT]-(:AgencyRecord)-[:HELD_BY]->(:Agency {id: $agency_id}) } AS own,
+WITH me, p, score,
      COLLECT {
          WITH p AS c WHERE c:Child RETURN c
          UNION
@@ -72,37 +74,32 @@ WITH p, score,
          UNION
          MATCH (p)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(c:Child) RETURN c
      } AS children
-WITH p, score, own,
-     EXISTS {
-         MATCH (:Professional {id: $professional_id})-[:ALLOCATED_TO]->(c:Child) WHERE c IN children
+WITH me, p, score,
+     COLLECT { UNWIND children AS c WITH c WHERE NOT """ + SHUT_OUT + """ RETURN c } AS open_children
+WITH me, p, score, open_children, p:Child AND NOT p IN open_children AS self_shut_out
+WITH p, score, self_shut_out,
+     NOT self_shut_out AND ($agency_kind = 'CHILDRENS_SERVICES'
+       OR EXISTS { (p)<-[:ABOUT]-(:AgencyRecord)-[:HELD_BY]->(:Agency {id: $agency_id}) }) AS own,
+     NOT self_shut_out AND EXISTS {
+         UNWIND open_children AS c WITH c WHERE """ + RELATIONSHIP + """ RETURN c
      } AS allocated,
      // Anchored on the candidate's children: matching from Consent would scan every consent.
-     EXISTS {
-         UNWIND children AS c
-         MATCH (k:Consent)-[:COVERS]->(c)
-         WHERE k.withdrawn_at IS NULL
-           AND (k.expires_at IS NULL OR k.expires_at > datetime())
-           AND (k.scope = 'FULL' OR $agency_kind = 'CHILDRENS_SERVICES' OR $agency_id IN k.agencies)
-     } AS consented,
-     EXISTS {
-         UNWIND children AS c
-         MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c)
-         WHERE o.expires_at > datetime()
-           AND (o.scope = 'FULL' OR $agency_kind = 'CHILDRENS_SERVICES' OR $agency_id IN o.agencies)
-     } AS overridden,
+     CASE WHEN NOT self_shut_out AND EXISTS {
+         UNWIND open_children AS c WITH c WHERE size(""" + CONSENTS + """) > 0 RETURN c
+     } THEN 'consent' END AS record_consent,
+     CASE WHEN NOT self_shut_out AND EXISTS {
+         UNWIND open_children AS c WITH c WHERE size(""" + OVERRIDES + """) > 0 RETURN c
+     } THEN 'override' END AS record_override,
+     CASE WHEN NOT self_shut_out AND EXISTS {
+         UNWIND open_children AS c WITH c WHERE size(""" + BREAK_GLASS + """) > 0 RETURN c
+     } THEN 'break glass' END AS break_glass_id,
      coalesce($read_bases['person'], []) AS allowed
-WITH p, score,
-     CASE
-         WHEN own AND 'OWN_AGENCY' IN allowed THEN 'OWN_AGENCY'
-         WHEN allocated AND 'ALLOCATED' IN allowed THEN 'ALLOCATED'
-         WHEN consented AND 'CONSENT' IN allowed THEN 'CONSENT'
-         WHEN overridden AND 'OVERRIDE' IN allowed THEN 'OVERRIDE'
-     END AS basis
+WITH p, score, """ + CHOOSE_BASIS + """ AS basis
+WHERE basis IN $content_bases
 RETURN p.id AS id, CASE WHEN p:Child THEN 'Child' ELSE 'Adult' END AS kind, score, basis,
-       CASE WHEN basis IS NOT NULL THEN p.given_name END AS given_name,
-       CASE WHEN basis IS NOT NULL THEN p.family_name END AS family_name,
-       CASE WHEN basis IS NOT NULL THEN p.dob END AS dob
+       p.given_name AS given_name, p.family_name AS family_name, p.dob AS dob
 ORDER BY score DESC, id
+LIMIT $limit
 """
 
 
@@ -115,6 +112,7 @@ def search_people(
         after_score=after.score if after else None, after_id=after.id if after else None, limit=limit,
         professional_id=viewer.professional_id, agency_id=viewer.agency_id,
         agency_kind=viewer.agency_kind, read_bases=viewer.read_bases,
+        content_bases=list(viewer.content_bases),
     )
     return [
         Candidate(

@@ -1,6 +1,7 @@
 """The access policy as data (model.conf + policy.csv) and the code that asks it questions."""
 
 from policies.engine import (
+    DENIED,
     MODEL_PATH,
     POLICY_PATH,
     PREFERENCE,
@@ -13,6 +14,7 @@ from policies.engine import (
 from policies.kinds import RECORD_KINDS, Action, Basis, ResourceKind, record_kind_for
 
 __all__ = [
+    "DENIED",
     "MODEL_PATH",
     "POLICY_PATH",
     "PREFERENCE",

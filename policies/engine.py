@@ -30,12 +30,13 @@ POLICY_PATH = POLICY_DIR / "policy.csv"
 
 # When several bases hold for one record, the one reported is the least intrusive: the
 # caller's own knowledge first, then their work with the child, then the family's
-# agreement, and an override only when nothing else would do.
+# agreement, an override when nothing else would do, and one's own break glass last.
 PREFERENCE: tuple[Basis, ...] = (
     Basis.OWN_AGENCY,
     Basis.ALLOCATED,
     Basis.CONSENT,
     Basis.OVERRIDE,
+    Basis.BREAK_GLASS,
 )
 
 _KNOWN_ROLES = frozenset(role.value for role in Role)
@@ -59,6 +60,7 @@ class BasisFacts:
     consent: bool = False
     override: bool = False
     allocated: bool = False
+    break_glass: bool = False
 
     def holds(self, basis: Basis) -> bool:
         match basis:
@@ -70,6 +72,8 @@ class BasisFacts:
                 return self.override
             case Basis.ALLOCATED:
                 return self.allocated
+            case Basis.BREAK_GLASS:
+                return self.break_glass
             case Basis.EXISTENCE:
                 # Existence needs no fact: it is what remains when nothing else holds.
                 return True

@@ -16,7 +16,11 @@ class Basis(StrEnum):
     OWN_AGENCY = "OWN_AGENCY"
     CONSENT = "CONSENT"
     OVERRIDE = "OVERRIDE"
+    # A legitimate relationship: allocated to the child, its case held in the caller's team,
+    # or it lives in a household the caller's team works with.
     ALLOCATED = "ALLOCATED"
+    # The caller gave a reason and took time-boxed access to this one child.
+    BREAK_GLASS = "BREAK_GLASS"
     # May learn that an agency knows the person, never what it knows.
     EXISTENCE = "EXISTENCE"
 
@@ -37,6 +41,8 @@ class ResourceKind(StrEnum):
     CONSENT = "consent"
     OVERRIDE = "override"
     WORKBOOK_ENTRY = "workbook_entry"
+    # A use of break glass: who took access to which child, when and why.
+    BREAK_GLASS = "break_glass"
     AUDIT_EVENT = "audit_event"
     POLICY = "policy"
     USER = "user"
@@ -58,6 +64,10 @@ class Action(StrEnum):
     EXPORT_AUDIT = "export_audit"
     VERIFY_AUDIT = "verify_audit"
     MANAGE = "manage"
+    # Take time-boxed access to a child one has no legitimate relationship with.
+    BREAK_GLASS = "break_glass"
+    # Mark a child restricted: only named professionals see anything beyond existence.
+    RESTRICT = "restrict"
 
 
 _RECORD_KIND_BY_AGENCY: dict[AgencyKind, ResourceKind] = {

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from graph import network
+from graph.access_rules import CONTENT_BASES
 from graph.network import MAX_NETWORK_DEPTH
 
 
@@ -26,7 +27,7 @@ class Access:
     reason: str
 
 
-_CONTENT_BASES = frozenset({"OWN_AGENCY", "ALLOCATED", "CONSENT", "OVERRIDE"})
+_CONTENT_BASES = frozenset(CONTENT_BASES)
 
 
 def access_for(basis: str | None) -> Access:
@@ -229,7 +230,10 @@ class NetworkQueries:
         return Person.of(*found) if found is not None else None
 
     @strawberry.field(
-        description=f"The child's family network, {MAX_NETWORK_DEPTH} hops at most, in one query."
+        description=(
+            f"The child's family network, {MAX_NETWORK_DEPTH} hops at most, in one query; null when "
+            "there is no child you may learn anything about, so a hidden child reads like an unknown id."
+        )
     )
     def family_network(
         self, info: Info[Context, None], child_id: strawberry.ID, depth: int = 2

@@ -50,7 +50,13 @@ _REFUSALS: dict[str, type[Any]] = {"NotPermitted": NotPermitted, "InvalidInput":
 
 @strawberry.type
 class SearchQueries:
-    @strawberry.field(description="People by name, tolerant of spelling; best match first.")
+    @strawberry.field(
+        description=(
+            "People by name, tolerant of spelling; best match first. Only people you have a basis "
+            "to see are listed: people you may not see may match, and whether they exist changes "
+            "nothing here. Ask the front door (MASH) about anyone you cannot find."
+        )
+    )
     def search_people(
         self, info: Info[Context, None], name: str, first: int, dob: dt.date | None = None,
         after: str | None = None,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit
+from api.services import access, audit
 from api.services.principal import Principal
 from graph import consent as repo
 from graph.consent import (
@@ -101,6 +101,8 @@ class ConsentService:
             return _refused("InvalidConsent", "purpose and how consent was given are required")
 
         def work(tx: ManagedTransaction) -> ConsentRecord | Refused:
+            if not self._acts_for(tx, principal, child_id, ResourceKind.CONSENT, Action.RECORD_CONSENT):
+                return _refused("ChildNotFound", "no such child")
             standing = repo.giver_standing(tx, child_id=child_id, giver_id=giver_id)
             refusal = _giver_refusal(standing)
             if refusal is not None:
@@ -145,10 +147,22 @@ class ConsentService:
         return self._write(work)
 
     def consents(self, principal: Principal, *, child_id: str) -> list[ConsentRecord] | Refused:
+        """A child's consents, for a caller with a basis for *this* child; an unknown child and one
+        the caller has no basis for both read as no consents."""
         if not self._may(principal, ResourceKind.CONSENT, Action.READ):
             return _refused("NotPermitted", "your role may not read consent records")
+
+        def work(tx: ManagedTransaction) -> list[ConsentRecord]:
+            decision = access.decide_for_child(
+                tx, self._policy, principal, child_id=child_id, resource=ResourceKind.CONSENT,
+                action=Action.READ,
+            )
+            if not decision.discloses_content:
+                return []
+            return repo.consents_for_child(tx, child_id=child_id)
+
         with self._driver.session(database=self._database) as session:
-            return session.execute_read(repo.consents_for_child, child_id=child_id)
+            return session.execute_read(work)
 
     # Override
 
@@ -169,8 +183,9 @@ class ConsentService:
             raise RuntimeError("recording an override needs the field-encryption keyring")
 
         def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
-            # Checked first so that no data key is ever made for an id that is not a child.
-            if not repo.child_exists(tx, child_id=child_id):
+            # Checked first so that no data key is ever made for an id that is not a child. A
+            # restricted child the caller is not named on reads exactly like an unknown one.
+            if not self._acts_for(tx, principal, child_id, ResourceKind.OVERRIDE, Action.REQUEST_OVERRIDE):
                 return _refused("ChildNotFound", "no such child")
             override_id = f"override-{uuid.uuid4().hex}"
             try:
@@ -286,6 +301,17 @@ class ConsentService:
             return revoked
 
         return self._write(work)
+
+    def _acts_for(
+        self, tx: ManagedTransaction, principal: Principal, child_id: str, resource: ResourceKind,
+        action: Action,
+    ) -> bool:
+        """Whether the caller's basis for the action holds for this child (it exists, and is not
+        restricted to other professionals)."""
+        decision = access.decide_for_child(
+            tx, self._policy, principal, child_id=child_id, resource=resource, action=action
+        )
+        return decision.discloses_content
 
     def _may_decide_now(self, principal: Principal) -> bool:
         if "edt_on_call_senior_manager" in principal.roles:

@@ -10,14 +10,15 @@ from dataclasses import dataclass, replace
 
 from neo4j import Driver, ManagedTransaction
 
+from api.services import access as access_decisions
 from api.services import audit
 from api.services.principal import Principal
 from graph import access, network
 from graph import keys as key_store
-from policies import PREFERENCE, Action, Basis, BasisFacts, Decision, Policy, ResourceKind
+from policies import PREFERENCE, Action, Basis, Decision, Policy, ResourceKind
 from protection.keyring import Keyring
 
-_AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value})
+_AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,8 @@ class NetworkService:
 
         def work(tx: ManagedTransaction) -> network.FamilyNetwork | None:
             found = network.get_family_network(tx, child_id=child_id, depth=depth, viewer=viewer)
-            if found is None:
+            if found is None or not _discloses_anything(found):
+                # A child the caller may learn nothing about reads exactly like an unknown id.
                 return None
             self._audit_reads(tx, principal, found, request_id, include_records=audit_records)
             return replace(found, records=tuple(self._open_summary(found, r) for r in found.records))
@@ -90,9 +92,11 @@ class NetworkService:
             if record.basis in _AUDITED_BASES:
                 revealed.setdefault(record.basis, []).append(record.id)
         for basis, record_ids in sorted(revealed.items()):
+            # A read under break glass names the break glass, so its review lists every read.
+            under = [found.break_glass_id] if basis == Basis.BREAK_GLASS.value and found.break_glass_id else []
             audit.record(
                 self._audit, tx, principal, action="network.read",
-                targets=[found.child_id, *record_ids], request_id=request_id, basis=basis,
+                targets=[found.child_id, *under, *record_ids], request_id=request_id, basis=basis,
                 override_id=found.override_id if basis == Basis.OVERRIDE.value else None,
             )
 
@@ -135,15 +139,7 @@ class NetworkService:
 
     def _decide(self, principal: Principal, facts: access.AccessFacts) -> Decision:
         return self._policy.decide(
-            principal.roles,
-            ResourceKind(facts.resource_kind),
-            Action.READ,
-            BasisFacts(
-                own_agency=facts.own_agency,
-                consent=facts.consent_id is not None,
-                override=facts.override_id is not None,
-                allocated=facts.allocated,
-            ),
+            principal.roles, ResourceKind(facts.resource_kind), Action.READ, access_decisions.facts_of(facts)
         )
 
     @staticmethod
@@ -169,6 +165,12 @@ class NetworkService:
 
 
 _NOTHING_TO_SEE = "no basis: nothing here you may see"
+
+
+def _discloses_anything(found: network.FamilyNetwork) -> bool:
+    """Content on some basis, or (where the policy allows existence-only) which agencies know
+    the child; otherwise the caller learns nothing, not even that the child exists."""
+    return found.basis is not None or bool(found.known_to)
 
 
 def _rank(decision: Decision) -> int:

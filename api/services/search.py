@@ -17,7 +17,7 @@ from graph.network import Viewer
 from policies import Basis, Policy
 
 MAX_PAGE = 50
-_AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value})
+_AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
 
 
 @dataclass(frozen=True, slots=True)

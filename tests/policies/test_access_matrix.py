@@ -50,6 +50,10 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("mash_social_worker", "consent", "record_consent", "OWN_AGENCY", True),
     ("mash_social_worker", "consent", "withdraw_consent", "OWN_AGENCY", True),
     ("mash_social_worker", "override", "request_override", "OWN_AGENCY", True),
+    # The front door reaches any child (looking is its job): no break glass needed or given.
+    ("mash_social_worker", "person", "read", "OWN_AGENCY", True),
+    ("mash_social_worker", "person", "break_glass", "OWN_AGENCY", False),
+    ("mash_social_worker", "person", "restrict", "OWN_AGENCY", False),
     ("mash_social_worker", "override", "approve_override", "OWN_AGENCY", False),
     ("mash_social_worker", "override", "revoke_override", "OWN_AGENCY", False),
     ("mash_social_worker", "information_request", "request_information", "CONSENT", True),
@@ -62,6 +66,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("mash_social_worker", "audit_event", "read", "OWN_AGENCY", False),
     # CRS manager: a MASH social worker who also decides overrides.
     ("crs_manager", "override", "approve_override", "OWN_AGENCY", True),
+    ("crs_manager", "person", "restrict", "OWN_AGENCY", True),
+    ("crs_manager", "break_glass", "read", "OWN_AGENCY", True),
     ("crs_manager", "override", "revoke_override", "OWN_AGENCY", True),
     ("crs_manager", "override", "request_override", "OWN_AGENCY", True),
     ("crs_manager", "police_record", "read", "CONSENT", True),
@@ -80,6 +86,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("edt_on_call_senior_manager", "education_record", "read", "CONSENT", True),
     # Police MASH officer.
     ("police_mash_officer", "police_record", "read", "OWN_AGENCY", True),
+    ("police_mash_officer", "person", "break_glass", "OWN_AGENCY", False),
+    ("police_mash_officer", "health_record", "read", "BREAK_GLASS", False),
     ("police_mash_officer", "health_record", "read", "OWN_AGENCY", False),
     ("police_mash_officer", "health_record", "read", "CONSENT", True),
     ("police_mash_officer", "health_record", "read", "OVERRIDE", True),
@@ -129,7 +137,15 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("voluntary_sector_worker", "override", "approve_override", "OWN_AGENCY", False),
     # Family Safeguarding social worker.
     ("family_safeguarding_social_worker", "childrens_services_record", "read", "ALLOCATED", True),
-    ("family_safeguarding_social_worker", "childrens_services_record", "read", "OWN_AGENCY", True),
+    # Council staff outside the front door: a legitimate relationship (ALLOCATED), never the
+    # council's employment alone (OWN_AGENCY), or break glass with a reason.
+    ("family_safeguarding_social_worker", "childrens_services_record", "read", "OWN_AGENCY", False),
+    ("family_safeguarding_social_worker", "person", "read", "OWN_AGENCY", False),
+    ("family_safeguarding_social_worker", "person", "read", "BREAK_GLASS", True),
+    ("family_safeguarding_social_worker", "childrens_services_record", "read", "BREAK_GLASS", True),
+    ("family_safeguarding_social_worker", "health_record", "read", "BREAK_GLASS", False),
+    ("family_safeguarding_social_worker", "person", "break_glass", "OWN_AGENCY", True),
+    ("family_safeguarding_social_worker", "break_glass", "read", "ALLOCATED", True),
     ("family_safeguarding_social_worker", "workbook_entry", "read", "ALLOCATED", True),
     ("family_safeguarding_social_worker", "workbook_entry", "write", "ALLOCATED", True),
     ("family_safeguarding_social_worker", "workbook_entry", "read", "CONSENT", False),
@@ -141,6 +157,7 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     # Domestic abuse worker.
     ("domestic_abuse_worker", "childrens_services_record", "read", "ALLOCATED", True),
     ("domestic_abuse_worker", "childrens_services_record", "read", "OWN_AGENCY", False),
+    ("domestic_abuse_worker", "person", "read", "OWN_AGENCY", False),
     ("domestic_abuse_worker", "voluntary_record", "read", "OWN_AGENCY", True),
     ("domestic_abuse_worker", "workbook_entry", "write", "ALLOCATED", True),
     ("domestic_abuse_worker", "police_record", "read", "CONSENT", False),
@@ -158,7 +175,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("substance_misuse_worker", "workbook_entry", "write", "ALLOCATED", True),
     ("substance_misuse_worker", "childrens_services_record", "read", "OWN_AGENCY", False),
     # Family Safeguarding team manager: a team manager, not an override approver.
-    ("family_safeguarding_team_manager", "childrens_services_record", "read", "OWN_AGENCY", True),
+    ("family_safeguarding_team_manager", "childrens_services_record", "read", "OWN_AGENCY", False),
+    ("family_safeguarding_team_manager", "person", "read", "OWN_AGENCY", False),
     ("family_safeguarding_team_manager", "workbook_entry", "read", "ALLOCATED", True),
     ("family_safeguarding_team_manager", "workbook_entry", "write", "ALLOCATED", True),
     ("family_safeguarding_team_manager", "workbook_entry", "read_across_disciplines", "ALLOCATED", True),
@@ -166,7 +184,13 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("family_safeguarding_team_manager", "workbook_entry", "sign_off_supervision", "OWN_AGENCY", False),
     ("family_safeguarding_team_manager", "override", "approve_override", "OWN_AGENCY", False),
     # Other children's services social workers.
-    ("social_worker", "childrens_services_record", "read", "OWN_AGENCY", True),
+    ("social_worker", "childrens_services_record", "read", "OWN_AGENCY", False),
+    ("social_worker", "person", "read", "OWN_AGENCY", False),
+    ("social_worker", "person", "read", "ALLOCATED", True),
+    ("social_worker", "person", "read", "BREAK_GLASS", True),
+    ("social_worker", "person", "break_glass", "OWN_AGENCY", True),
+    ("social_worker", "consent", "read", "ALLOCATED", True),
+    ("social_worker", "consent", "read", "OWN_AGENCY", False),
     ("social_worker", "childrens_services_record", "read", "ALLOCATED", True),
     ("social_worker", "workbook_entry", "read", "ALLOCATED", True),
     ("social_worker", "workbook_entry", "write", "ALLOCATED", True),
@@ -176,6 +200,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     # Family hub worker.
     ("family_hub_worker", "childrens_services_record", "read", "ALLOCATED", True),
     ("family_hub_worker", "childrens_services_record", "read", "OWN_AGENCY", False),
+    ("family_hub_worker", "person", "read", "BREAK_GLASS", False),
+    ("family_hub_worker", "person", "break_glass", "OWN_AGENCY", False),
     ("family_hub_worker", "health_record", "read", "CONSENT", False),
     ("family_hub_worker", "workbook_entry", "read", "ALLOCATED", False),
     # Auditor: the audit trail and overrides, never case content.
@@ -183,6 +209,8 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("auditor", "audit_event", "verify_audit", "OWN_AGENCY", True),
     ("auditor", "audit_event", "export_audit", "OWN_AGENCY", True),
     ("auditor", "override", "read", "OWN_AGENCY", True),
+    ("auditor", "break_glass", "read", "OWN_AGENCY", True),
+    ("auditor", "person", "break_glass", "OWN_AGENCY", False),
     ("auditor", "police_record", "read", "OVERRIDE", False),
     ("auditor", "childrens_services_record", "read", "OWN_AGENCY", False),
     ("auditor", "person", "read", "OWN_AGENCY", False),
@@ -266,7 +294,9 @@ class TestAuditorNeverSeesCaseContent:
             if bases
         }
 
-        assert readable == {ResourceKind.AUDIT_EVENT.value, ResourceKind.OVERRIDE.value}
+        assert readable == {
+            ResourceKind.AUDIT_EVENT.value, ResourceKind.OVERRIDE.value, ResourceKind.BREAK_GLASS.value,
+        }
 
 
 class TestAdministratorNeverSeesCaseContent:
@@ -341,6 +371,11 @@ class TestPersonDetailsFollowContent:
 
         person_bases = policy.allowed_bases([role], ResourceKind.PERSON, Action.READ)
 
+        # People are children's services' own index: OWN_AGENCY on a person is the council's,
+        # so a role whose own agency is a partner (an adult mental health practitioner's NHS
+        # trust) reads its employer's records without thereby reading people on OWN_AGENCY.
+        if Basis.OWN_AGENCY not in policy.allowed_bases([role], ResourceKind.CHILDRENS_SERVICES_RECORD, Action.READ):
+            content_bases -= {Basis.OWN_AGENCY} - person_bases
         assert person_bases == content_bases - {Basis.EXISTENCE}
 
 

@@ -40,10 +40,17 @@ class Grant:
     agencies: frozenset[AgencyKind]
 
     def covers(self, reader: AgencyKind, holder: AgencyKind) -> bool:
-        def named(kind: AgencyKind) -> bool:
-            return kind is AgencyKind.CHILDRENS_SERVICES or kind in self.agencies
+        """Children's services and a covered partner exchange; two partners only if both are named."""
 
-        return self.in_force and (self.full or (named(reader) and named(holder)))
+        def reaches(kind: AgencyKind) -> bool:
+            return self.full or kind is AgencyKind.CHILDRENS_SERVICES or kind in self.agencies
+
+        council = AgencyKind.CHILDRENS_SERVICES
+        both_named = reader in self.agencies and holder in self.agencies
+        return (
+            self.in_force and reaches(reader) and reaches(holder)
+            and (council in (reader, holder) or reader is holder or both_named)
+        )
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,19 @@ class Case:
     role: Role
     reader_agency: AgencyKind
     allocated: bool
+    # A teammate holds the child's case, or a child of the same household.
+    teammate_allocated: bool
+    household_worked: bool
+    break_glass: str  # "", "in_force" or "expired"
+    restricted: str  # "", "named" (the reader is named on it) or "not_named"
+
+    @property
+    def shut_out(self) -> bool:
+        return self.restricted == "not_named"
+
+    @property
+    def related(self) -> bool:
+        return not self.shut_out and (self.allocated or self.teammate_allocated or self.household_worked)
 
 
 agency_sets = st.frozensets(st.sampled_from(AGENCY_KINDS), max_size=3)
@@ -71,6 +91,10 @@ cases = st.builds(
     role=st.sampled_from(tuple(Role)),
     reader_agency=st.sampled_from(AGENCY_KINDS),
     allocated=st.booleans(),
+    teammate_allocated=st.booleans(),
+    household_worked=st.booleans(),
+    break_glass=st.sampled_from(["", "in_force", "expired"]),
+    restricted=st.sampled_from(["", "named", "not_named"]),
 )
 
 # One statement per part, so that an empty list of records or consents ends nothing else.
@@ -89,6 +113,25 @@ WRITE_CASE: tuple[str, ...] = (
     CREATE (:Person:Child {id: 'c-2'})-[:SIBLING_OF]->(c)
     FOREACH (_ IN CASE WHEN $allocated THEN [1] ELSE [] END |
         CREATE (me)-[:ALLOCATED_TO {role: 'case_holder'}]->(c))
+    """,
+    """
+    MATCH (me:Professional {id: 'reader'})-[:MEMBER_OF]->(t:Team), (c:Person {id: $child}),
+          (sibling:Person {id: 'c-2'})
+    CREATE (mate:Professional {id: 'teammate', roles: ['social_worker']})-[:MEMBER_OF]->(t)
+    CREATE (h:Household {id: 'h-1'})
+    CREATE (c)-[:LIVES_IN]->(h)
+    CREATE (sibling)-[:LIVES_IN {until: CASE WHEN $household_worked THEN null ELSE date() END}]->(h)
+    FOREACH (_ IN CASE WHEN $teammate_allocated THEN [1] ELSE [] END |
+        CREATE (mate)-[:ALLOCATED_TO {role: 'case_holder'}]->(c))
+    CREATE (mate)-[:ALLOCATED_TO {role: 'case_holder'}]->(sibling)
+    FOREACH (_ IN CASE WHEN $break_glass <> '' THEN [1] ELSE [] END |
+        CREATE (me)-[:OPENED]->(:BreakGlass {id: 'b-1', opened_at: datetime() - duration('PT2H'),
+            expires_at: CASE $break_glass WHEN 'in_force' THEN datetime() + duration('PT1H')
+                        ELSE datetime() - duration('PT1H') END})-[:FOR]->(c))
+    FOREACH (_ IN CASE WHEN $restricted <> '' THEN [1] ELSE [] END |
+        CREATE (r:Restriction {id: 'x-1', child_id: $child})-[:RESTRICTS]->(c)
+        FOREACH (_ IN CASE WHEN $restricted = 'named' THEN [1] ELSE [] END |
+            CREATE (me)-[:NAMED_ON]->(r)))
     """,
     """
     UNWIND $records AS record
@@ -118,6 +161,8 @@ def write_case(driver: Driver, case: Case) -> None:
     parameters: dict[str, Any] = {
         "agencies": [kind.value for kind in AGENCY_KINDS], "reader_agency_id": agency_id(case.reader_agency),
         "role": case.role.value, "child": CHILD, "allocated": case.allocated,
+        "teammate_allocated": case.teammate_allocated, "household_worked": case.household_worked,
+        "break_glass": case.break_glass, "restricted": case.restricted,
         "records": [{"id": f"r-{i}", "person": person, "agency": agency_id(kind)}
                     for i, (person, kind) in enumerate(case.records)],
         "consents": [{"id": f"k-{i}", **scope(grant), "withdrawn_at": hour_ago if how == "withdrawn" else None,
@@ -137,11 +182,14 @@ def write_case(driver: Driver, case: Case) -> None:
 
 def facts(case: Case, holder: AgencyKind) -> BasisFacts:
     reader = case.reader_agency
+    if case.shut_out:
+        return BasisFacts()
     return BasisFacts(
         own_agency=holder is reader,
-        allocated=case.allocated,
+        allocated=case.related,
         consent=any(grant.covers(reader, holder) for grant, _ in case.consents),
         override=any(grant.covers(reader, holder) for grant, _ in case.overrides),
+        break_glass=case.break_glass == "in_force",
     )
 
 
