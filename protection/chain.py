@@ -1,9 +1,13 @@
 """The tamper-evident audit chain, as pure functions: hashing, signed checkpoints, verification.
 
 Each event's hash covers every other field, including the previous event's hash, so
-editing, removing or reordering an event breaks the chain where it happened. Checkpoints
-sign the head (seq and hash) with Ed25519, so the tail cannot be cut or rewritten without
-the signing key: a verifier holding only the published public key can tell.
+editing, removing or reordering an event breaks the chain where it happened. Hashes are
+no secret, though: whoever can write the store can rewrite events and recompute every
+hash after them. What they cannot redo is a checkpoint, an Ed25519 signature over a head
+(seq and hash): events up to a checkpoint cannot be changed without the signing key, and a
+verifier holding only the published public key can tell. Events after the last checkpoint
+are covered by nothing yet, which is why an export is sealed with a checkpoint over its
+last event and a verifier of an export treats any event past its last checkpoint as a break.
 """
 
 from __future__ import annotations
@@ -175,6 +179,10 @@ class VerificationReport:
     checkpoints_checked: int
     first_broken_seq: int | None
     reason: str
+    # The seq of the last checkpoint that verified (0 for none) and how many verified
+    # events follow it: those are proven only to link, not to be what was signed.
+    sealed_through_seq: int = 0
+    uncovered_events: int = 0
 
 
 def generate_signing_key() -> Ed25519PrivateKey:
@@ -268,12 +276,28 @@ class _Verification:
     def __init__(self) -> None:
         self.events_checked = 0
         self.checkpoints_checked = 0
+        self.verified: list[Checkpoint] = []
+
+    @property
+    def last_checkpoint(self) -> Checkpoint | None:
+        return self.verified[-1] if self.verified else None
+
+    @property
+    def sealed_through(self) -> int:
+        return 0 if self.last_checkpoint is None else self.last_checkpoint.seq
+
+    def _report(self, ok: bool, seq: int | None, reason: str) -> VerificationReport:
+        return VerificationReport(
+            ok, self.events_checked, self.checkpoints_checked, seq, reason,
+            sealed_through_seq=self.sealed_through,
+            uncovered_events=self.events_checked - self.sealed_through,
+        )
 
     def broken(self, seq: int, reason: str) -> VerificationReport:
-        return VerificationReport(False, self.events_checked, self.checkpoints_checked, seq, reason)
+        return self._report(False, seq, reason)
 
     def passed(self, reason: str) -> VerificationReport:
-        return VerificationReport(True, self.events_checked, self.checkpoints_checked, None, reason)
+        return self._report(True, None, reason)
 
 
 def _sequence_problem(expected: int, event: AuditEvent, present: set[int]) -> str:
@@ -284,11 +308,33 @@ def _sequence_problem(expected: int, event: AuditEvent, present: set[int]) -> st
     return f"seq {event.seq} appears again where event {expected} should be"
 
 
+def _regrown_problem(
+    beyond: Checkpoint, last_seq: int, verified: list[Checkpoint], source: str
+) -> tuple[int, str] | None:
+    """A signed head past the chain's end that checkpoints of the chain were signed after.
+
+    Checkpoints are signed in seq order, so the chain was cut back below `beyond` and
+    extended again: only events up to the last checkpoint signed before `beyond` are
+    vouched for by a signature made before the cut.
+    """
+    later = [c for c in verified if c.at > beyond.at]
+    if not later:
+        return None
+    trusted = max((c.seq for c in verified if c.at <= beyond.at), default=0)
+    return trusted + 1, (
+        f"{source} at seq {beyond.seq}, signed at {beyond.at}, lies past the chain's end at "
+        f"{last_seq}, yet the checkpoint at seq {later[0].seq} was signed after it, at "
+        f"{later[0].at}: the chain was cut back and extended again, so events after seq "
+        f"{trusted} may have been removed or rewritten"
+    )
+
+
 def _tail_problem(
     ordered: list[AuditEvent],
     unmatched: list[Checkpoint],
     public_key: Ed25519PublicKey,
     expected_head: ChainHead | None,
+    verified: list[Checkpoint],
 ) -> tuple[int, str] | None:
     """What is wrong after the last event: a signed or recorded head beyond where it ends."""
     last_seq = len(ordered)
@@ -297,6 +343,9 @@ def _tail_problem(
         problem = _signature_problem(beyond, public_key)
         if problem is not None:
             return beyond.seq, problem
+        regrown = _regrown_problem(beyond, last_seq, verified, "a checkpoint")
+        if regrown is not None:
+            return regrown
         return last_seq + 1, (
             f"checkpoint at seq {beyond.seq} was signed but the chain ends at {last_seq}: "
             f"events {last_seq + 1}..{beyond.seq} were removed"
@@ -315,17 +364,93 @@ def _tail_problem(
     return None
 
 
+def _summary(state: _Verification) -> str:
+    summary = (
+        f"{state.events_checked} events and {state.checkpoints_checked} signed checkpoints verified"
+    )
+    if state.last_checkpoint is not None:
+        summary += (
+            f"; the last checkpoint covers seq {state.last_checkpoint.seq} and was signed at "
+            f"{state.last_checkpoint.at}"
+        )
+    uncovered = state.events_checked - state.sealed_through
+    if uncovered:
+        summary += f"; {uncovered} events are not yet covered by a signed checkpoint"
+    return summary
+
+
+def _unsealed_problem(state: _Verification) -> tuple[int, str] | None:
+    """Why a chain that must be sealed is not: events no verified checkpoint covers."""
+    if state.events_checked == state.sealed_through and state.last_checkpoint is not None:
+        return None
+    if state.last_checkpoint is None:
+        return 1, (
+            "no checkpoint signed with the expected key covers any event: whoever can "
+            "write the store could have rewritten the whole chain and recomputed every hash "
+            "(an export ends with a checkpoint signed over its last event)"
+        )
+    first = state.sealed_through + 1
+    return first, (
+        f"events {first}..{state.events_checked} follow the last signed checkpoint "
+        f"(seq {state.sealed_through}): an export ends with a checkpoint signed over its "
+        "last event, so these were added or rewritten, or its final checkpoint was removed"
+    )
+
+
+def _log_problem(
+    ordered: list[AuditEvent],
+    logged: list[Checkpoint],
+    public_key: Ed25519PublicKey,
+    verified: list[Checkpoint],
+) -> tuple[int, str] | None:
+    """Where the chain disagrees with checkpoints kept outside the store.
+
+    A logged checkpoint is a signed head the store cannot take back: the chain must still
+    have that hash at that seq. One past the chain's end is later activity, unless one of
+    the chain's own checkpoints was signed after it: then events were cut off first.
+    """
+    for checkpoint in sorted(logged, key=lambda c: c.seq):
+        problem = _signature_problem(checkpoint, public_key)
+        if problem is not None:
+            return checkpoint.seq, f"the checkpoint log: {problem}"
+        if checkpoint.seq <= len(ordered):
+            event = ordered[checkpoint.seq - 1]
+            if event.hash != checkpoint.head_hash:
+                return checkpoint.seq, (
+                    f"the checkpoint log holds a checkpoint signed at {checkpoint.at} over "
+                    f"seq {checkpoint.seq} with head hash {checkpoint.head_hash}, but event "
+                    f"{checkpoint.seq} has {event.hash}: events up to {checkpoint.seq} were "
+                    "rewritten after it was signed (or the transaction that signed it was "
+                    "rolled back)"
+                )
+        else:
+            regrown = _regrown_problem(
+                checkpoint, len(ordered), verified, "the checkpoint log holds a checkpoint"
+            )
+            if regrown is not None:
+                return regrown
+    return None
+
+
 def verify_chain(
     events: Iterable[AuditEvent],
     checkpoints: Iterable[Checkpoint],
     public_key: Ed25519PublicKey,
     *,
     expected_head: ChainHead | None = None,
+    require_sealed: bool = False,
+    logged_checkpoints: Iterable[Checkpoint] = (),
 ) -> VerificationReport:
     """Checks links, hashes and checkpoints in seq order; reports the first break and why.
 
     `events` are taken in the order given, which must be seq order: an export is read
     line by line and the store reads by seq, so a reordering shows up as a break.
+
+    A live chain has events after its last checkpoint (`uncovered_events` says how many);
+    an export is sealed at its head when it is made, so with `require_sealed` any event
+    no checkpoint covers is a break: hashes alone prove only that events link, and anyone
+    who can write the store can recompute them. `logged_checkpoints` are checkpoints kept
+    outside the store, which the chain must agree with.
     """
     ordered = list(events)
     pending = sorted(checkpoints, key=lambda c: c.seq)
@@ -366,11 +491,16 @@ def verify_chain(
                     "were rewritten after it was signed",
                 )
             state.checkpoints_checked += 1
+            state.verified.append(checkpoint)
             next_checkpoint += 1
             unanchored_from = expected + 1
-    problem_at = _tail_problem(ordered, pending[next_checkpoint:], public_key, expected_head)
+    problem_at = _tail_problem(
+        ordered, pending[next_checkpoint:], public_key, expected_head, state.verified
+    )
+    if problem_at is None and require_sealed:
+        problem_at = _unsealed_problem(state)
+    if problem_at is None:
+        problem_at = _log_problem(ordered, list(logged_checkpoints), public_key, state.verified)
     if problem_at is not None:
         return state.broken(*problem_at)
-    return state.passed(
-        f"{state.events_checked} events and {state.checkpoints_checked} signed checkpoints verified"
-    )
+    return state.passed(_summary(state))

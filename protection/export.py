@@ -1,12 +1,17 @@
 """The audit export: JSON Lines an auditor can verify offline with only this package.
 
 Line 1 is a header carrying the public key PEM; then one line per checkpoint; then one
-line per event in seq order. Each line is a JSON object with a `type`.
+line per event in seq order. Each line is a JSON object with a `type`. An export is
+sealed: its last checkpoint covers its last event.
+
+The checkpoint log is the other file here: every checkpoint the hub signs, one line each
+in the export's checkpoint format, appended to a file outside the database.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,3 +124,38 @@ def read_export(source: Path | str | IO[str]) -> AuditExport:
     if public_key_pem is None:
         raise ExportUnreadable("the export is empty")
     return AuditExport(public_key_pem, tuple(checkpoints), tuple(events))
+
+
+def append_checkpoint_log(path: Path, checkpoint: Checkpoint) -> None:
+    """Appends one line and forces it to disk before returning.
+
+    One `write` on a descriptor opened for appending lands whole at the end even with
+    several processes appending, and the caller goes on only once it is durable: a
+    checkpoint the database holds is never missing from the log because of a crash.
+    """
+    line = _line({"type": "checkpoint", **checkpoint.to_fields()}).encode("utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(descriptor, line)
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def read_checkpoint_log(source: Path | str | IO[str]) -> tuple[Checkpoint, ...]:
+    checkpoints: list[Checkpoint] = []
+    try:
+        with _opened(source, "r") as stream:
+            for number, text in enumerate(stream, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    record = json.loads(text)
+                    if not isinstance(record, dict) or record.get("type") != "checkpoint":
+                        raise ExportUnreadable(f"checkpoint log line {number}: not a checkpoint")
+                    checkpoints.append(Checkpoint.from_fields(record))
+                except (json.JSONDecodeError, KeyError, ValueError) as error:
+                    raise ExportUnreadable(f"checkpoint log line {number}: {error}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExportUnreadable(f"cannot read the checkpoint log: {error}") from error
+    return tuple(checkpoints)

@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from neo4j import Driver, ManagedTransaction
 
+from graph import audit as audit_store
 from hub.settings import PROJECT_ROOT
 from protection.audit import AuditTrail
 from protection.chain import (
@@ -29,10 +30,12 @@ from protection.chain import (
     sign_checkpoint,
     verify_chain,
 )
-from protection.export import ExportUnreadable, read_export, write_export
+from protection.export import ExportUnreadable, read_checkpoint_log, read_export, write_export
 
 EVENTS = 30
 CHECKPOINT_EVERY = 10
+# A chain whose last events no scheduled checkpoint has covered yet.
+TAILED_EVENTS = 25
 
 EDIT_ACTOR: LiteralString = "MATCH (e:AuditEvent {seq: $seq}) SET e.actor = 'someone-else'"
 DELETE_EVENT: LiteralString = "MATCH (e:AuditEvent {seq: $seq}) DETACH DELETE e"
@@ -89,6 +92,14 @@ def trail(signing_key: Ed25519PrivateKey) -> AuditTrail:
 def chain_db(graph_db: Driver, trail: AuditTrail) -> Driver:
     with graph_db.session(database="neo4j") as session:
         for number in range(1, EVENTS + 1):
+            session.execute_write(_record(trail, number))
+    return graph_db
+
+
+@pytest.fixture
+def tailed_db(graph_db: Driver, trail: AuditTrail) -> Driver:
+    with graph_db.session(database="neo4j") as session:
+        for number in range(1, TAILED_EVENTS + 1):
             session.execute_write(_record(trail, number))
     return graph_db
 
@@ -426,3 +437,297 @@ def _pure_chain(count: int, *, actor: str = "prof-1") -> list[AuditEvent]:
         events.append(event)
         prev_hash = event.hash
     return events
+
+
+def _rehashed(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The export's event lines relinked and rehashed from the first, as anyone can."""
+    prev_hash = GENESIS_HASH
+    for line in lines:
+        if line["type"] == "event":
+            line["prev_hash"] = prev_hash
+            line["hash"] = event_hash(line)
+            prev_hash = line["hash"]
+    return lines
+
+
+STRIP_CHECKPOINTS: LiteralString = "MATCH (c:AuditCheckpoint) DETACH DELETE c"
+SET_EVENT: LiteralString = """
+MATCH (e:AuditEvent {seq: $seq}), (h:AuditHead {name: 'main'})
+SET e.actor = $actor, e.prev_hash = $prev_hash, e.hash = $hash
+SET h.hash = CASE WHEN h.seq = $seq THEN $hash ELSE h.hash END
+"""
+
+
+def _rewrite_in_graph(driver: Driver, *, seq: int, actor: str) -> None:
+    """Edits one event in Neo4j and relinks and rehashes every event after it, head too."""
+    with driver.session(database="neo4j") as session:
+        rows = session.execute_read(audit_store.events_page, after_seq=0, limit=10_000)
+    prev_hash = GENESIS_HASH
+    for row in rows:
+        event: dict[str, Any] = dict(row)
+        if event["seq"] == seq:
+            event["actor"] = actor
+        if event["seq"] >= seq:
+            event["prev_hash"] = prev_hash
+            event["hash"] = event_hash(event)
+            _tamper(
+                driver, SET_EVENT, seq=event["seq"], actor=event["actor"],
+                prev_hash=event["prev_hash"], hash=event["hash"],
+            )
+        prev_hash = event["hash"]
+
+
+class TestExportIsSealed:
+    def test_an_export_ends_with_a_checkpoint_over_its_last_event(
+        self, tailed_db: Driver, trail: AuditTrail
+    ) -> None:
+        stream = io.StringIO()
+        trail.export(tailed_db, stream)
+
+        exported = read_export(io.StringIO(stream.getvalue()))
+
+        assert [c.seq for c in exported.checkpoints] == [10, 20, TAILED_EVENTS]
+        assert exported.checkpoints[-1].head_hash == exported.events[-1].hash
+
+    def test_the_seal_is_written_in_the_graph_as_a_checkpoint(
+        self, tailed_db: Driver, trail: AuditTrail
+    ) -> None:
+        trail.export(tailed_db, io.StringIO())
+
+        records, _, _ = tailed_db.execute_query(CHECKPOINT_ROWS, database_="neo4j")
+        assert sorted(r["seq"] for r in records) == [10, 20, TAILED_EVENTS]
+        assert trail.verify_online(tailed_db).uncovered_events == 0
+
+    def test_a_sealed_head_is_not_signed_twice(self, chain_db: Driver, trail: AuditTrail) -> None:
+        trail.export(chain_db, io.StringIO())
+        trail.export(chain_db, io.StringIO())
+
+        records, _, _ = chain_db.execute_query(CHECKPOINT_ROWS, database_="neo4j")
+        assert sorted(r["seq"] for r in records) == [10, 20, 30]
+
+    def test_events_appended_after_the_seal_are_left_out(
+        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        with tailed_db.session(database="neo4j") as session:
+            sealed = session.execute_write(trail.seal)
+            session.execute_write(_record(trail, TAILED_EVENTS + 1))
+        export = tmp_path / "audit.jsonl"
+        with export.open("w", encoding="utf-8") as stream:
+            written = trail.export(tailed_db, stream, through=sealed)
+        published = export.with_suffix(".pem")
+        published.write_bytes(public_key_pem(trail.public_key))
+
+        assert written == TAILED_EVENTS
+        assert _offline(export, "--public-key", str(published)).returncode == 0
+
+
+class TestOfflineVerifierDemandsASignedHead:
+    def test_a_genuine_export_verifies_and_says_what_sealed_it(
+        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        _, published = _export(tailed_db, trail, tmp_path / "audit.jsonl")
+
+        result = _offline(tmp_path / "audit.jsonl", "--public-key", str(published))
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith(f"ok: {TAILED_EVENTS} events and 3 signed checkpoints verified")
+        assert f"the last checkpoint covers seq {TAILED_EVENTS}" in result.stdout
+
+    def test_history_rewritten_and_rehashed_with_its_checkpoints_stripped_fails(
+        self, chain_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "audit.jsonl"
+        lines, published = _export(chain_db, trail, export)
+        lines = [line for line in lines if line["type"] != "checkpoint"]
+        lines[_event_index(lines, 1)]["actor"] = "someone-else"
+        _rewrite(export, _rehashed(lines))
+
+        result = _offline(export, "--public-key", str(published))
+
+        assert result.returncode == 1, result.stdout
+        assert "first broken seq 1: no checkpoint signed with the expected key" in result.stdout
+
+    def test_events_past_the_last_checkpoint_fail(
+        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        # The export's own seal removed: what is left is the chain as the database held it,
+        # with five events no signature covers.
+        export = tmp_path / "audit.jsonl"
+        lines, published = _export(tailed_db, trail, export)
+        _rewrite(export, [line for line in lines if line["type"] != "checkpoint" or line["seq"] != TAILED_EVENTS])
+
+        result = _offline(export, "--public-key", str(published))
+
+        assert result.returncode == 1, result.stdout
+        assert f"first broken seq 21: events 21..{TAILED_EVENTS} follow the last signed checkpoint" in result.stdout
+
+    def test_a_tail_cut_with_its_seal_moved_back_fails(
+        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "audit.jsonl"
+        lines, published = _export(tailed_db, trail, export)
+        _rewrite(export, [line for line in lines if line["type"] != "event" or line["seq"] <= 23])
+
+        _assert_broken_offline(export, published, 24)
+
+    def test_the_last_event_rewritten_with_its_hash_recomputed_fails(
+        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "audit.jsonl"
+        lines, published = _export(tailed_db, trail, export)
+        lines[_event_index(lines, TAILED_EVENTS)]["actor"] = "someone-else"
+        _rewrite(export, _rehashed(lines))
+
+        result = _offline(export, "--public-key", str(published))
+
+        assert result.returncode == 1, result.stdout
+        assert "first broken seq 21:" in result.stdout
+        assert "rewritten after it was signed" in result.stdout
+
+    def test_a_genuine_export_fails_with_any_key_but_the_signers(
+        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "audit.jsonl"
+        _export(tailed_db, trail, export)
+        other = tmp_path / "other.pem"
+        other.write_bytes(public_key_pem(generate_signing_key().public_key()))
+
+        result = _offline(export, "--public-key", str(other))
+
+        assert result.returncode == 1, result.stdout
+        assert "first broken seq 10:" in result.stdout
+        assert "not the published key" in result.stdout
+
+    def test_without_the_expected_key_nothing_is_verified(
+        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "audit.jsonl"
+        _export(tailed_db, trail, export)
+
+        result = _offline(export)
+
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert "--public-key" in result.stderr and "/audit/public-key" in result.stderr
+
+
+class TestCheckpointLog:
+    @pytest.fixture
+    def log(self, tmp_path: Path) -> Path:
+        return tmp_path / "checkpoints.jsonl"
+
+    @pytest.fixture
+    def logging_trail(self, signing_key: Ed25519PrivateKey, log: Path) -> AuditTrail:
+        return AuditTrail(
+            signing_key, checkpoint_every=CHECKPOINT_EVERY, checkpoint_seconds=3600, checkpoint_log=log
+        )
+
+    @pytest.fixture
+    def logged_db(self, graph_db: Driver, logging_trail: AuditTrail) -> Driver:
+        with graph_db.session(database="neo4j") as session:
+            for number in range(1, TAILED_EVENTS + 1):
+                session.execute_write(_record(logging_trail, number))
+        return graph_db
+
+    def test_every_checkpoint_is_appended_to_the_log(
+        self, logged_db: Driver, logging_trail: AuditTrail, log: Path
+    ) -> None:
+        logging_trail.export(logged_db, io.StringIO())
+
+        records, _, _ = logged_db.execute_query(CHECKPOINT_ROWS, database_="neo4j")
+        assert [(c.seq, c.head_hash) for c in read_checkpoint_log(log)] == sorted(
+            (r["seq"], r["head_hash"]) for r in records
+        )
+        assert [c.seq for c in read_checkpoint_log(log)] == [10, 20, TAILED_EVENTS]
+
+    def test_a_genuine_export_agrees_with_the_log(
+        self, logged_db: Driver, logging_trail: AuditTrail, log: Path, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "audit.jsonl"
+        _, published = _export(logged_db, logging_trail, export)
+
+        result = _offline(export, "--public-key", str(published), "--checkpoint-log", str(log))
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "agrees with the 3 checkpoints in the checkpoint log" in result.stdout
+
+    def test_signed_history_rewritten_in_the_graph_with_its_checkpoints_removed_fails_against_the_log(
+        self, logged_db: Driver, logging_trail: AuditTrail, log: Path, tmp_path: Path
+    ) -> None:
+        # What an operator with write access to Neo4j can do: drop every checkpoint, edit
+        # event 5, relink and rehash everything after it. The export then seals the
+        # rewritten chain with a genuine signature, so only the log still knows better.
+        _tamper(logged_db, STRIP_CHECKPOINTS)
+        _rewrite_in_graph(logged_db, seq=5, actor="someone-else")
+        export = tmp_path / "audit.jsonl"
+        _, published = _export(logged_db, logging_trail, export)
+
+        without_log = _offline(export, "--public-key", str(published))
+        with_log = _offline(export, "--public-key", str(published), "--checkpoint-log", str(log))
+
+        assert without_log.returncode == 0, without_log.stdout
+        assert with_log.returncode == 1, with_log.stdout
+        assert "first broken seq 10: the checkpoint log holds a checkpoint" in with_log.stdout
+        assert "rewritten after it was signed" in with_log.stdout
+
+    def test_a_tail_cut_back_and_regrown_in_the_graph_fails_against_the_log(
+        self, logged_db: Driver, logging_trail: AuditTrail, log: Path, tmp_path: Path
+    ) -> None:
+        # The head moved back to 15 and the checkpoint at 20 removed, so that the next events
+        # and the export's seal build on the shortened chain.
+        _tamper(logged_db, TRUNCATE_AFTER, seq=15)
+        _tamper(logged_db, "MATCH (c:AuditCheckpoint {seq: 20}) DETACH DELETE c")
+        with logged_db.session(database="neo4j") as session:
+            session.execute_write(_record(logging_trail, 100))
+        export = tmp_path / "audit.jsonl"
+        _, published = _export(logged_db, logging_trail, export)
+
+        without_log = _offline(export, "--public-key", str(published))
+        with_log = _offline(export, "--public-key", str(published), "--checkpoint-log", str(log))
+
+        assert without_log.returncode == 0, without_log.stdout
+        assert with_log.returncode == 1, with_log.stdout
+        assert "first broken seq 11:" in with_log.stdout
+        assert "cut back and extended again" in with_log.stdout
+
+    def test_a_line_not_signed_by_the_expected_key_fails(
+        self, logged_db: Driver, logging_trail: AuditTrail, log: Path, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "audit.jsonl"
+        lines, published = _export(logged_db, logging_trail, export)
+        final = next(line for line in reversed(lines) if line["type"] == "event")
+        forged = sign_checkpoint(generate_signing_key(), seq=final["seq"], head_hash="0" * 64, at="t")
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"type": "checkpoint", **forged.to_fields()}) + "\n")
+
+        result = _offline(export, "--public-key", str(published), "--checkpoint-log", str(log))
+
+        assert result.returncode == 1, result.stdout
+        assert "the checkpoint log: checkpoint at seq" in result.stdout
+
+
+class TestOnlineCoverage:
+    def test_events_past_the_last_checkpoint_are_counted_not_failed(
+        self, tailed_db: Driver, trail: AuditTrail
+    ) -> None:
+        report = trail.verify_online(tailed_db)
+
+        assert report.ok, report.reason
+        assert (report.sealed_through_seq, report.uncovered_events) == (20, 5)
+        assert "5 events are not yet covered by a signed checkpoint" in report.reason
+
+    def test_a_checkpoint_requested_with_an_event_covers_it(
+        self, tailed_db: Driver, trail: AuditTrail
+    ) -> None:
+        def decided(tx: ManagedTransaction) -> AuditEvent:
+            return trail.record(
+                tx, actor="prof-1", agency="agency-crs", role="crs_manager", action="override.approved",
+                targets=["override-1"], basis=None, override_id="override-1", request_id="req-decision",
+                checkpoint=True,
+            )
+
+        with tailed_db.session(database="neo4j") as session:
+            event = session.execute_write(decided)
+
+        report = trail.verify_online(tailed_db)
+        assert (report.sealed_through_seq, report.uncovered_events) == (event.seq, 0)
