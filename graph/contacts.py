@@ -57,6 +57,17 @@ class RequestBasis(StrEnum):
     OVERRIDE = "OVERRIDE"
 
 
+class BasisState(StrEnum):
+    """Where the consent or override a request rests on stands now."""
+
+    HOLDS = "HOLDS"
+    WITHDRAWN = "WITHDRAWN"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+    # The consent or override is no longer in the graph, or was never approved.
+    MISSING = "MISSING"
+
+
 @dataclass(frozen=True, slots=True)
 class NewContact:
     id: str
@@ -156,8 +167,13 @@ class RequestRow:
     requested_at: datetime
     requester_side: bool
     addressed: bool
-    basis_holds: bool
+    basis_state: BasisState
+    contact_status: ContactStatus
     shares: tuple[ShareRow, ...]
+
+    @property
+    def basis_holds(self) -> bool:
+        return self.basis_state is BasisState.HOLDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +292,28 @@ MATCH (a:Agency {id: addressed_id})
 CREATE (r)-[:ADDRESSED_TO]->(a)
 """
 
+# Where the consent or override request `r` rests on stands now (a BasisState), so the
+# front door and the partners can be told why a request no longer takes or shows answers.
+_BASIS_STATE: LiteralString = """
+    coalesce(CASE r.basis
+        WHEN 'CONSENT' THEN head(COLLECT {
+            MATCH (g:Consent {id: r.consent_id})
+            RETURN CASE
+                WHEN g.withdrawn_at IS NOT NULL THEN 'WITHDRAWN'
+                WHEN g.expires_at IS NOT NULL AND g.expires_at <= datetime() THEN 'EXPIRED'
+                ELSE 'HOLDS' END
+        })
+        ELSE head(COLLECT {
+            MATCH (o:ConsentOverride {id: r.override_id})
+            RETURN CASE
+                WHEN o.status = 'REVOKED' THEN 'REVOKED'
+                WHEN o.status <> 'APPROVED' THEN 'MISSING'
+                WHEN o.expires_at IS NULL OR o.expires_at <= datetime() THEN 'EXPIRED'
+                ELSE 'HOLDS' END
+        })
+    END, 'MISSING')
+"""
+
 # A request is visible to the front door that made it and to the agencies it is addressed
 # to; each addressed agency sees only its own answers.
 REQUEST_BY_ID: LiteralString = """
@@ -283,15 +321,8 @@ MATCH (r:InformationRequest {id: $request_id})-[:FOR_CONTACT]->(k:Contact)-[:CON
 WITH r, k, c, r.agency_id = $agency_id AS requester_side, $agency_id IN r.agencies AS addressed
 WHERE requester_side OR addressed
 RETURN r {.*} AS request, k.id AS contact_id, c.id AS child_id, requester_side, addressed,
-    CASE r.basis
-        WHEN 'CONSENT' THEN EXISTS {
-            MATCH (g:Consent {id: r.consent_id})
-            WHERE g.withdrawn_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > datetime())
-        }
-        ELSE EXISTS {
-            MATCH (o:ConsentOverride {id: r.override_id, status: 'APPROVED'}) WHERE o.expires_at > datetime()
-        }
-    END AS basis_holds,
+    k.status AS contact_status,
+    """ + _BASIS_STATE + """ AS basis_state,
     COLLECT {
         MATCH (s:InformationShare)-[:ANSWERS]->(r)
         WHERE requester_side OR s.agency = $agency_id
@@ -304,6 +335,7 @@ LOCK_REQUEST: LiteralString = """
 MATCH (r:InformationRequest {id: $request_id})-[:FOR_CONTACT]->(k:Contact)-[:CONCERNS]->(c:Person:Child)
 SET r.lock_version = coalesce(r.lock_version, 0) + 1
 RETURN c.id AS child_id, k.status AS contact_status, $agency_id IN r.agencies AS addressed,
+    r.basis AS basis, """ + _BASIS_STATE + """ AS basis_state,
     EXISTS { MATCH (s:InformationShare {agency: $agency_id})-[:ANSWERS]->(r) } AS answered
 """
 
@@ -429,7 +461,8 @@ def get_request(tx: ManagedTransaction, *, request_id: str, agency_id: str) -> R
         override_id=request.get("override_id"), due_by=request["due_by"],
         requested_by=request["requested_by"], requested_at=request["requested_at"],
         requester_side=bool(record["requester_side"]), addressed=bool(record["addressed"]),
-        basis_holds=bool(record["basis_holds"]),
+        basis_state=BasisState(record["basis_state"]),
+        contact_status=ContactStatus(record["contact_status"]),
         shares=tuple(_share(_native(s)) for s in record["shares"]),
     )
 
@@ -440,6 +473,8 @@ class AnswerStanding:
     contact_status: ContactStatus
     addressed: bool
     answered: bool
+    basis: RequestBasis
+    basis_state: BasisState
 
 
 def lock_request(tx: ManagedTransaction, *, request_id: str, agency_id: str) -> AnswerStanding | None:
@@ -449,6 +484,7 @@ def lock_request(tx: ManagedTransaction, *, request_id: str, agency_id: str) -> 
     return AnswerStanding(
         child_id=record["child_id"], contact_status=ContactStatus(record["contact_status"]),
         addressed=bool(record["addressed"]), answered=bool(record["answered"]),
+        basis=RequestBasis(record["basis"]), basis_state=BasisState(record["basis_state"]),
     )
 
 

@@ -41,12 +41,22 @@ class RequestNotFound(Refusal):
 
 
 @strawberry.type
-class NotAddressedToYourAgency(Refusal):
+class AlreadyAnswered(Refusal):
     pass
 
 
 @strawberry.type
-class AlreadyAnswered(Refusal):
+class RequestWithdrawn(Refusal):
+    reason: str = strawberry.field(description="Why: the consent or override the request rested on went.")
+
+
+@strawberry.type
+class RequestClosed(Refusal):
+    reason: str = strawberry.field(description="Why: the contact it was made for was decided.")
+
+
+@strawberry.type
+class ImplausibleReceivedAt(Refusal):
     pass
 
 
@@ -60,14 +70,24 @@ _BY_KIND: dict[str, type[Any]] = {
     "NotAManager": NotAManager,
     "ManagerAgreementRequired": ManagerAgreementRequired,
     "RequestNotFound": RequestNotFound,
-    "NotAddressedToYourAgency": NotAddressedToYourAgency,
     "AlreadyAnswered": AlreadyAnswered,
+    "ImplausibleReceivedAt": ImplausibleReceivedAt,
 }
+_WITH_REASON: dict[str, type[RequestWithdrawn | RequestClosed]] = {
+    "RequestWithdrawn": RequestWithdrawn,
+    "RequestClosed": RequestClosed,
+}
+
+# secondsLeft is a GraphQL Int, 32 bits: about 68 years either way of now.
+_INT_MAX = 2**31 - 1
+_TOO_FAR = "the due time is too far from now to count in seconds; see dueBy"
 
 
 def _refusal(refused: service.Refused) -> Any:
     if refused.kind == "NoBasisForRequest":
         return NoBasisForRequest(message=refused.message, missing=list(refused.missing))
+    if refused.kind in _WITH_REASON:
+        return _WITH_REASON[refused.kind](message=refused.message, reason=refused.reason or refused.message)
     return _BY_KIND[refused.kind](message=refused.message)
 
 
@@ -78,6 +98,7 @@ ConsentPosition = strawberry.enum(model.ConsentPosition)
 ContactOutcome = strawberry.enum(model.Outcome, name="ContactOutcome")
 RequestScope = strawberry.enum(model.RequestScope, name="RequestScope")
 RequestBasis = strawberry.enum(model.RequestBasis, name="RequestBasis")
+RequestStatus = strawberry.enum(service.RequestStatus, name="RequestStatus")
 
 
 @strawberry.enum
@@ -116,25 +137,38 @@ class ContactSummary:
     due_by: dt.datetime
     status: ContactStatus  # type: ignore[valid-type]
     passed_from_edt: bool
-    seconds_left: int = strawberry.field(description="Until the decision is due; negative once overdue.")
+    seconds_left: int | None = strawberry.field(
+        description="Until the decision is due; negative once overdue; 0 once decided."
+    )
+    seconds_left_unavailable: str | None = strawberry.field(
+        description="Why secondsLeft is null: a stored due time too far from now to count in seconds."
+    )
     overdue: bool
     outcome: ContactOutcome | None  # type: ignore[valid-type]
 
     @staticmethod
     def of(row: model.ContactRow, now: dt.datetime) -> ContactSummary:
-        left = int((row.due_by - now).total_seconds()) if row.status is model.ContactStatus.OPEN else 0
+        is_open = row.status is model.ContactStatus.OPEN
+        left: int | None = int((row.due_by - now).total_seconds()) if is_open else 0
+        # A contact stored with an impossible time must not fail the whole queue page.
+        unavailable = None
+        if left is not None and not -_INT_MAX <= left <= _INT_MAX:
+            left, unavailable = None, _TOO_FAR
         return ContactSummary(
             id=strawberry.ID(row.id), child_id=strawberry.ID(row.child_id),
             child_given_name=row.child_given_name, child_family_name=row.child_family_name,
             received_at=row.received_at, channel=row.channel, urgency=row.urgency, due_by=row.due_by,
-            status=row.status, passed_from_edt=row.passed_from_edt, seconds_left=left, overdue=left < 0,
-            outcome=row.outcome,
+            status=row.status, passed_from_edt=row.passed_from_edt, seconds_left=left,
+            seconds_left_unavailable=unavailable, overdue=is_open and row.due_by < now, outcome=row.outcome,
         )
 
 
 @strawberry.type
 class Contact(ContactSummary):
     concern: str | None
+    concern_unavailable: str | None = strawberry.field(
+        description="Why concern is null: erased, or withheld as untrustworthy."
+    )
     referrer: Referrer
     recorded_by: strawberry.ID
     consent_position: ConsentPosition  # type: ignore[valid-type]
@@ -143,7 +177,13 @@ class Contact(ContactSummary):
     agreed_by: strawberry.ID | None
     decided_at: dt.datetime | None
     rationale: str | None
+    rationale_unavailable: str | None = strawberry.field(
+        description="Why rationale is null once decided: erased, or withheld as untrustworthy."
+    )
     response_to_referrer: str | None
+    response_to_referrer_unavailable: str | None = strawberry.field(
+        description="Why responseToReferrer is null once decided: erased, or withheld as untrustworthy."
+    )
     information_request_ids: list[strawberry.ID]
 
     @staticmethod
@@ -152,7 +192,7 @@ class Contact(ContactSummary):
         summary = ContactSummary.of(row, now)
         return Contact(
             **{name: getattr(summary, name) for name in _SUMMARY_FIELDS},
-            concern=detail.concern,
+            concern=detail.concern.text, concern_unavailable=detail.concern.unavailable,
             referrer=Referrer(
                 kind=row.referrer_kind,
                 professional_id=strawberry.ID(row.referrer_professional_id) if row.referrer_professional_id else None,
@@ -162,15 +202,17 @@ class Contact(ContactSummary):
             consent_not_sought_reason=row.consent_not_sought_reason,
             decided_by=strawberry.ID(row.decided_by) if row.decided_by else None,
             agreed_by=strawberry.ID(row.agreed_by) if row.agreed_by else None,
-            decided_at=row.decided_at, rationale=detail.rationale,
-            response_to_referrer=detail.response_to_referrer,
+            decided_at=row.decided_at, rationale=detail.rationale.text,
+            rationale_unavailable=detail.rationale.unavailable,
+            response_to_referrer=detail.response_to_referrer.text,
+            response_to_referrer_unavailable=detail.response_to_referrer.unavailable,
             information_request_ids=[strawberry.ID(i) for i in row.request_ids],
         )
 
 
 _SUMMARY_FIELDS = (
     "id", "child_id", "child_given_name", "child_family_name", "received_at", "channel", "urgency",
-    "due_by", "status", "passed_from_edt", "seconds_left", "overdue", "outcome",
+    "due_by", "status", "passed_from_edt", "seconds_left", "seconds_left_unavailable", "overdue", "outcome",
 )
 
 
@@ -191,7 +233,13 @@ class InformationShare:
     shared_by: strawberry.ID
     shared_at: dt.datetime
     content: str | None
+    content_unavailable: str | None = strawberry.field(
+        description="Why content is null in a share: no basis any more, erased, or withheld as untrustworthy."
+    )
     decline_reason: str | None
+    decline_reason_unavailable: str | None = strawberry.field(
+        description="Why declineReason is null in a decision not to share, as for contentUnavailable."
+    )
     basis: str | None
 
     @staticmethod
@@ -200,7 +248,8 @@ class InformationShare:
             id=strawberry.ID(view.id), agency_id=strawberry.ID(view.agency_id), shared=view.shared,
             fact_or_opinion=view.fact_or_opinion, historic=view.historic,
             shared_by=strawberry.ID(view.shared_by), shared_at=view.shared_at, content=view.content,
-            decline_reason=view.decline_reason, basis=view.basis,
+            content_unavailable=view.content_unavailable, decline_reason=view.decline_reason,
+            decline_reason_unavailable=view.decline_reason_unavailable, basis=view.basis,
         )
 
 
@@ -215,6 +264,8 @@ class InformationRequest:
     consent_id: strawberry.ID | None
     override_id: strawberry.ID | None
     basis_still_holds: bool
+    status: RequestStatus  # type: ignore[valid-type]
+    status_reason: str | None = strawberry.field(description="Why the request no longer takes answers.")
     due_by: dt.datetime
     requested_by: strawberry.ID
     requested_at: dt.datetime
@@ -223,13 +274,14 @@ class InformationRequest:
     @staticmethod
     def of(view: service.RequestView) -> InformationRequest:
         row = view.row
+        status, reason = view.status
         return InformationRequest(
             id=strawberry.ID(row.id), contact_id=strawberry.ID(row.contact_id),
             child_id=strawberry.ID(row.child_id), scope=row.scope,
             agencies=[strawberry.ID(a) for a in row.agencies], basis=row.basis,
             consent_id=strawberry.ID(row.consent_id) if row.consent_id else None,
             override_id=strawberry.ID(row.override_id) if row.override_id else None,
-            basis_still_holds=row.basis_holds, due_by=row.due_by,
+            basis_still_holds=row.basis_holds, status=status, status_reason=reason, due_by=row.due_by,
             requested_by=strawberry.ID(row.requested_by), requested_at=row.requested_at,
             answers=[InformationShare.of(s) for s in view.shares],
         )
@@ -297,7 +349,8 @@ class DecideContactInput:
 
 
 RecordContactResult = Annotated[
-    Contact | ChildNotFound | InvalidInput | NotPermitted, strawberry.union("RecordContactResult")
+    Contact | ChildNotFound | ImplausibleReceivedAt | InvalidInput | NotPermitted,
+    strawberry.union("RecordContactResult"),
 ]
 ContactResult = Annotated[Contact | ContactNotFound | NotPermitted, strawberry.union("ContactResult")]
 ContactsResult = Annotated[
@@ -311,7 +364,7 @@ InformationRequestResult = Annotated[
     InformationRequest | RequestNotFound | NotPermitted, strawberry.union("InformationRequestResult")
 ]
 AnswerRequestResult = Annotated[
-    InformationShare | RequestNotFound | NotAddressedToYourAgency | AlreadyAnswered | InvalidInput
+    InformationShare | RequestNotFound | RequestWithdrawn | RequestClosed | AlreadyAnswered | InvalidInput
     | NotPermitted,
     strawberry.union("AnswerRequestResult"),
 ]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,7 @@ from api.services import audit
 from api.services.principal import Principal
 from graph import contacts as repo
 from graph.contacts import (
+    BasisState,
     ConsentPosition,
     ContactRow,
     ContactStatus,
@@ -34,23 +37,49 @@ from graph.contacts import (
     Urgency,
 )
 from policies import Action, Basis, Policy, ResourceKind
-from protection.errors import ContentErased
-from protection.keyring import Keyring, ScopeReader
+from protection.errors import ContentErased, ProtectionError
+from protection.keyring import ERASED, UNREADABLE, Keyring, OpenedField, ScopeReader
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")
 MAX_PAGE = 100
 _EDT_SERVICE = "EDT"
 _SHARE_BASES = frozenset({Basis.CONSENT, Basis.OVERRIDE})
+log = logging.getLogger("hub.contacts")
+
+# When a contact may say it was received. Clocks of the devices that feed the front door
+# drift a little, so a time just ahead of the hub's is accepted; anything further ahead, or
+# older than the window, is a typing or import error (year 0001, year 3000) that would put
+# the contact at the head or the tail of the queue for ever.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+DEFAULT_RECEIVED_WINDOW = timedelta(days=365)
+
+_CLOSED = "the contact it was made for was decided and closed"
+_BASIS_WENT = {
+    BasisState.WITHDRAWN: "was withdrawn",
+    BasisState.REVOKED: "was revoked",
+    BasisState.EXPIRED: "has expired",
+    BasisState.MISSING: "no longer holds",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """A request the rules do not allow; `missing` names what a lawful request would need."""
+    """A request the rules do not allow; `missing` names what a lawful request would need,
+    `reason` why a request no longer takes answers."""
 
     kind: str
     message: str
     missing: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+class RequestStatus(StrEnum):
+    OPEN = "OPEN"
+    # The consent or override it rested on went: it takes no answers and shows none.
+    WITHDRAWN = "WITHDRAWN"
+    # Its contact was decided: it takes no more answers.
+    CLOSED = "CLOSED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +138,9 @@ class ContactInput:
 @dataclass(frozen=True, slots=True)
 class ContactDetail:
     row: ContactRow
-    concern: str | None
-    rationale: str | None
-    response_to_referrer: str | None
+    concern: OpenedField
+    rationale: OpenedField
+    response_to_referrer: OpenedField
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +159,39 @@ class ShareView:
     historic: bool | None
     shared_by: str
     shared_at: datetime
-    # Null where the caller has no basis for the content, or it was erased.
+    # Null where the caller has no basis for the content, or it was erased or damaged; the
+    # matching `_unavailable` says which.
     content: str | None
     decline_reason: str | None
     basis: str | None
+    content_unavailable: str | None = None
+    decline_reason_unavailable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RequestView:
     row: RequestRow
     shares: list[ShareView]
+
+    @property
+    def status(self) -> tuple[RequestStatus, str | None]:
+        return request_status(self.row.basis_state, self.row.contact_status, self.row.basis)
+
+
+def request_status(
+    state: BasisState, contact_status: ContactStatus, basis: RequestBasis
+) -> tuple[RequestStatus, str | None]:
+    """Whether a request still takes answers, and why not. A basis that went comes first:
+    it also decides whether the front door may read what was already shared."""
+    if state is not BasisState.HOLDS:
+        return RequestStatus.WITHDRAWN, f"the {_grant_noun(basis)} it rested on {_BASIS_WENT[state]}"
+    if contact_status is ContactStatus.DECIDED:
+        return RequestStatus.CLOSED, _CLOSED
+    return RequestStatus.OPEN, None
+
+
+def _grant_noun(basis: RequestBasis) -> str:
+    return "consent" if basis is RequestBasis.CONSENT else "override"
 
 
 def encode_cursor(key: QueueKey) -> str:
@@ -167,6 +219,7 @@ class ContactService:
         audit_sink: audit.AuditSink,
         keyring: Keyring,
         due_times: DueTimes = DueTimes(),
+        received_window: timedelta = DEFAULT_RECEIVED_WINDOW,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._driver = driver
@@ -175,6 +228,7 @@ class ContactService:
         self._audit = audit_sink
         self._keyring = keyring
         self._due_times = due_times
+        self._received_window = received_window
         self._clock = clock
 
     def now(self) -> datetime:
@@ -196,7 +250,15 @@ class ContactService:
         invalid = _contact_input_problem(contact)
         if invalid is not None:
             return Refused("InvalidInput", invalid)
-        received_at = contact.received_at or self._clock()
+        now = self._clock()
+        received_at = contact.received_at or now
+        earliest, latest = now - self._received_window, now + MAX_CLOCK_SKEW
+        if not earliest <= received_at <= latest:
+            return Refused(
+                "ImplausibleReceivedAt",
+                f"receivedAt must be between {earliest:%Y-%m-%d %H:%M} and {latest:%Y-%m-%d %H:%M} UTC:"
+                f" not in the future, and no more than {self._received_window.days} days ago",
+            )
         due_by = self._due_times.due_by(contact.urgency, received_at)
         contact_id = f"contact-{uuid.uuid4().hex}"
 
@@ -423,15 +485,22 @@ class ContactService:
             basis = Basis(row.basis.value)
         else:
             basis = None
-        text = None
         if basis is not None:
             field = "content" if share.shared else "decline_reason"
-            text = _open(child_key, share.id, field, share.ciphertext)
+            opened = _open(child_key, share.id, field, share.ciphertext)
+        elif not row.basis_holds:
+            opened = OpenedField(
+                None, f"withheld: the {_grant_noun(row.basis)} the request rested on {_BASIS_WENT[row.basis_state]}",
+            )
+        else:
+            opened = OpenedField(None, "your role may not read this answer")
         return ShareView(
             id=share.id, agency_id=share.agency_id, shared=share.shared,
             fact_or_opinion=share.fact_or_opinion, historic=share.historic, shared_by=share.shared_by,
-            shared_at=share.shared_at, content=text if share.shared else None,
-            decline_reason=text if not share.shared else None, basis=basis.value if basis else None,
+            shared_at=share.shared_at, content=opened.text if share.shared else None,
+            decline_reason=opened.text if not share.shared else None, basis=basis.value if basis else None,
+            content_unavailable=opened.unavailable if share.shared else None,
+            decline_reason_unavailable=opened.unavailable if not share.shared else None,
         )
 
     def share_information(
@@ -464,12 +533,17 @@ class ContactService:
 
         def work(tx: ManagedTransaction) -> ShareView | Refused:
             standing = repo.lock_request(tx, request_id=request_to_answer, agency_id=principal.agency_id)
-            if standing is None:
+            # A request addressed elsewhere reads exactly like one that does not exist, and
+            # nothing more about it (withdrawn, closed, answered) is told before this check.
+            if standing is None or not standing.addressed:
                 return Refused("RequestNotFound", "no such information request")
-            if not standing.addressed:
-                return Refused("NotAddressedToYourAgency", "this request is not addressed to your agency")
             if standing.answered:
                 return Refused("AlreadyAnswered", "your agency has already answered this request")
+            status, reason = request_status(standing.basis_state, standing.contact_status, standing.basis)
+            if status is RequestStatus.WITHDRAWN:
+                return Refused("RequestWithdrawn", "this request was withdrawn and takes no answers", reason=reason)
+            if status is RequestStatus.CLOSED:
+                return Refused("RequestClosed", f"this request takes no more answers: {reason}", reason=reason)
             share_id = f"share-{uuid.uuid4().hex}"
             ciphertext = self._keyring.encrypt(
                 tx, scope_id=standing.child_id, node_id=share_id,
@@ -537,10 +611,16 @@ def _no_basis(
     )
 
 
-def _open(child_key: ScopeReader, node_id: str, field: str, ciphertext: str | None) -> str | None:
+def _open(child_key: ScopeReader, node_id: str, field: str, ciphertext: str | None) -> OpenedField:
+    """One field for a reader: a field that is erased or fails its integrity check reads as
+    None with the reason, so the rest of the contact or request still reads."""
     if ciphertext is None:
-        return None
+        # Not yet recorded (an open contact has no rationale): nothing is withheld.
+        return OpenedField(None)
     try:
-        return child_key.decrypt(node_id=node_id, field=field, ciphertext=ciphertext)
+        return OpenedField(child_key.decrypt(node_id=node_id, field=field, ciphertext=ciphertext))
     except ContentErased:
-        return None
+        return OpenedField(None, ERASED)
+    except ProtectionError as error:
+        log.warning("field withheld", extra={"node_id": node_id, "field": field, "problem": type(error).__name__})
+        return OpenedField(None, UNREADABLE)

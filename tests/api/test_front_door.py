@@ -480,7 +480,9 @@ class TestAnswers:
     def test_a_partner_cannot_answer_a_request_not_addressed_to_it(
         self, hub: Hub, graph_db: Driver, request_id: str
     ) -> None:
-        assert share(hub, seed.HEALTH_OFFICER_ID, request_id)["__typename"] == "NotAddressedToYourAgency"
+        # As for an unknown request: a partner learns nothing of a request addressed elsewhere.
+        assert share(hub, seed.HEALTH_OFFICER_ID, request_id) == share(hub, seed.HEALTH_OFFICER_ID, "request-none")
+        assert share(hub, seed.HEALTH_OFFICER_ID, request_id)["__typename"] == "RequestNotFound"
         assert stored(graph_db, "MATCH (s:InformationShare) RETURN count(s) AS n") == [{"n": 0}]
 
     def test_an_agency_answers_once(self, hub: Hub, request_id: str) -> None:
