@@ -16,7 +16,7 @@ from api.auth import Authenticator, build_verifier
 from api.graphql.context import Context, Services
 from api.graphql.router import ThreadedGraphQLRouter
 from api.graphql.schema import build_schema
-from api.logs import request_id_var
+from api.logs import keep_content_out_of_library_logs, request_id_var
 from api.metrics import Metrics
 from api.middleware import RequestContext
 from api.routes_audit import audit_router
@@ -44,6 +44,7 @@ def create_app(
     consent_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """Builds the app; a driver passed in is borrowed, one made here is closed on shutdown."""
+    keep_content_out_of_library_logs()
     owned_driver = driver is None
     neo4j_driver = driver or connect(
         settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()

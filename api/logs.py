@@ -43,4 +43,15 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
     # uvicorn's access log would repeat every request without the request id.
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("neo4j").setLevel(logging.WARNING)
+    keep_content_out_of_library_logs()
+
+
+def keep_content_out_of_library_logs() -> None:
+    """Caps the loggers of libraries that log content, whatever level the hub logs at.
+
+    The Neo4j driver logs every query's parameters at DEBUG: a GraphQL variable's value,
+    a child's name being searched for, the plaintext of a field about to be compared. A
+    hub run at DEBUG to find a fault must not write those.
+    """
+    driver_log = logging.getLogger("neo4j")
+    driver_log.setLevel(max(driver_log.level, logging.WARNING))
