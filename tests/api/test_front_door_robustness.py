@@ -23,6 +23,7 @@ from tests.api.test_front_door import (
     CONSENTS,
     OFFICE_HOURS,
     WITHDRAW,
+    approve_override,
     decide,
     give_consent,
     record_contact,
@@ -114,6 +115,10 @@ SET_TIMES: LiteralString = """
 MATCH (k:Contact {id: $id})
 SET k.received_at = datetime($received), k.due_by = datetime($due)
 """
+
+REVOKE = "mutation($id: ID!) { revokeOverride(overrideId: $id) { __typename } }"
+
+EXPIRE_CONSENTS: LiteralString = "MATCH (g:Consent) SET g.expires_at = datetime() - duration('PT1M')"
 
 COPY_CONCERN: LiteralString = """
 MATCH (source:Contact {id: $source}), (target:Contact {id: $target})
@@ -411,6 +416,28 @@ class TestAnswersAfterTheBasisWent:
 
         assert refused["__typename"] == "RequestClosed"
         assert stored(graph_db, "MATCH (s:InformationShare) RETURN count(s) AS n") == [{"n": 0}]
+
+    def test_no_answer_once_the_override_was_revoked(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        override_id = approve_override(hub)
+        request = request_information(hub, contact_id, basis="OVERRIDE")
+        assert hub.graphql(seed.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]["__typename"] == (
+            "ConsentOverride"
+        )
+
+        refused = answer(hub, seed.POLICE_OFFICER_ID, request["id"])
+
+        assert refused["__typename"] == "RequestWithdrawn"
+        assert refused["reason"] == "the override it rested on was revoked"
+
+    def test_a_request_whose_consent_expired_says_so(self, hub: Hub, graph_db: Driver) -> None:
+        _, request_id = consented_request(hub)
+        graph_db.execute_query(EXPIRE_CONSENTS)
+
+        seen = hub.graphql(seed.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+
+        assert (seen["status"], seen["statusReason"]) == ("WITHDRAWN", "the consent it rested on has expired")
+        assert answer(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "RequestWithdrawn"
 
     def test_the_partner_sees_the_request_was_withdrawn_and_why(self, hub: Hub) -> None:
         _, request_id = consented_request(hub)
