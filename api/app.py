@@ -25,6 +25,7 @@ from api.services.auditor import AuditorService
 from api.services.consent import ConsentService
 from api.services.contacts import ContactService, DueTimes
 from api.services.errors import HubError
+from api.services.grants import GrantService
 from api.services.network import NetworkService
 from api.services.policy import PolicySync
 from api.services.search import SearchService
@@ -84,6 +85,10 @@ def create_app(
         auditor=auditor,
         workbook=WorkbookService(
             neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail, keyring=field_keys,
+        ),
+        grants=GrantService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail, keyring=field_keys,
+            break_glass_hours=settings.break_glass_hours,
         ),
     )
     authenticator = Authenticator(

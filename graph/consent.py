@@ -121,11 +121,6 @@ SET k.withdrawn_at = datetime(), k.withdrawn_by = $withdrawn_by
 RETURN k.id AS id
 """
 
-CHILD_EXISTS: LiteralString = """
-MATCH (c:Person:Child {id: $child_id})
-RETURN c.id AS id
-"""
-
 CREATE_OVERRIDE: LiteralString = """
 MATCH (c:Person:Child {id: $child_id})
 CREATE (o:ConsentOverride {
@@ -254,10 +249,6 @@ def get_consent(tx: ManagedTransaction, *, consent_id: str) -> ConsentRecord | N
 
 def withdraw_consent(tx: ManagedTransaction, *, consent_id: str, withdrawn_by: str) -> bool:
     return tx.run(WITHDRAW_CONSENT, consent_id=consent_id, withdrawn_by=withdrawn_by).single() is not None
-
-
-def child_exists(tx: ManagedTransaction, *, child_id: str) -> bool:
-    return tx.run(CHILD_EXISTS, child_id=child_id).single() is not None
 
 
 def create_override(

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
 
     # Consent override: how long an approval lasts.
     override_valid_hours: int = Field(default=72, ge=1, le=24 * 14)
+    # How long break glass gives a professional access to one child.
+    break_glass_hours: int = Field(default=8, ge=1, le=24)
 
     # The front door: when a contact's decision is due, by urgency.
     contact_due_red_hours: int = Field(default=4, ge=1, le=72)

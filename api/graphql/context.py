@@ -9,6 +9,7 @@ from strawberry.fastapi import BaseContext
 from api.services.auditor import AuditorService
 from api.services.consent import ConsentService
 from api.services.contacts import ContactService
+from api.services.grants import GrantService
 from api.services.network import NetworkService
 from api.services.principal import Principal
 from api.services.search import SearchService
@@ -30,6 +31,8 @@ class Services:
     auditor: AuditorService | None = None
     # The Family Safeguarding workbook; optional for the same reason.
     workbook: WorkbookService | None = None
+    # Break glass and restricted children; optional for the same reason.
+    grants: GrantService | None = None
 
 
 class Context(BaseContext):

@@ -76,6 +76,7 @@ class NotRevocable(Refusal):
 
 _BY_KIND: dict[str, type[Any]] = {
     "NotPermitted": NotPermitted,
+    "InvalidInput": InvalidInput,
     "InvalidConsent": InvalidInput,
     "InvalidOverride": InvalidInput,
     "ChildNotFound": ChildNotFound,

@@ -38,6 +38,7 @@ from strawberry.types import ExecutionContext
 from api.graphql.auditor import AuditorQueries
 from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.contacts import ContactMutations, ContactQueries
+from api.graphql.grants import GrantMutations, GrantQueries
 from api.graphql.context import Context
 from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
@@ -65,12 +66,14 @@ _LOGGABLE_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 
 
 @strawberry.type
-class Query(NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries, WorkbookQueries):
+class Query(
+    NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries, WorkbookQueries, GrantQueries
+):
     pass
 
 
 @strawberry.type
-class Mutation(ConsentMutations, ContactMutations, WorkbookMutations):
+class Mutation(ConsentMutations, ContactMutations, WorkbookMutations, GrantMutations):
     pass
 
 

@@ -1,0 +1,203 @@
+"""Break glass and restricted children: access beyond the usual bases, and its narrowing.
+
+Break glass gives a council professional with no legitimate relationship time-boxed access
+to one child, on a reason from a short list and an explanation in their own words. Taking
+it, and every read under it, is in the audit chain; the child's case holder and the
+auditor see each use. A restricted child is seen beyond existence only by the
+professionals named on the restriction, and break glass does not reach it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from neo4j import Driver, ManagedTransaction
+
+from api.services import access, audit
+from api.services.consent import Refused
+from api.services.principal import Principal
+from graph import grants as repo
+from graph.grants import BreakGlassReason, BreakGlassRecord
+from policies import Action, Basis, Policy, ResourceKind
+from protection.errors import ContentErased
+from protection.keyring import Keyring
+
+_T = TypeVar("_T")
+
+DEFAULT_BREAK_GLASS_HOURS = 8
+# As for an override's justification: long enough to say why, short enough to be read.
+MIN_EXPLANATION = 20
+MAX_EXPLANATION = 2000
+MAX_RESTRICTION_REASON = 500
+MAX_NAMED = 50
+MAX_LISTED = 200
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlassUse:
+    record: BreakGlassRecord
+    # The professional's explanation, opened for those who review uses; None with a reason when not.
+    explanation: str | None
+    explanation_unavailable: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    id: str
+    child_id: str
+    named: tuple[str, ...]
+
+
+_NO_SUCH_CHILD = Refused("ChildNotFound", "no such child")
+
+
+class GrantService:
+    def __init__(
+        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink,
+        keyring: Keyring, break_glass_hours: int = DEFAULT_BREAK_GLASS_HOURS,
+    ) -> None:
+        self._driver = driver
+        self._database = database
+        self._policy = policy
+        self._audit = audit_sink
+        self._keyring = keyring
+        self._break_glass_hours = break_glass_hours
+
+    def _may(self, principal: Principal, resource: ResourceKind, action: Action) -> bool:
+        return bool(self._policy.allowed_bases(principal.roles, resource, action))
+
+    def break_glass(
+        self, principal: Principal, *, child_id: str, reason: BreakGlassReason, explanation: str,
+        request_id: str,
+    ) -> BreakGlassRecord | Refused:
+        if not self._may(principal, ResourceKind.PERSON, Action.BREAK_GLASS):
+            return Refused("NotPermitted", "your role may not break glass")
+        if not MIN_EXPLANATION <= len(explanation.strip()) <= MAX_EXPLANATION:
+            return Refused(
+                "InvalidInput",
+                f"say why you need this child's records now ({MIN_EXPLANATION} to {MAX_EXPLANATION} characters)",
+            )
+
+        def work(tx: ManagedTransaction) -> BreakGlassRecord | Refused:
+            # An unknown child and a restricted one read the same: break glass reaches neither.
+            if not repo.may_open_break_glass(tx, child_id=child_id, professional_id=principal.professional_id):
+                return _NO_SUCH_CHILD
+            break_glass_id = f"break-glass-{uuid.uuid4().hex}"
+            try:
+                sealed = self._keyring.encrypt(
+                    tx, scope_id=child_id, node_id=break_glass_id, field="explanation", plaintext=explanation
+                )
+            except ContentErased:
+                return _NO_SUCH_CHILD
+            repo.create_break_glass(
+                tx, break_glass_id=break_glass_id, child_id=child_id,
+                professional_id=principal.professional_id, agency_id=principal.agency_id, reason=reason,
+                detail_ciphertext=sealed, valid_hours=self._break_glass_hours,
+            )
+            audit.record(
+                self._audit, tx, principal, action="break_glass.opened",
+                targets=[break_glass_id, child_id], request_id=request_id, basis=Basis.BREAK_GLASS.value,
+            )
+            created = next(
+                (use for use in repo.break_glass_for_child(tx, child_id=child_id, limit=MAX_LISTED)
+                 if use.id == break_glass_id),
+                None,
+            )
+            assert created is not None
+            return created
+
+        return self._write(work)
+
+    def uses_for_child(
+        self, principal: Principal, *, child_id: str, request_id: str
+    ) -> list[BreakGlassUse]:
+        """Who broke glass to this child, for those working with it (and front-door managers);
+        an unknown child and one the caller has no basis for both read as none."""
+
+        def work(tx: ManagedTransaction) -> list[BreakGlassUse]:
+            decision = access.decide_for_child(
+                tx, self._policy, principal, child_id=child_id, resource=ResourceKind.BREAK_GLASS,
+                action=Action.READ,
+            )
+            # Breaking glass oneself is no basis for reviewing everyone's uses.
+            if not decision.discloses_content or decision.basis is Basis.BREAK_GLASS:
+                return []
+            return self._reviewed(tx, principal, repo.break_glass_for_child(tx, child_id=child_id, limit=MAX_LISTED),
+                                  request_id)
+
+        return self._write(work)
+
+    def review(
+        self, principal: Principal, *, start: datetime | None, end: datetime | None, request_id: str
+    ) -> list[BreakGlassUse] | Refused:
+        """Every use in a period, newest first, for the auditor's review."""
+        if Basis.OWN_AGENCY not in self._policy.allowed_bases(principal.roles, ResourceKind.BREAK_GLASS, Action.READ):
+            return Refused("NotPermitted", "your role may not review break-glass uses")
+
+        def work(tx: ManagedTransaction) -> list[BreakGlassUse]:
+            found = repo.break_glass_in_period(tx, start=start, end=end, limit=MAX_LISTED)
+            return self._reviewed(tx, principal, found, request_id)
+
+        return self._write(work)
+
+    def _reviewed(
+        self, tx: ManagedTransaction, principal: Principal, found: list[BreakGlassRecord], request_id: str
+    ) -> list[BreakGlassUse]:
+        uses = []
+        for record in found:
+            opened = self._keyring.open(
+                tx, scope_id=record.child_id, node_id=record.id, field="explanation",
+                ciphertext=record.detail_ciphertext,
+            )
+            uses.append(BreakGlassUse(record, opened.text, opened.unavailable))
+        if uses:
+            audit.record(
+                self._audit, tx, principal, action="break_glass.reviewed",
+                targets=[use.record.id for use in uses], request_id=request_id,
+            )
+        return uses
+
+    def restrict_child(
+        self, principal: Principal, *, child_id: str, reason: str, named: list[str], request_id: str,
+    ) -> Restriction | Refused:
+        if not self._may(principal, ResourceKind.PERSON, Action.RESTRICT):
+            return Refused("NotPermitted", "only a front-door manager may restrict a child's record")
+        if not reason.strip() or len(reason) > MAX_RESTRICTION_REASON:
+            return Refused(
+                "InvalidInput", f"give the reason for the restriction ({MAX_RESTRICTION_REASON} characters at most)"
+            )
+        if len(named) > MAX_NAMED:
+            return Refused("InvalidInput", f"name at most {MAX_NAMED} professionals")
+        # The manager who restricts is always named, so a restriction can never lock out everyone.
+        everyone = sorted({*named, principal.professional_id})
+
+        def work(tx: ManagedTransaction) -> Restriction | Refused:
+            decision = access.decide_for_child(
+                tx, self._policy, principal, child_id=child_id, resource=ResourceKind.PERSON,
+                action=Action.RESTRICT,
+            )
+            if not decision.discloses_content:
+                return _NO_SUCH_CHILD
+            if repo.known_professionals(tx, ids=everyone) != set(everyone):
+                return Refused("InvalidInput", "every professional named must be known to the hub")
+            repo.restrict_child(
+                tx, restriction_id=f"restriction-{uuid.uuid4().hex}", child_id=child_id, reason=reason,
+                restricted_by=principal.professional_id, named=everyone,
+            )
+            found = repo.restriction_for_child(tx, child_id=child_id)
+            assert found is not None
+            audit.record(
+                self._audit, tx, principal, action="child.restricted",
+                targets=[found[0], child_id, *everyone], request_id=request_id,
+            )
+            return Restriction(id=found[0], child_id=child_id, named=found[1])
+
+        return self._write(work)
+
+    def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
