@@ -10,6 +10,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.logs import request_id_var
 from api.services.auditor import AuditorService
+from api.services.consent import Refused
 from api.services.errors import Forbidden
 from api.services.principal import Principal
 
@@ -30,15 +31,17 @@ def audit_router(
     @router.get("/export")
     async def get_export(request: Request) -> StreamingResponse:
         principal = await run_in_threadpool(authenticate, request.headers.get("authorization"))
-        refused = await run_in_threadpool(
+        sealed = await run_in_threadpool(
             auditor.record_export, principal, request_id=request_id_var.get()
         )
-        if refused is not None:
-            raise Forbidden(refused.message)
+        if isinstance(sealed, Refused):
+            raise Forbidden(sealed.message)
         # Lines are produced page by page as the client reads, so memory stays flat however
-        # long the chain; the format is the one `python -m protection.verify` reads.
+        # long the chain; the format is the one `python -m protection.verify` reads. The
+        # export stops at the checkpoint just signed over its own record, so events appended
+        # while it streams never follow its last signature.
         return StreamingResponse(
-            iterate_in_threadpool(auditor.export_lines()),
+            iterate_in_threadpool(auditor.export_lines(through=sealed)),
             media_type=EXPORT_MEDIA_TYPE,
             headers={"content-disposition": 'attachment; filename="hub-audit-export.jsonl"'},
         )

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.app import create_app
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
-from api.services import erasure
+from api.services import auditor, erasure
 from api.services.policy import load_policy
 from api.services.principal import Principal
 from api.signing import audit_signing_key, key_encryption_key, keyring
@@ -293,35 +293,60 @@ def _audit_trail(settings: Settings) -> AuditTrail:
     return AuditTrail(
         audit_signing_key(settings), checkpoint_every=settings.audit_checkpoint_every,
         checkpoint_seconds=settings.audit_checkpoint_seconds, database=settings.neo4j_database,
+        checkpoint_log=settings.audit_checkpoint_log,
     )
 
 
 @audit_app.command("export")
 def audit_export(
     out: Annotated[Path | None, typer.Option(help="Write here rather than to standard output.")] = None,
+    by: Annotated[str, typer.Option(help="Who is exporting, for the audit record.")] = "",
 ) -> None:
-    """Export the whole chain, its signed checkpoints and the public key as JSON Lines."""
+    """Export the chain, its signed checkpoints and the public key as JSON Lines.
+
+    The export is itself recorded in the chain, and ends with a checkpoint signed now over
+    that record, as an export over HTTP does.
+    """
     settings = get_settings()
     trail = _audit_trail(settings)
+    operator_name = by or getpass.getuser()
+    operator = Principal(
+        professional_id=f"operator:{operator_name}", name=operator_name, agency_id="hub-operations",
+        agency_kind="OPERATOR", team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
+    )
     with _driver(settings) as driver:
+        sealed = auditor.record_export(
+            driver, database=settings.neo4j_database, trail=trail, principal=operator,
+            request_id=f"cli-{uuid.uuid4().hex}",
+        )
         if out is None:
-            written = trail.export(driver, sys.stdout)
+            written = trail.export(driver, sys.stdout, through=sealed)
         else:
             with out.open("w", encoding="utf-8", newline="\n") as stream:
-                written = trail.export(driver, stream)
-    console.print(f"exported {written} events")
+                written = trail.export(driver, stream, through=sealed)
+    console.print(f"exported {written} events, sealed by a checkpoint at seq {sealed.seq}")
 
 
 @audit_app.command("verify")
 def audit_verify(
     export_file: Annotated[Path, typer.Argument(help="An export from `hub audit export` or GET /audit/export.")],
-    public_key: Annotated[Path, typer.Option(help="The public key the hub published (GET /audit/public-key).")],
+    public_key: Annotated[Path, typer.Option(
+        help="Required: the public key the hub published (GET /audit/public-key), obtained apart from the export."
+    )],
+    checkpoint_log: Annotated[Path | None, typer.Option(
+        help="The hub's checkpoint log (HUB_AUDIT_CHECKPOINT_LOG) to compare the export with."
+    )] = None,
 ) -> None:
     """Verify an export offline: no database and no hub configuration, only the public key.
 
-    Exit status: 0 intact, 1 broken (the first broken seq is printed), 2 unreadable.
+    Passes only if every event is covered by a checkpoint signed with that key (an export
+    ends with one over its last event). Exit status: 0 intact, 1 broken (the first broken
+    seq is printed), 2 unreadable.
     """
-    status = offline_verify.main([str(export_file), "--public-key", str(public_key)])
+    arguments = [str(export_file), "--public-key", str(public_key)]
+    if checkpoint_log is not None:
+        arguments += ["--checkpoint-log", str(checkpoint_log)]
+    status = offline_verify.main(arguments)
     if status != offline_verify.OK:
         raise typer.Exit(code=status)
 

@@ -74,11 +74,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if report.ok:
         compared = (
-            f"; it agrees with the {len(logged)} checkpoints in the checkpoint log"
+            f"; it agrees with the checkpoint log ({len(logged)} checkpoints)"
             if arguments.checkpoint_log is not None
             else "; not compared with a checkpoint log (--checkpoint-log)"
         )
         print(f"ok: {report.reason}, with key {expected}{compared}")
+        # An export cut back to an earlier checkpoint reads like an older export: what it
+        # ends with lets the auditor who made it see whether it is theirs.
+        last = export.events[-1]
+        print(f"it ends with event {last.seq}: {last.action} by {last.actor} at {last.at}")
+        later = [c for c in logged if c.seq > last.seq]
+        if later:
+            print(
+                f"note: the checkpoint log holds {len(later)} checkpoints past this export's end, "
+                f"the last over seq {later[-1].seq} signed at {later[-1].at}: the export was made "
+                "before them, or was cut back to a checkpoint"
+            )
         return OK
     print(f"broken: first broken seq {report.first_broken_seq}: {report.reason}")
     print(

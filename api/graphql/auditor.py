@@ -151,6 +151,14 @@ class AuditVerification:
     checkpoints_checked: int
     first_broken_seq: int | None
     reason: str
+    sealed_through_seq: int = strawberry.field(
+        description="The seq of the last signed checkpoint that verified; 0 when there is none."
+    )
+    uncovered_events: int = strawberry.field(
+        description="Events after the last signed checkpoint. Their hashes link, but anyone "
+        "who can write the database could have rewritten them and recomputed the hashes: "
+        "only the next checkpoint (or an export, which signs one) vouches for them."
+    )
 
 
 OverridesResult = Annotated[
@@ -218,7 +226,11 @@ class AuditorQueries:
             page_info=PageInfo(end_cursor=result.end_cursor, has_next_page=result.has_next_page),
         )
 
-    @strawberry.field(description="Checks the whole chain and its signed checkpoints: auditors only.")
+    @strawberry.field(
+        description="Checks the whole chain and its signed checkpoints: auditors only. "
+        "`ok` with `uncovered_events` above 0 means the events after the last checkpoint link "
+        "but are not yet signed for."
+    )
     def verify_audit(self, info: Info[Context, None]) -> VerifyAuditResult:
         context = info.context
         result = _auditor(context).verify(context.principal)
@@ -227,7 +239,8 @@ class AuditorQueries:
         return AuditVerification(
             ok=result.ok, events_checked=result.events_checked,
             checkpoints_checked=result.checkpoints_checked, first_broken_seq=result.first_broken_seq,
-            reason=result.reason,
+            reason=result.reason, sealed_through_seq=result.sealed_through_seq,
+            uncovered_events=result.uncovered_events,
         )
 
 

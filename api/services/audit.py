@@ -9,6 +9,11 @@ from neo4j import ManagedTransaction
 
 from api.services.principal import Principal
 
+# Acts whose event is sealed by a signed checkpoint in the same transaction. An override
+# decision is what an intruder would most want to rewrite (who approved, whether it was
+# revoked), so it is not left, like other events, to wait for the next scheduled checkpoint.
+CHECKPOINTED_ACTIONS = frozenset({"override.approved", "override.rejected", "override.revoked"})
+
 
 class AuditSink(Protocol):
     def record(
@@ -23,6 +28,7 @@ class AuditSink(Protocol):
         basis: str | None,
         override_id: str | None,
         request_id: str,
+        checkpoint: bool,
     ) -> object: ...
 
 
@@ -48,4 +54,5 @@ def record(
         basis=basis,
         override_id=override_id,
         request_id=request_id,
+        checkpoint=action in CHECKPOINTED_ACTIONS,
     )

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
@@ -25,11 +24,10 @@ from graph import consent as consent_store
 from graph.consent import OverrideRecord, OverrideStatus
 from policies import Action, Policy, ResourceKind
 from protection.audit import AuditTrail
-from protection.chain import AuditEvent, VerificationReport, public_key_pem
+from protection.chain import AuditEvent, Checkpoint, VerificationReport, public_key_pem
 from protection.keyring import Keyring, OpenedField
 
 MAX_PAGE = 100
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,26 +224,42 @@ class AuditorService:
     def public_key_pem(self) -> bytes:
         return public_key_pem(self._trail.public_key)
 
-    def record_export(self, principal: Principal, *, request_id: str) -> Refused | None:
-        """Authorises an export and records it; None when the export may go ahead."""
+    def record_export(self, principal: Principal, *, request_id: str) -> Checkpoint | Refused:
+        """Authorises an export and records it; the checkpoint the export is to end with."""
         if not self.may_export(principal):
             return _not_permitted()
+        return record_export(
+            self._driver, database=self._database, trail=self._trail, principal=principal,
+            request_id=request_id,
+        )
 
-        def work(tx: ManagedTransaction) -> None:
-            audit.record(
-                self._trail, tx, principal, action="audit.exported", targets=["audit-chain"],
-                request_id=request_id,
-            )
+    def export_lines(self, *, through: Checkpoint) -> Iterator[str]:
+        return self._trail.export_lines(self._driver, through=through)
 
-        self._write(work)
-        return None
 
-    def export_lines(self) -> Iterator[str]:
-        return self._trail.export_lines(self._driver)
+def record_export(
+    driver: Driver, *, database: str, trail: AuditTrail, principal: Principal, request_id: str
+) -> Checkpoint:
+    """Records that `principal` exports the chain and seals the head in the same transaction.
 
-    def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
-        with self._driver.session(database=self._database) as session:
-            return session.execute_write(work)
+    The export then stops at that checkpoint, so it ends with a signature over its own
+    last event, the record of the export itself: a verifier holding the public key can tell
+    if any event was added, rewritten or cut off after it. The caller has authorised the
+    export (the API through the policy; an operator at the command line by database access).
+    """
+
+    def work(tx: ManagedTransaction) -> Checkpoint:
+        audit.record(
+            trail, tx, principal, action="audit.exported", targets=["audit-chain"],
+            request_id=request_id,
+        )
+        sealed = trail.seal(tx)
+        if sealed is None:
+            raise RuntimeError("the audit head did not move with the export's own event")
+        return sealed
+
+    with driver.session(database=database) as session:
+        return session.execute_write(work)
 
 
 def utc_text(moment: datetime) -> str:

@@ -58,7 +58,23 @@ query($first: Int!, $after: String, $filter: AuditEventFilter) {
 }
 """
 VERIFY = """
-{ verifyAudit { __typename ... on AuditVerification { ok firstBrokenSeq reason checkpointsChecked } } }
+{
+  verifyAudit {
+    __typename
+    ... on AuditVerification { ok firstBrokenSeq reason checkpointsChecked sealedThroughSeq uncoveredEvents }
+  }
+}
+"""
+REJECT = """
+mutation($id: ID!) { rejectOverride(overrideId: $id, note: "Not proportionate") { __typename } }
+"""
+REVOKE = """
+mutation($id: ID!) { revokeOverride(overrideId: $id) { __typename } }
+"""
+DECISION_CHECKPOINT: LiteralString = """
+MATCH (e:AuditEvent {action: $action})
+OPTIONAL MATCH (c:AuditCheckpoint {seq: e.seq})
+RETURN e.seq AS seq, c.head_hash = e.hash AS sealed
 """
 ALL_EVENTS: LiteralString = "MATCH (e:AuditEvent) RETURN e.seq AS seq ORDER BY seq"
 
@@ -268,12 +284,16 @@ def _resign(driver: Driver) -> None:
     )
 
 
-TAMPERING: list[tuple[str, Callable[[Driver], None], int]] = [
-    ("edited event", _edit, 7),
-    ("deleted event", _delete, 7),
-    ("reordered events", _reorder, 7),
-    ("truncated tail after a checkpoint", _truncate, 8),
-    ("checkpoint re-signed with another key", _resign, 5),
+# Where verifyAudit and the offline command find the first break. They differ only for the
+# truncation: the export appends its own event (8) to the cut chain and seals it, so the
+# checkpoint at 10, signed before that seal, shows the chain was cut back and regrown, and
+# only events up to 5, the last checkpoint signed before 10, are still vouched for.
+TAMPERING: list[tuple[str, Callable[[Driver], None], int, int]] = [
+    ("edited event", _edit, 7, 7),
+    ("deleted event", _delete, 7, 7),
+    ("reordered events", _reorder, 7, 7),
+    ("truncated tail after a checkpoint", _truncate, 8, 6),
+    ("checkpoint re-signed with another key", _resign, 5, 5),
 ]
 
 
@@ -291,28 +311,85 @@ class TestTamperEvidence:
         assert offline.stdout.startswith("ok:")
 
     @pytest.mark.parametrize(
-        ("tamper", "broken_at"), [(t[1], t[2]) for t in TAMPERING], ids=[t[0] for t in TAMPERING]
+        ("tamper", "online_at", "offline_at"), [t[1:] for t in TAMPERING], ids=[t[0] for t in TAMPERING]
     )
     def test_tampering_is_named_by_verify_audit_and_the_offline_command(
         self, *, hub: Hub, graph_db: Driver, settings: Settings, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, tamper: Callable[[Driver], None], broken_at: int,
+        monkeypatch: pytest.MonkeyPatch, tamper: Callable[[Driver], None], online_at: int, offline_at: int,
     ) -> None:
         _make_chain(hub)
 
         tamper(graph_db)
 
         verified = hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]
-        assert (verified["ok"], verified["firstBrokenSeq"]) == (False, broken_at), verified
+        assert (verified["ok"], verified["firstBrokenSeq"]) == (False, online_at), verified
         offline = _verify_offline(hub, settings, tmp_path, monkeypatch)
         assert offline.exit_code == 1, offline.output
-        assert f"first broken seq {broken_at}:" in offline.stdout
+        assert f"first broken seq {offline_at}:" in offline.stdout
+
+
+class TestCoverage:
+    def test_verify_audit_counts_the_events_no_checkpoint_covers_yet(self, hub: Hub) -> None:
+        _make_chain(hub)
+
+        verified = hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]
+
+        assert verified["ok"] is True, verified
+        assert (verified["sealedThroughSeq"], verified["uncoveredEvents"]) == (10, 2)
+        assert "2 events are not yet covered by a signed checkpoint" in verified["reason"]
+
+    def test_an_export_leaves_nothing_uncovered(self, hub: Hub) -> None:
+        _make_chain(hub)
+
+        hub.client.get("/audit/export", headers=_bearer(hub, seed.AUDITOR_ID))
+        verified = hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]
+
+        assert (verified["sealedThroughSeq"], verified["uncoveredEvents"]) == (13, 0)
+
+
+class TestOverrideDecisionsAreSealed:
+    def test_an_approval_is_covered_by_a_checkpoint_at_once(self, hub: Hub, graph_db: Driver) -> None:
+        approved_override(hub)
+
+        assert _decision_sealed(graph_db, "override.approved")
+        assert hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]["uncoveredEvents"] == 0
+
+    def test_a_rejection_is_covered_by_a_checkpoint_at_once(self, hub: Hub, graph_db: Driver) -> None:
+        override_id = request_override(hub)
+
+        rejected = hub.graphql(seed.CRS_MANAGER_ID, REJECT, id=override_id)["rejectOverride"]
+
+        assert rejected["__typename"] == "ConsentOverride", rejected
+        assert _decision_sealed(graph_db, "override.rejected")
+
+    def test_a_revocation_is_covered_by_a_checkpoint_at_once(self, hub: Hub, graph_db: Driver) -> None:
+        override_id = approved_override(hub)
+        police_reads(hub, 1)
+
+        revoked = hub.graphql(seed.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]
+
+        assert revoked["__typename"] == "ConsentOverride", revoked
+        assert _decision_sealed(graph_db, "override.revoked")
+
+    def test_a_request_waits_for_the_next_scheduled_checkpoint(self, hub: Hub, graph_db: Driver) -> None:
+        request_override(hub)
+
+        assert not _decision_sealed(graph_db, "override.requested")
+
+
+def _decision_sealed(driver: Driver, action: str) -> bool:
+    records, _, _ = driver.execute_query(DECISION_CHECKPOINT, action=action, database_="neo4j")
+    [record] = records
+    # A decision falling on a scheduled checkpoint's seq would prove nothing.
+    assert record["seq"] % CHECKPOINT_EVERY != 0
+    return record["sealed"] is True
 
 
 def _verify_offline(
     hub: Hub, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Any:
-    # The operator's export command, which (unlike an auditor's REST export) adds no event of
-    # its own, so the export shows the chain exactly as tampered.
+    # The operator's export command: it records its own event and seals the chain over it,
+    # so the export shows the chain as tampered, plus that one event.
     export = tmp_path / "export.jsonl"
     exported = run_hub_command(monkeypatch, settings, "audit", "export", "--out", str(export))
     assert exported.exit_code == 0, exported.output
@@ -369,7 +446,27 @@ class TestRestExport:
         parsed = [json.loads(line) for line in lines]
         assert parsed[0]["type"] == "header"
         assert parsed[0]["public_key_pem"] == public_key.text
-        assert [p["seq"] for p in parsed if p["type"] == "checkpoint"] == [5, 10]
-        # The export's own request is recorded before the chain is read, so it is in the export.
+        # The export's own request is recorded and sealed before the chain is read, so the
+        # export ends with it and with a checkpoint over it.
+        assert [p["seq"] for p in parsed if p["type"] == "checkpoint"] == [5, 10, 13]
         assert [p["seq"] for p in parsed if p["type"] == "event"] == stored_seqs(graph_db)
         assert parsed[-1]["action"] == "audit.exported"
+        [seal] = [p for p in parsed if p["type"] == "checkpoint" and p["seq"] == 13]
+        assert seal["head_hash"] == parsed[-1]["hash"]
+
+    def test_an_export_over_rest_verifies_offline_with_the_published_key(
+        self, hub: Hub, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _make_chain(hub)
+        export = tmp_path / "export.jsonl"
+        export.write_text(hub.client.get("/audit/export", headers=_bearer(hub, seed.AUDITOR_ID)).text, encoding="utf-8")
+        public_key = tmp_path / "audit.pem"
+        public_key.write_bytes(hub.client.get("/audit/public-key").content)
+
+        verified = run_hub_command(
+            monkeypatch, settings, "audit", "verify", str(export), "--public-key", str(public_key)
+        )
+
+        assert verified.exit_code == 0, verified.output
+        assert verified.stdout.startswith("ok: 13 events and 3 signed checkpoints verified")
+        assert f"it ends with event 13: audit.exported by {seed.AUDITOR_ID}" in verified.stdout

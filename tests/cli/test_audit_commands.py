@@ -6,6 +6,7 @@ demands production keys it does not have: it passes only because it reads neithe
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,6 +25,11 @@ from tests.api.protected_hub import run_hub_command
 
 EVENTS = 12
 EDIT_TARGETS: LiteralString = "MATCH (e:AuditEvent {seq: $seq}) SET e.targets = ['someone-else']"
+EXPORT_EVENTS: LiteralString = """
+MATCH (e:AuditEvent {action: 'audit.exported'})
+OPTIONAL MATCH (c:AuditCheckpoint {seq: e.seq})
+RETURN e.seq AS seq, e.actor AS actor, e.targets AS targets, c.head_hash = e.hash AS sealed
+"""
 
 
 def _append(trail: AuditTrail, number: int) -> Callable[[ManagedTransaction], None]:
@@ -45,14 +51,14 @@ def chain(graph_db: Driver, test_settings: Settings) -> Driver:
     return graph_db
 
 
-def offline_verify(export: Path, public_key: Path) -> subprocess.CompletedProcess[str]:
+def offline_verify(export: Path, public_key: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     environment = {
         "HUB_ENVIRONMENT": "production",
         "HUB_NEO4J_URI": "bolt://127.0.0.1:9",
         "HUB_NEO4J_PASSWORD": "not-the-password",
     }
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", "audit", "verify", str(export), "--public-key", str(public_key)],
+        [sys.executable, "-m", "hub.cli", "audit", "verify", str(export), "--public-key", str(public_key), *extra],
         capture_output=True, text=True, cwd=PROJECT_ROOT, env=environment, timeout=120, check=False,
     )
 
@@ -72,10 +78,11 @@ class TestExportAndOfflineVerify:
         exported = run_hub_command(monkeypatch, test_settings, "audit", "export", "--out", str(export))
         verified = offline_verify(export, published_key(test_settings, tmp_path))
 
+        # The twelve events, and the export's own, sealed by a checkpoint signed for it.
         assert exported.exit_code == 0, exported.output
-        assert "exported 12 events" in exported.output
+        assert "exported 13 events, sealed by a checkpoint at seq 13" in exported.output
         assert verified.returncode == 0, verified.stderr
-        assert verified.stdout.startswith("ok: 12 events and 2 signed checkpoints verified")
+        assert verified.stdout.startswith("ok: 13 events and 3 signed checkpoints verified")
 
     def test_an_edited_event_is_named_with_exit_status_one(
         self, chain: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -110,3 +117,64 @@ class TestExportAndOfflineVerify:
         verified = offline_verify(garbled, published_key(test_settings, tmp_path))
 
         assert verified.returncode == 2
+
+
+class TestExportIsAudited:
+    def test_the_command_line_export_is_an_event_in_the_chain_sealed_by_a_checkpoint(
+        self, chain: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        export = tmp_path / "export.jsonl"
+
+        exported = run_hub_command(
+            monkeypatch, test_settings, "audit", "export", "--out", str(export), "--by", "dpo"
+        )
+
+        assert exported.exit_code == 0, exported.output
+        records, _, _ = chain.execute_query(EXPORT_EVENTS, database_="neo4j")
+        assert [(r["seq"], r["actor"], r["targets"], r["sealed"]) for r in records] == [
+            (EVENTS + 1, "operator:dpo", ["audit-chain"], True)
+        ]
+        last = json.loads(export.read_text(encoding="utf-8").splitlines()[-1])
+        assert (last["seq"], last["action"], last["actor"]) == (EVENTS + 1, "audit.exported", "operator:dpo")
+
+    def test_every_export_is_recorded_again(
+        self, chain: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in ("first", "second"):
+            outcome = run_hub_command(monkeypatch, test_settings, "audit", "export", "--out", str(tmp_path / name))
+            assert outcome.exit_code == 0, outcome.output
+
+        records, _, _ = chain.execute_query(EXPORT_EVENTS, database_="neo4j")
+        assert [(r["seq"], r["sealed"]) for r in records] == [(EVENTS + 1, True), (EVENTS + 2, True)]
+
+
+class TestCheckpointLog:
+    def test_the_export_verifies_against_the_log_the_command_appends_to(
+        self, chain: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        log = tmp_path / "checkpoints.jsonl"
+        monkeypatch.setenv("HUB_AUDIT_CHECKPOINT_LOG", str(log))
+        export = tmp_path / "export.jsonl"
+
+        exported = run_hub_command(monkeypatch, test_settings, "audit", "export", "--out", str(export))
+        verified = offline_verify(export, published_key(test_settings, tmp_path), "--checkpoint-log", str(log))
+
+        assert exported.exit_code == 0, exported.output
+        # The chain's earlier checkpoints were signed by a trail without a log; the seal was not.
+        assert [json.loads(line)["seq"] for line in log.read_text(encoding="utf-8").splitlines()] == [EVENTS + 1]
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "agrees with the checkpoint log (1 checkpoints)" in verified.stdout
+
+
+class TestVerifyNeedsTheExpectedKey:
+    def test_verify_without_a_public_key_is_refused(self, tmp_path: Path) -> None:
+        export = tmp_path / "export.jsonl"
+        export.write_text("{}\n", encoding="utf-8")
+
+        refused = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "audit", "verify", str(export)],
+            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120, check=False,
+        )
+
+        assert refused.returncode == 2
+        assert "--public-key" in refused.stderr
