@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -80,6 +80,7 @@ def create_app(
                 red_hours=settings.contact_due_red_hours, amber_hours=settings.contact_due_amber_hours,
                 green_working_days=settings.contact_due_green_working_days,
             ),
+            received_window=timedelta(days=settings.contact_received_window_days),
         ),
         search=SearchService(neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail),
         auditor=auditor,

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     contact_due_red_hours: int = Field(default=4, ge=1, le=72)
     contact_due_amber_hours: int = Field(default=24, ge=1, le=24 * 7)
     contact_due_green_working_days: int = Field(default=3, ge=1, le=20)
+    # How far back a contact's receivedAt may be: older is taken for a typing or import error.
+    contact_received_window_days: int = Field(default=365, ge=1, le=3650)
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -213,6 +213,21 @@ class TestImplausibleReceivedTimes:
         assert record_contact(hub, receivedAt=received.isoformat())["__typename"] == "Contact"
 
 
+    def test_the_window_is_configured_by_the_settings(
+        self, graph_db: Driver, test_settings: Settings
+    ) -> None:
+        seed.load(graph_db, [seed.demo_city()], database="neo4j")
+        narrow = test_settings.model_copy(update={"contact_received_window_days": 30})
+        app = create_app(narrow, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
+        received = datetime.now(UTC) - timedelta(days=60)
+
+        with TestClient(app) as client:
+            refused = record_contact(Hub(client, narrow), receivedAt=received.isoformat())
+
+        assert refused["__typename"] == "ImplausibleReceivedAt"
+        assert "no more than 30 days ago" in refused["message"]
+
+
 class TestQueueWithABadStoredTime:
     @pytest.mark.parametrize(
         ("received", "due", "overdue"),
