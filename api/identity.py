@@ -23,7 +23,9 @@ public key as an HMAC secret cannot pass.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -72,6 +74,7 @@ _REQUIRED_REGISTERED_CLAIMS = ["iss", "aud", "sub", "exp", "nbf", "iat"]
 class TokenProblem(StrEnum):
     MALFORMED = "malformed"
     UNSUPPORTED_ALGORITHM = "unsupported algorithm"
+    UNSUPPORTED_CRITICAL_HEADER = "unsupported critical header"
     UNKNOWN_KEY = "unknown key"
     KEYS_UNAVAILABLE = "signing keys unavailable"
     BAD_SIGNATURE = "bad signature"
@@ -163,9 +166,12 @@ class TokenVerifier:
         self._leeway = leeway_seconds
 
     def verify(self, token: str) -> Claims:
+        _refuse_header_fields(token)
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as error:
+        except jwt.PyJWTError as error:
+            # Not only DecodeError: PyJWT refuses some headers with its base
+            # InvalidTokenError, which must not become a 500.
             raise InvalidToken(TokenProblem.MALFORMED, str(error)) from error
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self._algorithms:
@@ -212,6 +218,24 @@ class TokenVerifier:
         return keys
 
 
+def _refuse_header_fields(token: str) -> None:
+    """Refuses header fields the hub cannot honour, whatever PyJWT's version makes of them."""
+    encoded = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except ValueError:
+        return  # PyJWT's own reading says how it is malformed.
+    if not isinstance(header, dict):
+        return
+    if "crit" in header:
+        # RFC 7515 4.1.11: a token whose critical extensions are not all understood must
+        # be refused, and the hub understands none.
+        raise InvalidToken(TokenProblem.UNSUPPORTED_CRITICAL_HEADER, repr(header["crit"]))
+    if not isinstance(header.get("kid", ""), str):
+        # A key id selects a key from the JWKS, where it is looked up as a string.
+        raise InvalidToken(TokenProblem.MALFORMED, "kid must be a string")
+
+
 def _problem(error: jwt.PyJWTError) -> TokenProblem:
     # Subclasses before their bases: InvalidSignatureError is a DecodeError, and most
     # errors here are InvalidTokenErrors.
@@ -242,6 +266,18 @@ def _text_claim(payload: dict[str, Any], name: str, *, required: bool) -> str:
     return value
 
 
+def _instant_claim(payload: dict[str, Any], name: str) -> datetime:
+    # PyJWT compares the numbers but never makes them times: a signed token may carry an
+    # `exp` of 1e20 or an `iat` of -1e20, which no datetime can hold.
+    value = payload[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidToken(TokenProblem.INVALID_CLAIM, f"{name} must be a number")
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (OverflowError, OSError, ValueError) as error:
+        raise InvalidToken(TokenProblem.INVALID_CLAIM, f"{name} is out of range") from error
+
+
 def _claims(payload: dict[str, Any]) -> Claims:
     roles = payload.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
@@ -249,8 +285,8 @@ def _claims(payload: dict[str, Any]) -> Claims:
     return Claims(
         subject=_text_claim(payload, "sub", required=True),
         issuer=_text_claim(payload, "iss", required=True),
-        issued_at=datetime.fromtimestamp(int(payload["iat"]), UTC),
-        expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
+        issued_at=_instant_claim(payload, "iat"),
+        expires_at=_instant_claim(payload, "exp"),
         agency=_text_claim(payload, "agency", required=False),
         team=_text_claim(payload, "team", required=False),
         roles=tuple(roles),
