@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK_NETWORKS: tuple[IPv4Network | IPv6Network, ...] = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
 
 
 class Environment(StrEnum):
@@ -83,6 +85,15 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+
+    # /metrics answers only these scrapers (addresses or networks); anyone else gets the
+    # 404 of an unknown path. With a token set, a scraper must also send it as a bearer.
+    metrics_allowed_clients: list[IPvAnyNetwork] = Field(default_factory=lambda: list(LOOPBACK_NETWORKS))
+    metrics_token: SecretStr | None = None
+
+    # Production refuses plain bolt:// to any host but this machine's, which would carry
+    # the password and every query unencrypted, unless this says the network is trusted.
+    neo4j_allow_unencrypted_remote: bool = False
 
     @property
     def neo4j_bolt_port(self) -> int:
