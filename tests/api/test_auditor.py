@@ -371,11 +371,6 @@ class TestOverrideDecisionsAreSealed:
         assert revoked["__typename"] == "ConsentOverride", revoked
         assert _decision_sealed(graph_db, "override.revoked")
 
-    def test_a_request_waits_for_the_next_scheduled_checkpoint(self, hub: Hub, graph_db: Driver) -> None:
-        request_override(hub)
-
-        assert not _decision_sealed(graph_db, "override.requested")
-
 
 def _decision_sealed(driver: Driver, action: str) -> bool:
     records, _, _ = driver.execute_query(DECISION_CHECKPOINT, action=action, database_="neo4j")

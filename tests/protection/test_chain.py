@@ -498,12 +498,12 @@ class TestExportIsSealed:
         assert sorted(r["seq"] for r in records) == [10, 20, TAILED_EVENTS]
         assert trail.verify_online(tailed_db).uncovered_events == 0
 
-    def test_a_sealed_head_is_not_signed_twice(self, chain_db: Driver, trail: AuditTrail) -> None:
-        trail.export(chain_db, io.StringIO())
-        trail.export(chain_db, io.StringIO())
+    def test_a_sealed_head_is_not_signed_twice(self, tailed_db: Driver, trail: AuditTrail) -> None:
+        trail.export(tailed_db, io.StringIO())
+        trail.export(tailed_db, io.StringIO())
 
-        records, _, _ = chain_db.execute_query(CHECKPOINT_ROWS, database_="neo4j")
-        assert sorted(r["seq"] for r in records) == [10, 20, 30]
+        records, _, _ = tailed_db.execute_query(CHECKPOINT_ROWS, database_="neo4j")
+        assert sorted(r["seq"] for r in records) == [10, 20, TAILED_EVENTS]
 
     def test_events_appended_after_the_seal_are_left_out(
         self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
@@ -585,17 +585,21 @@ class TestOfflineVerifierDemandsASignedHead:
         assert "rewritten after it was signed" in result.stdout
 
     def test_a_genuine_export_fails_with_any_key_but_the_signers(
-        self, tailed_db: Driver, trail: AuditTrail, tmp_path: Path
+        self, graph_db: Driver, trail: AuditTrail, tmp_path: Path
     ) -> None:
+        # Fewer events than a scheduled checkpoint needs: only the export's seal is signed.
+        with graph_db.session(database="neo4j") as session:
+            for number in range(1, 4):
+                session.execute_write(_record(trail, number))
         export = tmp_path / "audit.jsonl"
-        _export(tailed_db, trail, export)
+        _export(graph_db, trail, export)
         other = tmp_path / "other.pem"
         other.write_bytes(public_key_pem(generate_signing_key().public_key()))
 
         result = _offline(export, "--public-key", str(other))
 
         assert result.returncode == 1, result.stdout
-        assert "first broken seq 10:" in result.stdout
+        assert "first broken seq 3:" in result.stdout
         assert "not the published key" in result.stdout
 
     def test_without_the_expected_key_nothing_is_verified(
