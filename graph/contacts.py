@@ -7,7 +7,7 @@ not to share) arrive here already encrypted: this module stores and returns ciph
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, LiteralString
 
@@ -514,6 +514,12 @@ def _share(raw: dict[str, Any]) -> ShareRow:
     )
 
 
+def _utc(moment: datetime) -> datetime:
+    # The hub writes times in UTC; one written without its zone behind the hub's back is read
+    # as UTC too, rather than failing every comparison with the hub's own clock.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def _contact(
     row: dict[str, Any], *, concern: str | None = None, rationale: str | None = None,
     response: str | None = None, request_ids: tuple[str, ...] = (),
@@ -522,8 +528,8 @@ def _contact(
     outcome = k.get("outcome")
     return ContactRow(
         id=k["id"], child_id=row["child_id"], child_given_name=row["given_name"],
-        child_family_name=row["family_name"], received_at=k["received_at"], channel=k["channel"],
-        urgency=Urgency(k["urgency"]), due_by=k["due_by"], status=ContactStatus(k["status"]),
+        child_family_name=row["family_name"], received_at=_utc(k["received_at"]), channel=k["channel"],
+        urgency=Urgency(k["urgency"]), due_by=_utc(k["due_by"]), status=ContactStatus(k["status"]),
         recorded_by=k["recorded_by"], passed_from_edt=bool(k["passed_from_edt"]),
         referrer_kind=ReferrerKind(k["referrer_kind"]),
         referrer_professional_id=k.get("referrer_professional_id"),

@@ -254,6 +254,23 @@ class TestQueueWithABadStoredTime:
         assert items[bad]["secondsLeftUnavailable"]
         assert items[bad]["overdue"] is overdue
 
+    def test_a_time_stored_without_its_zone_is_read_as_utc(self, hub: Hub, graph_db: Driver) -> None:
+        good = recorded_contact_id(hub, urgency="RED")
+        bad = recorded_contact_id(hub, urgency="AMBER")
+        graph_db.execute_query(
+            "MATCH (k:Contact {id: $id}) SET k.received_at = localdatetime('2026-11-20T10:00:00'),"
+            " k.due_by = localdatetime('2026-11-21T10:00:00')",
+            id=bad,
+        )
+
+        body = raw_graphql(hub, seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)
+
+        assert "errors" not in body, body
+        items = {item["id"]: item for item in body["data"]["contacts"]["items"]}
+        assert set(items) == {good, bad}
+        assert datetime.fromisoformat(items[bad]["dueBy"]) == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+        assert items[bad]["overdue"] is True
+
     def test_the_contact_itself_still_reads(self, hub: Hub, graph_db: Driver) -> None:
         bad = recorded_contact_id(hub)
         graph_db.execute_query(SET_TIMES, id=bad, received="0001-01-01T00:00:00Z", due="0001-01-02T00:00:00Z")
