@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from neo4j import Driver
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -17,7 +17,7 @@ from api.graphql.context import Context, Services
 from api.graphql.router import ThreadedGraphQLRouter
 from api.graphql.schema import build_schema
 from api.logs import keep_content_out_of_library_logs, request_id_var
-from api.metrics import Metrics
+from api.metrics import Metrics, ScraperAllowList
 from api.middleware import RequestContext
 from api.routes_audit import audit_router
 from api.services import health
@@ -97,6 +97,10 @@ def create_app(
         policy_sync=PolicySync(neo4j_driver, access_policy, database=database),
     )
     metrics = Metrics()
+    scrapers = ScraperAllowList(
+        settings.metrics_allowed_clients,
+        token=settings.metrics_token.get_secret_value() if settings.metrics_token is not None else None,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -123,8 +127,12 @@ def create_app(
             body["reason"] = report.reason
         return JSONResponse(body, status_code=200 if report.healthy else 503)
 
-    @app.get("/metrics")
-    async def get_metrics() -> Response:
+    @app.get("/metrics", include_in_schema=False)
+    async def get_metrics(request: Request) -> Response:
+        client_host = request.client.host if request.client is not None else None
+        if not scrapers.allows(client_host, request.headers.get("authorization")):
+            # The 404 of any unknown path, so /metrics is not advertised to whoever probes.
+            raise HTTPException(status_code=404)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(HubError)
@@ -147,7 +155,10 @@ def create_app(
         context_getter=context_getter,
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=False,
+        # Each router carries its own prefix, so a matched route's path is its whole
+        # template: what the metrics label requests by.
+        prefix="/graphql",
     )
-    app.include_router(graphql, prefix="/graphql")
+    app.include_router(graphql)
     app.include_router(audit_router(auditor, authenticator.principal))
     return app

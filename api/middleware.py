@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logs import request_id_var
-from api.metrics import Metrics
+from api.metrics import UNMATCHED_ROUTE, Metrics, method_label
 
 log = logging.getLogger("hub.api")
 
@@ -52,21 +52,29 @@ class RequestContext:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
-        method, route = scope["method"], scope["path"]
+        method, path = scope["method"], scope["path"]
         try:
             await self._app(scope, receive, send_with_request_id)
         except Exception:
-            log.exception("request failed", extra={"method": method, "path": route})
+            log.exception("request failed", extra={"method": method, "path": path})
             if not response_started:
                 failure = JSONResponse({"error": "internal error", "request_id": request_id}, status_code=500)
                 await failure(scope, receive, send_with_request_id)
         finally:
             elapsed = time.perf_counter() - started
-            self._metrics.requests.labels(method, route, str(status)).inc()
-            self._metrics.latency.labels(method, route).observe(elapsed)
+            route = _route_template(scope)
+            self._metrics.requests.labels(method_label(method), route, str(status)).inc()
+            self._metrics.latency.labels(method_label(method), route).observe(elapsed)
             log.info(
                 "request",
-                extra={"request_id": request_id, "method": method, "path": route, "status": status,
+                extra={"request_id": request_id, "method": method, "path": path, "status": status,
                        "ms": round(elapsed * 1000, 1)},
             )
             request_id_var.reset(token)
+
+
+def _route_template(scope: Scope) -> str:
+    # The router records the route it matched in the scope it was given, which is this
+    # one: "/audit/export", never the path with whatever a caller put in it.
+    template = getattr(scope.get("route"), "path", None)
+    return template if isinstance(template, str) else UNMATCHED_ROUTE
