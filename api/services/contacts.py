@@ -488,7 +488,8 @@ class ContactService:
         if basis is not None:
             field = "content" if share.shared else "decline_reason"
             opened = _open(child_key, share.id, field, share.ciphertext)
-        elif not row.basis_holds:
+        elif row.requester_side and not row.basis_holds and Basis(row.basis.value) in share_bases:
+            # The front door would read it but for the basis that went: say that, not "no access".
             opened = OpenedField(
                 None, f"withheld: the {_grant_noun(row.basis)} the request rested on {_BASIS_WENT[row.basis_state]}",
             )
