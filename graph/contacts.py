@@ -514,10 +514,12 @@ def _share(raw: dict[str, Any]) -> ShareRow:
     )
 
 
-def _utc(moment: datetime) -> datetime:
+def _utc(moment: Any) -> Any:
     # The hub writes times in UTC; one written without its zone behind the hub's back is read
     # as UTC too, rather than failing every comparison with the hub's own clock.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    if isinstance(moment, datetime) and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _contact(
