@@ -123,21 +123,14 @@ class AuditTrail:
 
     def seal(self, tx: ManagedTransaction) -> Checkpoint | None:
         """The checkpoint over the current head, signed now unless one already covers it;
-        None for an empty chain. The head stays locked until `tx` ends."""
+        None for an empty chain. The head stays locked until `tx` ends. For an export's
+        final checkpoint, and for a scheduled job that keeps a quiet chain covered."""
         head = audit_store.lock_head(tx)
         if head["seq"] == 0:
             return None
         latest = audit_store.latest_checkpoint(tx)
         if latest is not None and latest["seq"] == head["seq"] and latest["head_hash"] == head["hash"]:
             return Checkpoint.from_fields(latest)
-        return self._sign(tx, head["seq"], head["hash"])
-
-    def checkpoint_head(self, tx: ManagedTransaction) -> Checkpoint | None:
-        """Signs the current head unless it is already signed; for a scheduled job."""
-        head = audit_store.lock_head(tx)
-        latest = audit_store.latest_checkpoint(tx)
-        if head["seq"] == 0 or (latest is not None and latest["seq"] >= head["seq"]):
-            return None
         return self._sign(tx, head["seq"], head["hash"])
 
     def verify_online(self, driver: Driver) -> VerificationReport:

@@ -313,8 +313,8 @@ def _regrown_problem(
 ) -> tuple[int, str] | None:
     """A signed head past the chain's end that checkpoints of the chain were signed after.
 
-    Checkpoints are signed in seq order, so the chain was cut back below `beyond` and
-    extended again: only events up to the last checkpoint signed before `beyond` are
+    A checkpoint signed later over a lower seq means the chain was cut back below `beyond`
+    and extended again: only events up to the last checkpoint signed before `beyond` are
     vouched for by a signature made before the cut.
     """
     later = [c for c in verified if c.at > beyond.at]
