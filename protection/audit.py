@@ -27,7 +27,7 @@ from protection.chain import (
     sign_checkpoint,
     verify_chain,
 )
-from protection.export import append_checkpoint_log, export_lines, write_export
+from protection.export import append_checkpoint_log, export_lines, read_checkpoint_log, write_export
 
 # Ids, codes and role names fit well within this; free text (case content) would not.
 _MAX_FIELD_LENGTH = 512
@@ -137,16 +137,24 @@ class AuditTrail:
         """Verifies the chain in Neo4j with the same verifier as the offline tool.
 
         Events after the last checkpoint are normal in a live chain, so they do not fail
-        the check; the report counts them (`uncovered_events`).
+        the check; the report counts them (`uncovered_events`). With a checkpoint log the
+        chain must also agree with every checkpoint in it, which catches checkpoints
+        removed from the database together with the events they covered.
         """
         # Head and checkpoints are read before the events, so events appended meanwhile
         # only lengthen the chain and are never mistaken for a truncation.
         with driver.session(database=self._database) as session:
             head = session.execute_read(audit_store.read_head)
             checkpoints = self._checkpoints(driver)
+            logged = (
+                read_checkpoint_log(self._checkpoint_log)
+                if self._checkpoint_log is not None and self._checkpoint_log.exists()
+                else ()
+            )
             expected = None if head is None else ChainHead(seq=head["seq"], hash=head["hash"])
             return verify_chain(
-                self._events(driver), checkpoints, self.public_key, expected_head=expected
+                self._events(driver), checkpoints, self.public_key, expected_head=expected,
+                logged_checkpoints=logged,
             )
 
     def export(

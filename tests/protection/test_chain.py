@@ -674,6 +674,14 @@ class TestCheckpointLog:
         assert "first broken seq 10: the checkpoint log holds a checkpoint" in with_log.stdout
         assert "rewritten after it was signed" in with_log.stdout
 
+    def test_the_online_check_compares_the_chain_with_the_log(
+        self, logged_db: Driver, logging_trail: AuditTrail
+    ) -> None:
+        _tamper(logged_db, STRIP_CHECKPOINTS)
+        _rewrite_in_graph(logged_db, seq=5, actor="someone-else")
+
+        _assert_broken(logging_trail.verify_online(logged_db), 10, "the checkpoint log holds a checkpoint")
+
     def test_a_tail_cut_back_and_regrown_in_the_graph_fails_against_the_log(
         self, logged_db: Driver, logging_trail: AuditTrail, log: Path, tmp_path: Path
     ) -> None:
