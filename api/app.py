@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from ipaddress import ip_address
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
@@ -16,6 +19,7 @@ from api.auth import Authenticator, build_verifier
 from api.graphql.context import Context, Services
 from api.graphql.router import ThreadedGraphQLRouter
 from api.graphql.schema import build_schema
+from api.identity import DEV_PUBLIC_KEY_FILE
 from api.logs import keep_content_out_of_library_logs, request_id_var
 from api.metrics import Metrics, ScraperAllowList
 from api.middleware import RequestContext
@@ -37,6 +41,59 @@ from policies import Policy
 from protection.audit import AuditTrail
 
 
+class DevelopmentDefaultsInProduction(RuntimeError):
+    """Production was configured with something only development may use."""
+
+
+def refuse_development_defaults(settings: Settings) -> None:
+    """Refuses, naming each setting, what would let anyone who has read this repository in:
+    its Neo4j password, its token issuer and keys, or the password and queries sent in the
+    clear to another host."""
+    problems: list[str] = []
+    if settings.neo4j_password == Settings.model_fields["neo4j_password"].default:
+        problems.append("HUB_NEO4J_PASSWORD is the development password")
+    if settings.jwt_issuer == Settings.model_fields["jwt_issuer"].default:
+        problems.append("HUB_JWT_ISSUER is the development issuer; set the identity provider's")
+    for name, paths in (
+        ("HUB_JWT_PUBLIC_KEY_FILES", settings.jwt_public_key_files),
+        ("HUB_AUDIT_SIGNING_KEY_FILE", [settings.audit_signing_key_file]),
+        ("HUB_KEK_FILE", [settings.kek_file]),
+        ("HUB_RETIRED_KEK_FILES", settings.retired_kek_files),
+    ):
+        for path in paths:
+            if path is not None and _is_development_key(path, settings.dev_keys_dir.resolve()):
+                problems.append(f"{name} names a development key ({path})")
+    neo4j = urlsplit(settings.neo4j_uri)
+    if neo4j.scheme in {"bolt", "neo4j"} and not _is_loopback(neo4j.hostname) and not (
+        settings.neo4j_allow_unencrypted_remote
+    ):
+        problems.append(
+            f"HUB_NEO4J_URI sends the password and every query unencrypted to {neo4j.hostname}; use bolt+s:// "
+            "or neo4j+s://, or set HUB_NEO4J_ALLOW_UNENCRYPTED_REMOTE=true if that network is trusted"
+        )
+    if problems:
+        raise DevelopmentDefaultsInProduction(
+            "production refuses to start with development settings: " + "; ".join(problems)
+        )
+
+
+def _is_development_key(path: Path, dev_keys: Path) -> bool:
+    if path.resolve().is_relative_to(dev_keys):
+        return True
+    # A copy of the development public key elsewhere trusts `hub token` all the same.
+    dev_public_key = dev_keys / DEV_PUBLIC_KEY_FILE
+    return dev_public_key.is_file() and path.is_file() and path.read_bytes() == dev_public_key.read_bytes()
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
 def create_app(
     settings: Settings,
     *,
@@ -45,6 +102,8 @@ def create_app(
     consent_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """Builds the app; a driver passed in is borrowed, one made here is closed on shutdown."""
+    if settings.is_production:
+        refuse_development_defaults(settings)
     keep_content_out_of_library_logs()
     owned_driver = driver is None
     neo4j_driver = driver or connect(

@@ -1,4 +1,4 @@
-"""Per-request context as plain ASGI: a request id, metrics and one log line per request.
+"""Per-request context as plain ASGI: a request id, hardening headers, metrics and one log line per request.
 
 Plain ASGI rather than Starlette's `BaseHTTPMiddleware`, which runs the rest of the app in
 a separate task and copies every response body through a stream: a cost on each request.
@@ -20,6 +20,23 @@ from api.metrics import UNMATCHED_ROUTE, Metrics, method_label
 log = logging.getLogger("hub.api")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Every answer is data for a program, never a page: nothing may run, load or frame it.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# Set on every response unless the response chose its own (GraphiQL's page sets its own
+# policy). no-store because GraphQL answers and the audit export carry case data, which
+# no browser, proxy or shared cache should keep; the rest is cheap to fetch again.
+_DEFAULT_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", API_CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
+
+
+def _hardened(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    present = {name.lower() for name, _ in headers}
+    return [*headers, *((name, value) for name, value in _DEFAULT_HEADERS if name not in present)]
 
 
 def _offered_request_id(scope: Scope) -> str:
@@ -49,7 +66,7 @@ class RequestContext:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = _hardened([*message.get("headers", []), (b"x-request-id", request_id.encode())])
             await send(message)
 
         method, path = scope["method"], scope["path"]

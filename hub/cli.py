@@ -218,7 +218,10 @@ def _serve(settings: Settings) -> None:
     configure_logging(settings.log_level)
     console.print(f"API on http://{settings.api_host}:{settings.api_port} "
                   f"(GraphQL at /graphql, health at /health)")
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+    # No "server: uvicorn" banner: it would tell whoever probes which server to aim at.
+    uvicorn.run(
+        create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None, server_header=False
+    )
 
 
 @app.command()

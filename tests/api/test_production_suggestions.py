@@ -13,15 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
-from pydantic import SecretStr
 
 from api.app import create_app
-from api.identity import ensure_dev_keypair
 from graph import seed
-from hub.settings import Environment, Settings
-from protection.chain import generate_signing_key, private_key_pem
-from protection.keys import generate_kek_base64
+from hub.settings import Settings
 from tests.api.client import Hub, token_for
+from tests.api.production_hub import production
 
 # A misspelt document or variable, and the names of the schema its errors must not name.
 MISSPELLINGS: list[tuple[str, str, dict[str, Any], set[str]]] = [
@@ -40,40 +37,25 @@ MISSPELLINGS: list[tuple[str, str, dict[str, Any], set[str]]] = [
 ]
 
 
-def production_settings(settings: Settings, keys: Path) -> Settings:
-    # Production takes every key from configuration: the identity provider's public key,
-    # the audit signing key and the key-encryption key.
-    _, public_pem = ensure_dev_keypair(settings.dev_keys_dir)
-    (keys / "issuer.pem").write_bytes(public_pem)
-    (keys / "audit.pem").write_bytes(private_key_pem(generate_signing_key()))
-    return settings.model_copy(update={
-        "environment": Environment.PRODUCTION,
-        "jwt_public_key_files": [keys / "issuer.pem"],
-        "audit_signing_key_file": keys / "audit.pem",
-        "kek_base64": SecretStr(generate_kek_base64()),
-    })
-
-
 @pytest.fixture
 def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
-    settings = production_settings(test_settings, tmp_path)
+    provider = production(test_settings, tmp_path)
     seed.load(graph_db, [seed.demo_city()], database="neo4j")
-    with TestClient(create_app(settings, driver=graph_db)) as client:
-        yield Hub(client, settings)
+    with TestClient(create_app(provider.settings, driver=graph_db)) as client:
+        client.headers.update(provider.bearer(seed.MASH_SOCIAL_WORKER_ID))
+        yield Hub(client, provider.settings)
 
 
 @pytest.fixture
 def development_hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
     seed.load(graph_db, [seed.demo_city()], database="neo4j")
     with TestClient(create_app(test_settings, driver=graph_db)) as client:
+        client.headers.update({"authorization": f"Bearer {token_for(test_settings, seed.MASH_SOCIAL_WORKER_ID)}"})
         yield Hub(client, test_settings)
 
 
 def error_messages(hub: Hub, query: str, variables: dict[str, Any]) -> list[str]:
-    response = hub.client.post(
-        "/graphql", json={"query": query, "variables": variables},
-        headers={"authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}"},
-    )
+    response = hub.client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert body.get("data") is None and body["errors"], body
@@ -115,8 +97,7 @@ class TestInDevelopment:
 class TestProductionErrorsStillSayWhere:
     def test_an_error_keeps_its_location_for_the_caller_to_fix(self, production_hub: Hub) -> None:
         response = production_hub.client.post(
-            "/graphql", json={"query": '{ familyNetwork(chldId: "x") { childId } }'},
-            headers={"authorization": f"Bearer {token_for(production_hub.settings, seed.MASH_SOCIAL_WORKER_ID)}"},
+            "/graphql", json={"query": '{ familyNetwork(chldId: "x") { childId } }'}
         )
 
         errors = response.json()["errors"]
