@@ -72,8 +72,10 @@ class RequestContext:
         method, path = scope["method"], scope["path"]
         try:
             await self._app(scope, receive, send_with_request_id)
-        except Exception:
-            log.exception("request failed", extra={"method": method, "path": path})
+        except Exception as error:
+            # By class, without the exception: its message may quote what the request
+            # carried or what was read for it, and a traceback repeats the message.
+            log.error("request failed", extra={"method": method, "path": path, "exception": type(error).__name__})
             if not response_started:
                 failure = JSONResponse({"error": "internal error", "request_id": request_id}, status_code=500)
                 await failure(scope, receive, send_with_request_id)

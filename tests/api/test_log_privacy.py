@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from typing import Any, LiteralString
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
+from api.metrics import Metrics
+from api.middleware import RequestContext
 from graph import seed
 from hub.settings import Settings
 from tests.api.client import Hub, token_for
@@ -166,3 +169,21 @@ class TestAFailureIsLoggedByCodes:
         assert_no_canary(logs)
         assert [getattr(record, "operation", None) for record in failures(logs)] == ["-"]
 
+
+
+class TestAFailureOutsideGraphQL:
+    def test_an_exception_that_escapes_is_logged_by_its_class(self, logs: pytest.LogCaptureFixture) -> None:
+        app = FastAPI()
+
+        @app.get("/boom")
+        async def boom() -> None:
+            raise RuntimeError(f"could not read the record of {VARIABLE}")
+
+        app.add_middleware(RequestContext, metrics=Metrics())
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/boom")
+
+        assert response.status_code == 500
+        assert_no_canary(logs)
+        [failure] = [record for record in logs.records if record.getMessage() == "request failed"]
+        assert getattr(failure, "exception", None) == "RuntimeError"
