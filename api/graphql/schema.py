@@ -17,6 +17,7 @@ from graphql import (
     GraphQLSyntaxError,
     ProvidedRequiredArgumentsRule,
     ValuesOfCorrectTypeRule,
+    VariableDefinitionNode,
     validate,
 )
 from graphql.execution.executor import Executor
@@ -38,8 +39,8 @@ from strawberry.types import ExecutionContext
 from api.graphql.auditor import AuditorQueries
 from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.contacts import ContactMutations, ContactQueries
-from api.graphql.grants import GrantMutations, GrantQueries
 from api.graphql.context import Context
+from api.graphql.grants import GrantMutations, GrantQueries
 from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
 from api.graphql.workbook import WorkbookMutations, WorkbookQueries
@@ -152,8 +153,16 @@ class ProductionExecutor(StrawberryGraphQLCoreExecutionContext):
     def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Executor[Any]:
         built = super().build(*args, **{**kwargs, "hide_suggestions": True})
         if isinstance(built, list):
-            return [GraphQLError("A variable's value is not of its type.", error.nodes) for error in built]
+            return [GraphQLError(_variable_message(error), error.nodes) for error in built]
         return built
+
+
+def _variable_message(error: GraphQLError) -> str:
+    # The variable's name is the caller's own; what its type would have accepted is not.
+    definition = error.nodes[0] if error.nodes else None
+    if isinstance(definition, VariableDefinitionNode):
+        return f"Variable '${definition.variable.name.value}' has a value not of its type."
+    return "A variable's value is not of its type."
 
 
 class HubSchema(strawberry.Schema):

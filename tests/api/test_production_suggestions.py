@@ -103,3 +103,11 @@ class TestProductionErrorsStillSayWhere:
         errors = response.json()["errors"]
         assert [error["locations"] for error in errors] == [[{"line": 1, "column": 17}], [{"line": 1, "column": 3}]]
         assert errors[1]["message"] == "A required argument was not provided."
+
+    def test_a_variable_that_does_not_coerce_is_named_by_the_callers_own_name(self, production_hub: Hub) -> None:
+        messages = error_messages(
+            production_hub, "query($wanted: ContactStatus) { contacts(first: 1, status: $wanted) { __typename } }",
+            {"wanted": "OPN"},
+        )
+
+        assert messages == ["Variable '$wanted' has a value not of its type."]
