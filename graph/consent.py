@@ -197,6 +197,32 @@ RETURN o.id AS id
 """
 
 
+# A refused attempt to decide an override is recorded as this action, followed by the kind
+# of refusal as the API names it: override.decision_refused.SelfApprovalForbidden.
+REFUSED_DECISION = "override.decision_refused"
+
+# For the auditor's review: the refused attempts to decide these overrides, in chain order.
+DECISION_REFUSALS: LiteralString = """
+UNWIND $override_ids AS override_id
+MATCH (e:AuditEvent {override_id: override_id})
+WHERE e.action STARTS WITH $prefix
+RETURN e {.seq, .at, .actor, .agency, .role, .action, .override_id} AS event
+ORDER BY e.seq
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedDecision:
+    seq: int
+    at: str
+    actor: str
+    agency: str
+    role: str
+    override_id: str
+    # The refusal as the API names it (SelfApprovalForbidden, NotAManager, ...).
+    refusal: str
+
+
 @dataclass(frozen=True, slots=True)
 class GiverStanding:
     child_exists: bool
@@ -309,3 +335,18 @@ def revoke_override(tx: ManagedTransaction, *, override_id: str, revoked_by: str
 
 def child_age_on(dob: date, today: date) -> int:
     return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def refused_decision_action(refusal: str) -> str:
+    return f"{REFUSED_DECISION}.{refusal}"
+
+
+def decision_refusals(tx: ManagedTransaction, *, override_ids: list[str]) -> list[RefusedDecision]:
+    prefix = REFUSED_DECISION + "."
+    return [
+        RefusedDecision(
+            seq=event["seq"], at=event["at"], actor=event["actor"], agency=event["agency"],
+            role=event["role"], override_id=event["override_id"], refusal=event["action"].removeprefix(prefix),
+        )
+        for event in (record["event"] for record in tx.run(DECISION_REFUSALS, override_ids=override_ids, prefix=prefix))
+    ]

@@ -51,6 +51,9 @@ class Role(StrEnum):
     CRS_MANAGER = "crs_manager"
     EDT_PRACTITIONER = "edt_practitioner"
     EDT_ON_CALL_SENIOR_MANAGER = "edt_on_call_senior_manager"
+    # The named deputy on call above the EDT senior manager: decides out of hours when the
+    # senior manager on call is the one who asked.
+    HEAD_OF_SERVICE = "head_of_service"
     POLICE_MASH_OFFICER = "police_mash_officer"
     HEALTH_MASH_OFFICER = "health_mash_officer"
     EDUCATION_MASH_OFFICER = "education_mash_officer"

@@ -34,6 +34,8 @@ class Candidate:
     given_name: str | None
     family_name: str | None
     dob: date | None
+    # The override the candidate is shown under, when its basis is OVERRIDE.
+    override_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +89,21 @@ WITH p, score, self_shut_out,
      CASE WHEN NOT self_shut_out AND EXISTS {
          UNWIND open_children AS c WITH c WHERE size(""" + CONSENTS + """) > 0 RETURN c
      } THEN 'consent' END AS record_consent,
-     CASE WHEN NOT self_shut_out AND EXISTS {
-         UNWIND open_children AS c WITH c WHERE size(""" + OVERRIDES + """) > 0 RETURN c
-     } THEN 'override' END AS record_override,
+     // The override itself, not just that one holds: a read under it is audited with its id.
+     CASE WHEN NOT self_shut_out THEN head(COLLECT {
+         UNWIND open_children AS c
+         UNWIND """ + OVERRIDES + """ AS grant
+         RETURN grant.id AS override_id
+     }) END AS record_override,
      CASE WHEN NOT self_shut_out AND EXISTS {
          UNWIND open_children AS c WITH c WHERE size(""" + BREAK_GLASS + """) > 0 RETURN c
      } THEN 'break glass' END AS break_glass_id,
      coalesce($read_bases['person'], []) AS allowed
-WITH p, score, """ + CHOOSE_BASIS + """ AS basis
+WITH p, score, record_override, """ + CHOOSE_BASIS + """ AS basis
 WHERE basis IN $content_bases
 RETURN p.id AS id, CASE WHEN p:Child THEN 'Child' ELSE 'Adult' END AS kind, score, basis,
-       p.given_name AS given_name, p.family_name AS family_name, p.dob AS dob
+       p.given_name AS given_name, p.family_name AS family_name, p.dob AS dob,
+       CASE basis WHEN 'OVERRIDE' THEN record_override END AS override_id
 ORDER BY score DESC, id
 LIMIT $limit
 """
@@ -118,7 +124,7 @@ def search_people(
         Candidate(
             id=record["id"], kind=record["kind"], score=float(record["score"]), basis=record["basis"],
             given_name=record["given_name"], family_name=record["family_name"],
-            dob=to_python(record["dob"]),
+            dob=to_python(record["dob"]), override_id=record["override_id"],
         )
         for record in result
     ]

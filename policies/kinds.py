@@ -55,6 +55,8 @@ class Action(StrEnum):
     WITHDRAW_CONSENT = "withdraw_consent"
     REQUEST_OVERRIDE = "request_override"
     APPROVE_OVERRIDE = "approve_override"
+    # Approve or reject an override outside office hours, when no CRS manager is on duty.
+    DECIDE_OUT_OF_HOURS = "decide_out_of_hours"
     REVOKE_OVERRIDE = "revoke_override"
     REQUEST_INFORMATION = "request_information"
     SHARE_INFORMATION = "share_information"

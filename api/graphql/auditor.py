@@ -45,6 +45,18 @@ class OverrideRead:
 
 
 @strawberry.type
+class RefusedDecision:
+    """An attempt to approve or reject an override that was refused, from the audit chain."""
+
+    seq: int
+    at: str
+    actor: strawberry.ID
+    agency: strawberry.ID
+    role: str
+    refusal: str = strawberry.field(description="The refusal as the API names it, e.g. SelfApprovalForbidden.")
+
+
+@strawberry.type
 class OverrideReview:
     id: strawberry.ID
     child_id: strawberry.ID
@@ -66,6 +78,7 @@ class OverrideReview:
         description="Why justification is null: erased, or withheld as untrustworthy."
     )
     reads: list[OverrideRead]
+    refused_decisions: list[RefusedDecision]
 
     @staticmethod
     def of(review: service.OverrideReview) -> OverrideReview:
@@ -91,6 +104,13 @@ class OverrideReview:
                     targets=[strawberry.ID(t) for t in read.targets],
                 )
                 for read in review.reads
+            ],
+            refused_decisions=[
+                RefusedDecision(
+                    seq=refused.seq, at=refused.at, actor=strawberry.ID(refused.actor),
+                    agency=strawberry.ID(refused.agency), role=refused.role, refusal=refused.refusal,
+                )
+                for refused in review.refused_decisions
             ],
         )
 

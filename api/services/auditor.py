@@ -47,6 +47,9 @@ class OverrideReview:
     # From the request to the manager's decision; None while undecided.
     time_to_decision: timedelta | None
     reads: tuple[OverrideRead, ...]
+    # Attempts to decide it that were refused (the requester, a non-manager, out of hours,
+    # after the decision), from the audit chain.
+    refused_decisions: tuple[consent_store.RefusedDecision, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,9 @@ class AuditorService:
                     seq=event["seq"], at=event["at"], actor=event["actor"], agency=event["agency"],
                     action=event["action"], targets=tuple(event["targets"]),
                 ))
+            refusals: dict[str, list[consent_store.RefusedDecision]] = {record.id: [] for record in page}
+            for refused in consent_store.decision_refusals(tx, override_ids=list(refusals)):
+                refusals[refused.override_id].append(refused)
             reviews = tuple(
                 OverrideReview(
                     record=record,
@@ -171,6 +177,7 @@ class AuditorService:
                         record.decided_at - record.requested_at if record.decided_at is not None else None
                     ),
                     reads=tuple(reads[record.id]),
+                    refused_decisions=tuple(refusals[record.id]),
                 )
                 for record in page
             )

@@ -34,6 +34,8 @@ _LONDON = ZoneInfo("Europe/London")
 _OFFICE_OPENS = time(9, 0)
 _OFFICE_CLOSES = time(17, 0)
 _YOUNG_PERSON_CAN_CONSENT_AT = 16
+_DECIDES_IN_OFFICE = Action.APPROVE_OVERRIDE
+_DECIDES_OUT_OF_HOURS = Action.DECIDE_OUT_OF_HOURS
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +219,7 @@ class ConsentService:
         see it without; every read of a justification is audited."""
         if not self._may(principal, ResourceKind.OVERRIDE, Action.READ):
             return _refused("NotPermitted", "your role may not read override requests")
-        decides = self._may(principal, ResourceKind.OVERRIDE, Action.APPROVE_OVERRIDE)
+        decides = self._may_decide_at_some_time(principal)
 
         def work(tx: ManagedTransaction) -> OverrideRead | Refused:
             current = repo.get_override(tx, override_id=override_id)
@@ -242,14 +244,17 @@ class ConsentService:
     def decide_override(
         self, principal: Principal, *, override_id: str, approve: bool, note: str, request_id: str,
     ) -> OverrideRecord | Refused:
-        if not self._may(principal, ResourceKind.OVERRIDE, Action.APPROVE_OVERRIDE):
-            return _refused("NotAManager", "only a CRS manager or the EDT on-call senior manager may decide")
-        if not self._may_decide_now(principal):
-            return _refused(
-                "OutsideOfficeHours",
-                "outside office hours the EDT on-call senior manager decides overrides",
-            )
+        refused = self._deciding_refusal(principal)
+        decided = refused if refused is not None else self._decide(
+            principal, override_id=override_id, approve=approve, note=note, request_id=request_id,
+        )
+        if isinstance(decided, Refused) and decided.kind != "OverrideNotFound":
+            self._record_refused_decision(principal, override_id=override_id, refused=decided, request_id=request_id)
+        return decided
 
+    def _decide(
+        self, principal: Principal, *, override_id: str, approve: bool, note: str, request_id: str,
+    ) -> OverrideRecord | Refused:
         def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
             if not repo.lock_override(tx, override_id=override_id):
                 return _refused("OverrideNotFound", "no such override request")
@@ -313,10 +318,42 @@ class ConsentService:
         )
         return decision.discloses_content
 
-    def _may_decide_now(self, principal: Principal) -> bool:
-        if "edt_on_call_senior_manager" in principal.roles:
-            return True
-        return is_office_hours(self._clock())
+    def _deciding_refusal(self, principal: Principal) -> Refused | None:
+        """Who may decide now is the policy's answer: approve_override in office hours,
+        decide_out_of_hours outside them."""
+        in_office = is_office_hours(self._clock())
+        if self._may(principal, ResourceKind.OVERRIDE, _DECIDES_IN_OFFICE if in_office else _DECIDES_OUT_OF_HOURS):
+            return None
+        if not self._may_decide_at_some_time(principal):
+            return _refused("NotAManager", "only a front door manager, or the head of service on call, may decide")
+        if in_office:
+            return _refused("NotAManager", "in office hours a CRS manager decides overrides")
+        return _refused(
+            "OutsideOfficeHours",
+            "outside office hours the EDT on-call senior manager or the head of service on call decides overrides",
+        )
+
+    def _may_decide_at_some_time(self, principal: Principal) -> bool:
+        return self._may(principal, ResourceKind.OVERRIDE, _DECIDES_IN_OFFICE) or self._may(
+            principal, ResourceKind.OVERRIDE, _DECIDES_OUT_OF_HOURS
+        )
+
+    def _record_refused_decision(
+        self, principal: Principal, *, override_id: str, refused: Refused, request_id: str
+    ) -> None:
+        """A refused attempt to decide is itself on the record for the override's review. It is
+        written in a transaction of its own: the attempted decision wrote nothing, or never ran."""
+
+        def work(tx: ManagedTransaction) -> None:
+            attempted = repo.get_override(tx, override_id=override_id)
+            if attempted is None:
+                return
+            audit.record(
+                self._audit, tx, principal, action=repo.refused_decision_action(refused.kind),
+                targets=[attempted.id, attempted.child_id], request_id=request_id, override_id=attempted.id,
+            )
+
+        self._write(work)
 
     def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
         with self._driver.session(database=self._database) as session:

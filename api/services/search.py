@@ -71,10 +71,14 @@ class SearchService:
         def work(tx: ManagedTransaction) -> list[search.Candidate]:
             found = search.search_people(tx, lucene=lucene, dob=dob, viewer=viewer, after=key, limit=first + 1)
             shown = found[:first]
-            for basis in sorted({c.basis for c in shown if c.basis in _AUDITED_BASES}):
+            # One event per basis, and under OVERRIDE one per override, so that each override's
+            # review lists the people a search showed under it.
+            groups = sorted({(c.basis, c.override_id or "") for c in shown if c.basis in _AUDITED_BASES})
+            for basis, override_id in groups:
                 audit.record(
                     self._audit, tx, principal, action="person.searched",
-                    targets=[c.id for c in shown if c.basis == basis], request_id=request_id, basis=basis,
+                    targets=[c.id for c in shown if (c.basis, c.override_id or "") == (basis, override_id)],
+                    request_id=request_id, basis=basis, override_id=override_id or None,
                 )
             return found
 

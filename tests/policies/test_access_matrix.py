@@ -83,6 +83,17 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     # EDT on-call senior manager: approves out of hours.
     ("edt_on_call_senior_manager", "override", "approve_override", "OWN_AGENCY", True),
     ("edt_on_call_senior_manager", "override", "revoke_override", "OWN_AGENCY", True),
+    # Out of hours the EDT senior manager on call decides; a CRS manager does not.
+    ("edt_on_call_senior_manager", "override", "decide_out_of_hours", "OWN_AGENCY", True),
+    ("crs_manager", "override", "decide_out_of_hours", "OWN_AGENCY", False),
+    ("mash_social_worker", "override", "decide_out_of_hours", "OWN_AGENCY", False),
+    # Head of service on call: the escalation out of hours, and nothing of the front door's work.
+    ("head_of_service", "override", "decide_out_of_hours", "OWN_AGENCY", True),
+    ("head_of_service", "override", "read", "OWN_AGENCY", True),
+    ("head_of_service", "override", "approve_override", "OWN_AGENCY", False),
+    ("head_of_service", "override", "request_override", "OWN_AGENCY", False),
+    ("head_of_service", "person", "read", "OWN_AGENCY", False),
+    ("head_of_service", "police_record", "read", "OVERRIDE", False),
     ("edt_on_call_senior_manager", "education_record", "read", "CONSENT", True),
     # Police MASH officer.
     ("police_mash_officer", "police_record", "read", "OWN_AGENCY", True),

@@ -1,0 +1,245 @@
+"""Who decides an override when, and what the record keeps of refused attempts and of reads.
+
+Everything goes through the GraphQL endpoint of the real app, against the real Neo4j, with
+the real policy and audit chain. The consent clock is moved between office hours and night.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from api.app import create_app
+from graph import seed
+from hub.settings import Settings
+from tests.api.client import Hub
+from tests.api.protected_hub import JUSTIFICATION, seed_encrypted
+
+# A Tuesday in London: 10:30 is a CRS manager's office hours, 23:00 is the EDT's night.
+OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
+NIGHT = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)
+HEAD_OF_SERVICE_ID = "pro-head-of-service"
+
+REQUEST_OVERRIDE = """
+mutation($input: RequestOverrideInput!) {
+  requestOverride(input: $input) { __typename ... on ConsentOverride { id } ... on Refusal { message } }
+}
+"""
+APPROVE = """
+mutation($id: ID!) {
+  approveOverride(overrideId: $id, note: "Agreed") {
+    __typename
+    ... on ConsentOverride { id status decidedBy decidedAt }
+    ... on Refusal { message }
+  }
+}
+"""
+REJECT = """
+mutation($id: ID!) { rejectOverride(overrideId: $id, note: "Not proportionate") { __typename } }
+"""
+OVERRIDE = """
+query($id: ID!) {
+  consentOverride(id: $id) { __typename ... on ConsentOverride { justification justificationUnavailable } }
+}
+"""
+OVERRIDES = """
+query($first: Int!) {
+  overrides(first: $first) {
+    ... on OverrideReviewPage {
+      items { id reads { actor action targets } refusedDecisions { seq actor agency role refusal } }
+    }
+  }
+}
+"""
+SEARCH = """
+query($name: String!) {
+  searchPeople(name: $name, first: 10) {
+    ... on PersonSearchResults { candidates { id access { basis } } }
+  }
+}
+"""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = OFFICE_HOURS
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def hub(graph_db: Driver, test_settings: Settings, clock: Clock) -> Iterator[Hub]:
+    seed_encrypted(graph_db, test_settings)
+    # The head of service on call sits in the council, above the EDT.
+    graph_db.execute_query(
+        "MATCH (t:Team {id: $team})"
+        " CREATE (:Professional {id: $id, name: 'Head of Service', roles: ['head_of_service']})-[:MEMBER_OF]->(t)",
+        team=seed.EDT_TEAM_ID, id=HEAD_OF_SERVICE_ID,
+    )
+    with TestClient(create_app(test_settings, driver=graph_db, consent_clock=clock)) as client:
+        yield Hub(client, test_settings)
+
+
+def request_override(hub: Hub, requester: str) -> str:
+    requested = hub.graphql(
+        requester, REQUEST_OVERRIDE,
+        input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
+               "justification": JUSTIFICATION},
+    )["requestOverride"]
+    assert requested["__typename"] == "ConsentOverride", requested
+    return str(requested["id"])
+
+
+def approve(hub: Hub, manager: str, override_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = hub.graphql(manager, APPROVE, id=override_id)["approveOverride"]
+    return result
+
+
+def review(hub: Hub, override_id: str) -> dict[str, Any]:
+    items = hub.graphql(seed.AUDITOR_ID, OVERRIDES, first=20)["overrides"]["items"]
+    [found] = [item for item in items if item["id"] == override_id]
+    return found  # type: ignore[no-any-return]
+
+
+def events(driver: Driver, action_prefix: str) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(
+        "MATCH (e:AuditEvent) WHERE e.action STARTS WITH $prefix"
+        " RETURN e.actor AS actor, e.action AS action, e.override_id AS override_id, e.basis AS basis,"
+        " e.targets AS targets ORDER BY e.seq",
+        prefix=action_prefix,
+    )
+    return [record.data() for record in records]
+
+
+class TestOutOfHoursEscalation:
+    def test_the_senior_manager_who_asked_cannot_approve_but_the_head_of_service_on_call_can(
+        self, hub: Hub, clock: Clock
+    ) -> None:
+        clock.now = NIGHT
+        override_id = request_override(hub, seed.EDT_SENIOR_MANAGER_ID)
+
+        own = approve(hub, seed.EDT_SENIOR_MANAGER_ID, override_id)
+        crs = approve(hub, seed.CRS_MANAGER_ID, override_id)
+        head = approve(hub, HEAD_OF_SERVICE_ID, override_id)
+
+        assert (own["__typename"], crs["__typename"]) == ("SelfApprovalForbidden", "OutsideOfficeHours")
+        assert head["__typename"] == "ConsentOverride"
+        assert (head["status"], head["decidedBy"]) == ("APPROVED", HEAD_OF_SERVICE_ID)
+
+    def test_the_head_of_service_reads_the_reasons_of_the_request_they_decide(
+        self, hub: Hub, clock: Clock
+    ) -> None:
+        clock.now = NIGHT
+        override_id = request_override(hub, seed.EDT_SENIOR_MANAGER_ID)
+
+        read = hub.graphql(HEAD_OF_SERVICE_ID, OVERRIDE, id=override_id)["consentOverride"]
+
+        assert read == {"__typename": "ConsentOverride", "justification": JUSTIFICATION,
+                        "justificationUnavailable": None}
+
+    def test_the_head_of_service_never_approves_their_own_request(
+        self, hub: Hub, graph_db: Driver, clock: Clock
+    ) -> None:
+        graph_db.execute_query(
+            "MATCH (p:Professional {id: $id}) SET p.roles = ['edt_on_call_senior_manager', 'head_of_service']",
+            id=HEAD_OF_SERVICE_ID,
+        )
+        clock.now = NIGHT
+        override_id = request_override(hub, HEAD_OF_SERVICE_ID)
+
+        assert approve(hub, HEAD_OF_SERVICE_ID, override_id)["__typename"] == "SelfApprovalForbidden"
+
+    def test_in_office_hours_a_crs_manager_decides_not_the_head_of_service(self, hub: Hub) -> None:
+        override_id = request_override(hub, seed.MASH_SOCIAL_WORKER_ID)
+
+        head = approve(hub, HEAD_OF_SERVICE_ID, override_id)
+
+        assert head["__typename"] == "NotAManager"
+        assert approve(hub, seed.CRS_MANAGER_ID, override_id)["__typename"] == "ConsentOverride"
+
+    def test_out_of_hours_the_edt_senior_manager_still_decides_a_practitioners_request(
+        self, hub: Hub, clock: Clock
+    ) -> None:
+        clock.now = NIGHT
+        override_id = request_override(hub, seed.EDT_PRACTITIONER_ID)
+
+        assert approve(hub, seed.EDT_SENIOR_MANAGER_ID, override_id)["__typename"] == "ConsentOverride"
+
+
+class TestRefusedDecisionsAreOnTheRecord:
+    def test_each_refused_attempt_is_in_the_chain_and_in_the_overrides_review(
+        self, hub: Hub, graph_db: Driver, clock: Clock
+    ) -> None:
+        override_id = request_override(hub, seed.CRS_MANAGER_ID)
+
+        attempts = [approve(hub, seed.CRS_MANAGER_ID, override_id)["__typename"]]
+        attempts.append(approve(hub, seed.POLICE_OFFICER_ID, override_id)["__typename"])
+        clock.now = NIGHT
+        attempts.append(approve(hub, seed.SECOND_CRS_MANAGER_ID, override_id)["__typename"])
+        assert approve(hub, seed.EDT_SENIOR_MANAGER_ID, override_id)["__typename"] == "ConsentOverride"
+        attempts.append(hub.graphql(seed.EDT_SENIOR_MANAGER_ID, REJECT, id=override_id)["rejectOverride"]["__typename"])
+
+        kinds = ["SelfApprovalForbidden", "NotAManager", "OutsideOfficeHours", "AlreadyDecided"]
+        assert attempts == kinds
+        refused = review(hub, override_id)["refusedDecisions"]
+        assert [(r["actor"], r["refusal"]) for r in refused] == [
+            (seed.CRS_MANAGER_ID, "SelfApprovalForbidden"),
+            (seed.POLICE_OFFICER_ID, "NotAManager"),
+            (seed.SECOND_CRS_MANAGER_ID, "OutsideOfficeHours"),
+            (seed.EDT_SENIOR_MANAGER_ID, "AlreadyDecided"),
+        ]
+        assert refused[1]["agency"] == seed.POLICE_AGENCY_ID and refused[1]["role"] == "police_mash_officer"
+        assert [r["seq"] for r in refused] == sorted(r["seq"] for r in refused)
+        assert events(graph_db, "override.decision_refused") == [
+            {"actor": actor, "action": f"override.decision_refused.{kind}", "override_id": override_id,
+             "basis": None, "targets": [override_id, seed.DEMO_FAMILY_CHILD_ID]}
+            for actor, kind in zip(
+                [seed.CRS_MANAGER_ID, seed.POLICE_OFFICER_ID, seed.SECOND_CRS_MANAGER_ID, seed.EDT_SENIOR_MANAGER_ID],
+                kinds, strict=True,
+            )
+        ]
+
+    def test_an_attempt_on_an_override_that_does_not_exist_leaves_no_event(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        assert approve(hub, seed.CRS_MANAGER_ID, "override-that-never-was")["__typename"] == "OverrideNotFound"
+        assert approve(hub, seed.POLICE_OFFICER_ID, "override-that-never-was")["__typename"] == "NotAManager"
+
+        assert events(graph_db, "override.decision_refused") == []
+
+    def test_a_decision_that_goes_through_leaves_no_refusal(self, hub: Hub) -> None:
+        override_id = request_override(hub, seed.MASH_SOCIAL_WORKER_ID)
+        approve(hub, seed.CRS_MANAGER_ID, override_id)
+
+        assert review(hub, override_id)["refusedDecisions"] == []
+
+
+class TestSearchUnderAnOverride:
+    def test_a_search_that_shows_the_child_under_an_override_is_one_of_the_overrides_reads(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        override_id = request_override(hub, seed.MASH_SOCIAL_WORKER_ID)
+        approve(hub, seed.CRS_MANAGER_ID, override_id)
+
+        found = hub.graphql(seed.HEALTH_OFFICER_ID, SEARCH, name="Tyler Marsh")["searchPeople"]["candidates"]
+
+        child = next(c for c in found if c["id"] == seed.DEMO_FAMILY_CHILD_ID)
+        assert child["access"]["basis"] == "OVERRIDE"
+        [searched] = [e for e in events(graph_db, "person.searched") if e["basis"] == "OVERRIDE"]
+        assert searched["override_id"] == override_id
+        assert seed.DEMO_FAMILY_CHILD_ID in searched["targets"]
+        reads = review(hub, override_id)["reads"]
+        assert [r["action"] for r in reads] == ["person.searched"]
+        assert reads[0]["actor"] == seed.HEALTH_OFFICER_ID
+        assert seed.DEMO_FAMILY_CHILD_ID in reads[0]["targets"]
