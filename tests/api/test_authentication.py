@@ -167,6 +167,8 @@ class TestNothingBeforeAuthentication:
 
 
 class TestOpenEndpoints:
-    def test_health_and_metrics_need_no_token(self, client: TestClient) -> None:
-        assert client.get("/health").status_code == 200
-        assert client.get("/metrics").status_code == 200
+    def test_health_and_metrics_need_no_token(self, graph_db: Driver, test_settings: Settings) -> None:
+        # /metrics is for allowed scrapers (loopback by default), not for a bearer token.
+        with TestClient(create_app(test_settings, driver=graph_db), client=("127.0.0.1", 50000)) as local:
+            assert local.get("/health").status_code == 200
+            assert local.get("/metrics").status_code == 200

@@ -14,7 +14,8 @@ from hub.settings import Settings
 
 @pytest.fixture
 def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(test_settings, driver=graph_db)) as test_client:
+    # From this machine, as a scraper on the default allow list is.
+    with TestClient(create_app(test_settings, driver=graph_db), client=("127.0.0.1", 50000)) as test_client:
         yield test_client
 
 

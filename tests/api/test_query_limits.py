@@ -9,36 +9,26 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
-from pydantic import SecretStr
 
 from api.app import create_app
 from api.graphql.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS, build_schema
-from api.identity import ensure_dev_keypair
 from graph import seed
-from hub.settings import Environment, Settings
-from protection.chain import generate_signing_key, private_key_pem
-from protection.keys import generate_kek_base64
+from hub.settings import Settings
 from tests.api.client import Hub, token_for
+from tests.api.production_hub import production
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
 
 @pytest.fixture
 def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
-    # Production takes every key from configuration: the identity provider's public key,
-    # the audit signing key and the key-encryption key.
-    _, public_pem = ensure_dev_keypair(test_settings.dev_keys_dir)
-    (tmp_path / "issuer.pem").write_bytes(public_pem)
-    (tmp_path / "audit.pem").write_bytes(private_key_pem(generate_signing_key()))
-    settings = test_settings.model_copy(update={
-        "environment": Environment.PRODUCTION,
-        "jwt_public_key_files": [tmp_path / "issuer.pem"],
-        "audit_signing_key_file": tmp_path / "audit.pem",
-        "kek_base64": SecretStr(generate_kek_base64()),
-    })
+    # Production takes every key from configuration, and trusts an identity provider of its
+    # own: it refuses to start with the development issuer or key.
+    provider = production(test_settings, tmp_path)
     seed.load(graph_db, [seed.demo_city()], database="neo4j")
-    with TestClient(create_app(settings, driver=graph_db)) as client:
-        yield Hub(client, settings)
+    with TestClient(create_app(provider.settings, driver=graph_db)) as client:
+        client.headers.update(provider.bearer(seed.MASH_SOCIAL_WORKER_ID))
+        yield Hub(client, provider.settings)
 
 
 @pytest.fixture
@@ -48,21 +38,22 @@ def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
         yield Hub(client, test_settings)
 
 
+def bearer(hub: Hub) -> dict[str, str]:
+    # The production hub's client already carries its identity provider's token.
+    if hub.settings.is_production:
+        return {}
+    return {"authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}"}
+
+
 def post(hub: Hub, query: str) -> dict[str, Any]:
-    response = hub.client.post(
-        "/graphql", json={"query": query},
-        headers={"authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}"},
-    )
+    response = hub.client.post("/graphql", json={"query": query}, headers=bearer(hub))
     assert response.status_code < 500, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
 def browser(hub: Hub) -> dict[str, str]:
-    return {
-        "accept": "text/html",
-        "authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}",
-    }
+    return {"accept": "text/html", **bearer(hub)}
 
 
 def nested(depth: int) -> str:
