@@ -116,6 +116,7 @@ def create_app(
         checkpoint_every=settings.audit_checkpoint_every,
         checkpoint_seconds=settings.audit_checkpoint_seconds,
         database=database,
+        checkpoint_log=settings.audit_checkpoint_log,
     )
     field_keys = keyring(settings)
     auditor = AuditorService(
