@@ -22,7 +22,7 @@ from api.graphql.schema import build_schema
 from api.identity import DEV_PUBLIC_KEY_FILE
 from api.logs import keep_content_out_of_library_logs, request_id_var
 from api.metrics import Metrics, ScraperAllowList
-from api.middleware import RequestContext
+from api.middleware import RequestContext, RequestLimits
 from api.routes_audit import audit_router
 from api.services import health
 from api.services.auditor import AuditorService
@@ -176,6 +176,12 @@ def create_app(
         openapi_url="/openapi.json" if not settings.is_production else None,
     )
 
+    # Added first, so it runs inside the request context: a refusal carries the request id
+    # and the hardening headers like any other answer.
+    app.add_middleware(
+        RequestLimits, max_body_bytes=settings.max_request_body_bytes,
+        max_header_bytes=settings.max_request_header_bytes,
+    )
     app.add_middleware(RequestContext, metrics=metrics)
 
     @app.get("/health")

@@ -97,3 +97,59 @@ def _route_template(scope: Scope) -> str:
     # one: "/audit/export", never the path with whatever a caller put in it.
     template = getattr(scope.get("route"), "path", None)
     return template if isinstance(template, str) else UNMATCHED_ROUTE
+
+
+class BodyTooLarge(Exception):
+    """The request body grew past the limit while the app was reading it."""
+
+
+class RequestLimits:
+    """Refuses oversized requests before the app reads them: headers (431) and bodies (413).
+
+    A body is counted as it arrives, so one sent without a Content-Length (chunked) is held
+    to the same limit as one that declares its length.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
+        self._app = app
+        self._max_body = max_body_bytes
+        self._max_headers = max_header_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        header_bytes = sum(len(name) + len(value) for name, value in scope["headers"])
+        if header_bytes > self._max_headers:
+            await _refuse(scope, receive, send, 431, f"request headers exceed {self._max_headers} bytes")
+            return
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if declared is not None and (not declared.isdigit() or int(declared) > self._max_body):
+            await _refuse(scope, receive, send, 413, f"request body exceeds {self._max_body} bytes")
+            return
+        received = 0
+        response_started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self._max_body:
+                    raise BodyTooLarge
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, counted_receive, watched_send)
+        except BodyTooLarge:
+            if not response_started:
+                await _refuse(scope, receive, send, 413, f"request body exceeds {self._max_body} bytes")
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, reason: str) -> None:
+    await JSONResponse({"error": reason}, status_code=status)(scope, receive, send)

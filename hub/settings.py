@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     override_valid_hours: int = Field(default=72, ge=1, le=24 * 14)
     # How long break glass gives a professional access to one child.
     break_glass_hours: int = Field(default=8, ge=1, le=24)
+    # The largest request the API reads: a GraphQL body (1 MiB holds any operation the hub
+    # takes, free text included) and all of its headers together.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_request_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
 
     # The front door: when a contact's decision is due, by urgency.
     contact_due_red_hours: int = Field(default=4, ge=1, le=72)

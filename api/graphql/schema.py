@@ -41,6 +41,7 @@ from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.contacts import ContactMutations, ContactQueries
 from api.graphql.context import Context
 from api.graphql.grants import GrantMutations, GrantQueries
+from api.graphql.limits import OperationCostLimit, StringLiteralLimit
 from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
 from api.graphql.workbook import WorkbookMutations, WorkbookQueries
@@ -58,7 +59,9 @@ CACHE_SIZE = 512
 
 # The limit rules are built once: the validation cache is keyed by the rule classes, so
 # rules made afresh per request (as the stock limiter extensions do) would never hit it.
-_LIMIT_RULES: list[type[ASTValidationRule]] = [depth_limit(MAX_QUERY_DEPTH, None, None), alias_limit(MAX_ALIASES)]
+_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    depth_limit(MAX_QUERY_DEPTH, None, None), alias_limit(MAX_ALIASES), OperationCostLimit, StringLiteralLimit,
+]
 # Strawberry's own rules, which its stock validation appends to every operation's.
 _STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (MaybeNullValidationRule, OneOfInputValidationRule)
 
