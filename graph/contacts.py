@@ -27,6 +27,14 @@ class ContactStatus(StrEnum):
     DECIDED = "DECIDED"
 
 
+class ProposalStatus(StrEnum):
+    """Where a proposed contact decision stands with the front-door manager."""
+
+    PROPOSED = "PROPOSED"
+    AGREED = "AGREED"
+    SENT_BACK = "SENT_BACK"
+
+
 class ReferrerKind(StrEnum):
     PROFESSIONAL = "PROFESSIONAL"
     PUBLIC = "PUBLIC"
@@ -112,10 +120,46 @@ class ContactRow:
     decided_by: str | None
     agreed_by: str | None
     decided_at: datetime | None
+    # When the decision was proposed and when a manager agreed it: the same moment when a
+    # manager decided alone.
+    proposed_at: datetime | None = None
+    agreed_at: datetime | None = None
     concern_ciphertext: str | None = None
     rationale_ciphertext: str | None = None
     response_ciphertext: str | None = None
     request_ids: tuple[str, ...] = ()
+    proposals: tuple[ProposalRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    """A contact decision a practitioner proposed, and what the manager did with it."""
+
+    id: str
+    contact_id: str
+    child_id: str
+    child_given_name: str | None
+    child_family_name: str | None
+    contact_due_by: datetime
+    outcome: Outcome
+    status: ProposalStatus
+    proposed_by: str
+    proposed_at: datetime
+    agreed_by: str | None
+    agreed_at: datetime | None
+    sent_back_by: str | None
+    sent_back_at: datetime | None
+    rationale_ciphertext: str
+    response_ciphertext: str
+    send_back_note_ciphertext: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalStanding:
+    """A proposal as locked for the manager's answer."""
+
+    proposal: ProposalRow
+    contact_status: ContactStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +260,15 @@ _CONTACT_FIELDS: LiteralString = """
     k {.id, .received_at, .channel, .urgency, .due_by, .status, .recorded_by, .passed_from_edt,
        .referrer_kind, .referrer_professional_id, .referrer_name, .referrer_relationship,
        .consent_position, .consent_not_sought_reason, .outcome, .decided_by, .agreed_by,
-       .decided_at} AS contact,
+       .decided_at, .proposed_at, .agreed_at} AS contact,
     c.id AS child_id, c.given_name AS given_name, c.family_name AS family_name
+"""
+
+_PROPOSAL_FIELDS: LiteralString = """
+    d {.id, .outcome, .status, .proposed_by, .proposed_at, .agreed_by, .agreed_at, .sent_back_by,
+       .sent_back_at, rationale: d.rationale, response: d.response_to_referrer,
+       note: d.send_back_note, contact_id: k.id, child_id: c.id, given_name: c.given_name,
+       family_name: c.family_name, due_by: k.due_by}
 """
 
 CONTACT_BY_ID: LiteralString = """
@@ -228,7 +279,11 @@ RETURN """ + _CONTACT_FIELDS + """,
     COLLECT {
         MATCH (r:InformationRequest)-[:FOR_CONTACT]->(k)
         RETURN r.id ORDER BY r.requested_at, r.id
-    } AS request_ids
+    } AS request_ids,
+    COLLECT {
+        MATCH (d:ContactDecision)-[:PROPOSED_FOR]->(k)
+        RETURN """ + _PROPOSAL_FIELDS + """ AS proposal ORDER BY d.proposed_at, d.id
+    } AS proposals
 """
 
 # The queue: keyset pagination on (due_by, id), so a page never skips or repeats a contact
@@ -251,11 +306,71 @@ SET k.lock_version = coalesce(k.lock_version, 0) + 1
 RETURN k.status AS status, k.recorded_by AS recorded_by
 """
 
+# A manager deciding alone: proposed, agreed and decided by them, at one moment.
 DECIDE_CONTACT: LiteralString = """
 MATCH (k:Contact {id: $contact_id})
+WITH k, datetime() AS now
 SET k.status = 'DECIDED', k.outcome = $outcome, k.rationale = $rationale,
     k.response_to_referrer = $response, k.decided_by = $decided_by, k.agreed_by = $agreed_by,
-    k.decided_at = datetime()
+    k.decided_at = now, k.proposed_at = now, k.agreed_at = now
+"""
+
+AWAITING_AGREEMENT: LiteralString = """
+MATCH (d:ContactDecision {status: 'PROPOSED'})-[:PROPOSED_FOR]->(k:Contact {id: $contact_id})
+RETURN d.id AS id
+LIMIT 1
+"""
+
+CREATE_PROPOSAL: LiteralString = """
+MATCH (k:Contact {id: $contact_id})
+CREATE (d:ContactDecision {
+    id: $id, agency_id: k.agency_id, outcome: $outcome, rationale: $rationale,
+    response_to_referrer: $response, status: 'PROPOSED', proposed_by: $proposed_by,
+    proposed_at: datetime()
+})-[:PROPOSED_FOR]->(k)
+"""
+
+# Locks the proposal and its contact, so an agreement, a sending back and a manager deciding
+# the contact alone cannot both pass their checks. Another agency's proposal is not found.
+LOCK_PROPOSAL: LiteralString = """
+MATCH (d:ContactDecision {id: $proposal_id})-[:PROPOSED_FOR]->(k:Contact)-[:CONCERNS]->(c:Person:Child)
+WHERE d.agency_id = $agency_id AND k.agency_id = $agency_id
+SET d.lock_version = coalesce(d.lock_version, 0) + 1, k.lock_version = coalesce(k.lock_version, 0) + 1
+RETURN """ + _PROPOSAL_FIELDS + """ AS proposal, k.status AS contact_status
+"""
+
+PROPOSAL_BY_ID: LiteralString = """
+MATCH (d:ContactDecision {id: $proposal_id})-[:PROPOSED_FOR]->(k:Contact)-[:CONCERNS]->(c:Person:Child)
+WHERE d.agency_id = $agency_id
+RETURN """ + _PROPOSAL_FIELDS + """ AS proposal
+"""
+
+# The contact takes the proposal's outcome; its text is encrypted afresh for the contact.
+AGREE_PROPOSAL: LiteralString = """
+MATCH (d:ContactDecision {id: $proposal_id})-[:PROPOSED_FOR]->(k:Contact)
+WITH d, k, datetime() AS now
+SET d.status = 'AGREED', d.agreed_by = $agreed_by, d.agreed_at = now,
+    k.status = 'DECIDED', k.outcome = d.outcome, k.rationale = $rationale,
+    k.response_to_referrer = $response, k.decided_by = d.proposed_by, k.proposed_at = d.proposed_at,
+    k.agreed_by = $agreed_by, k.agreed_at = now, k.decided_at = now, k.decision_id = d.id
+"""
+
+SEND_BACK_PROPOSAL: LiteralString = """
+MATCH (d:ContactDecision {id: $proposal_id})
+SET d.status = 'SENT_BACK', d.sent_back_by = $sent_back_by, d.sent_back_at = datetime(),
+    d.send_back_note = $note
+"""
+
+# The managers' list: proposals in their agency awaiting agreement, on contacts still open,
+# that someone else proposed; the most urgent contact first, keyset-paged on (due_by, id).
+PROPOSALS_AWAITING: LiteralString = """
+MATCH (d:ContactDecision {agency_id: $agency_id, status: 'PROPOSED'})-[:PROPOSED_FOR]->(k:Contact)
+      -[:CONCERNS]->(c:Person:Child)
+WHERE k.status = 'OPEN' AND d.proposed_by <> $professional_id
+  AND ($after_due IS NULL OR k.due_by > $after_due OR (k.due_by = $after_due AND d.id > $after_id))
+RETURN """ + _PROPOSAL_FIELDS + """ AS proposal
+ORDER BY k.due_by, d.id
+LIMIT $limit
 """
 
 # What a request could rest on: the child's current consents and approved overrides, and the
@@ -392,6 +507,7 @@ def get_contact(tx: ManagedTransaction, *, contact_id: str, agency_id: str) -> C
     return _contact(
         record.data(), concern=record["concern"], rationale=record["rationale"],
         response=record["response"], request_ids=tuple(record["request_ids"]),
+        proposals=tuple(_proposal(p) for p in record["proposals"]),
     )
 
 
@@ -420,6 +536,58 @@ def decide_contact(
         DECIDE_CONTACT, contact_id=contact_id, outcome=outcome.value, rationale=rationale,
         response=response, decided_by=decided_by, agreed_by=agreed_by,
     ).consume()
+
+
+def awaiting_agreement(tx: ManagedTransaction, *, contact_id: str) -> str | None:
+    """The id of the contact's proposed decision that awaits a manager, if there is one."""
+    record = tx.run(AWAITING_AGREEMENT, contact_id=contact_id).single()
+    return str(record["id"]) if record is not None else None
+
+
+def create_proposal(
+    tx: ManagedTransaction, *, proposal_id: str, contact_id: str, outcome: Outcome, rationale: str,
+    response: str, proposed_by: str,
+) -> None:
+    tx.run(
+        CREATE_PROPOSAL, id=proposal_id, contact_id=contact_id, outcome=outcome.value, rationale=rationale,
+        response=response, proposed_by=proposed_by,
+    ).consume()
+
+
+def lock_proposal(tx: ManagedTransaction, *, proposal_id: str, agency_id: str) -> ProposalStanding | None:
+    record = tx.run(LOCK_PROPOSAL, proposal_id=proposal_id, agency_id=agency_id).single()
+    if record is None:
+        return None
+    return ProposalStanding(
+        proposal=_proposal(record["proposal"]), contact_status=ContactStatus(record["contact_status"])
+    )
+
+
+def get_proposal(tx: ManagedTransaction, *, proposal_id: str, agency_id: str) -> ProposalRow | None:
+    record = tx.run(PROPOSAL_BY_ID, proposal_id=proposal_id, agency_id=agency_id).single()
+    return _proposal(record["proposal"]) if record is not None else None
+
+
+def agree_proposal(
+    tx: ManagedTransaction, *, proposal_id: str, agreed_by: str, rationale: str, response: str
+) -> None:
+    tx.run(
+        AGREE_PROPOSAL, proposal_id=proposal_id, agreed_by=agreed_by, rationale=rationale, response=response,
+    ).consume()
+
+
+def send_back_proposal(tx: ManagedTransaction, *, proposal_id: str, sent_back_by: str, note: str) -> None:
+    tx.run(SEND_BACK_PROPOSAL, proposal_id=proposal_id, sent_back_by=sent_back_by, note=note).consume()
+
+
+def proposals_awaiting(
+    tx: ManagedTransaction, *, agency_id: str, professional_id: str, after: QueueKey | None, limit: int,
+) -> list[ProposalRow]:
+    result = tx.run(
+        PROPOSALS_AWAITING, agency_id=agency_id, professional_id=professional_id,
+        after_due=after.due_by if after else None, after_id=after.id if after else None, limit=limit,
+    )
+    return [_proposal(record["proposal"]) for record in result]
 
 
 def request_standing(tx: ManagedTransaction, *, contact_id: str, agency_id: str) -> RequestStanding | None:
@@ -522,9 +690,21 @@ def _utc(moment: Any) -> Any:
     return moment
 
 
+def _proposal(raw: dict[str, Any]) -> ProposalRow:
+    d = _native(raw)
+    return ProposalRow(
+        id=d["id"], contact_id=d["contact_id"], child_id=d["child_id"], child_given_name=d["given_name"],
+        child_family_name=d["family_name"], contact_due_by=_utc(d["due_by"]), outcome=Outcome(d["outcome"]),
+        status=ProposalStatus(d["status"]), proposed_by=d["proposed_by"], proposed_at=d["proposed_at"],
+        agreed_by=d.get("agreed_by"), agreed_at=d.get("agreed_at"), sent_back_by=d.get("sent_back_by"),
+        sent_back_at=d.get("sent_back_at"), rationale_ciphertext=d["rationale"],
+        response_ciphertext=d["response"], send_back_note_ciphertext=d.get("note"),
+    )
+
+
 def _contact(
     row: dict[str, Any], *, concern: str | None = None, rationale: str | None = None,
-    response: str | None = None, request_ids: tuple[str, ...] = (),
+    response: str | None = None, request_ids: tuple[str, ...] = (), proposals: tuple[ProposalRow, ...] = (),
 ) -> ContactRow:
     k = _native(row["contact"])
     outcome = k.get("outcome")
@@ -539,7 +719,7 @@ def _contact(
         consent_position=ConsentPosition(k["consent_position"]),
         consent_not_sought_reason=k.get("consent_not_sought_reason"),
         outcome=Outcome(outcome) if outcome else None, decided_by=k.get("decided_by"),
-        agreed_by=k.get("agreed_by"), decided_at=k.get("decided_at"),
-        concern_ciphertext=concern, rationale_ciphertext=rationale, response_ciphertext=response,
-        request_ids=request_ids,
+        agreed_by=k.get("agreed_by"), decided_at=k.get("decided_at"), proposed_at=k.get("proposed_at"),
+        agreed_at=k.get("agreed_at"), concern_ciphertext=concern, rationale_ciphertext=rationale,
+        response_ciphertext=response, request_ids=request_ids, proposals=proposals,
     )

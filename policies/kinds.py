@@ -61,6 +61,8 @@ class Action(StrEnum):
     REQUEST_INFORMATION = "request_information"
     SHARE_INFORMATION = "share_information"
     DECIDE_CONTACT = "decide_contact"
+    # Agree a contact decision another practitioner proposed, or send it back, as oneself.
+    AGREE_CONTACT_DECISION = "agree_decision"
     READ_ACROSS_DISCIPLINES = "read_across_disciplines"
     SIGN_OFF_SUPERVISION = "sign_off_supervision"
     EXPORT_AUDIT = "export_audit"

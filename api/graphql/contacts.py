@@ -31,6 +31,21 @@ class ManagerAgreementRequired(Refusal):
 
 
 @strawberry.type
+class DecisionAwaitingAgreement(Refusal):
+    pass
+
+
+@strawberry.type
+class ProposalNotFound(Refusal):
+    pass
+
+
+@strawberry.type
+class SelfAgreementForbidden(Refusal):
+    pass
+
+
+@strawberry.type
 class NoBasisForRequest(Refusal):
     missing: list[str]
 
@@ -72,6 +87,9 @@ _BY_KIND: dict[str, type[Any]] = {
     "RequestNotFound": RequestNotFound,
     "AlreadyAnswered": AlreadyAnswered,
     "ImplausibleReceivedAt": ImplausibleReceivedAt,
+    "DecisionAwaitingAgreement": DecisionAwaitingAgreement,
+    "ProposalNotFound": ProposalNotFound,
+    "SelfAgreementForbidden": SelfAgreementForbidden,
 }
 _WITH_REASON: dict[str, type[RequestWithdrawn | RequestClosed]] = {
     "RequestWithdrawn": RequestWithdrawn,
@@ -99,6 +117,7 @@ ContactOutcome = strawberry.enum(model.Outcome, name="ContactOutcome")
 RequestScope = strawberry.enum(model.RequestScope, name="RequestScope")
 RequestBasis = strawberry.enum(model.RequestBasis, name="RequestBasis")
 RequestStatus = strawberry.enum(service.RequestStatus, name="RequestStatus")
+ContactDecisionStatus = strawberry.enum(model.ProposalStatus, name="ContactDecisionStatus")
 
 
 @strawberry.enum
@@ -164,6 +183,61 @@ class ContactSummary:
 
 
 @strawberry.type
+class ContactDecisionProposal:
+    """A contact decision a practitioner proposed, awaiting, or given, a front-door manager's answer."""
+
+    id: strawberry.ID
+    contact_id: strawberry.ID
+    child_id: strawberry.ID
+    child_given_name: str | None
+    child_family_name: str | None
+    contact_due_by: dt.datetime
+    outcome: ContactOutcome  # type: ignore[valid-type]
+    status: ContactDecisionStatus  # type: ignore[valid-type]
+    proposed_by: strawberry.ID
+    proposed_at: dt.datetime
+    agreed_by: strawberry.ID | None
+    agreed_at: dt.datetime | None
+    sent_back_by: strawberry.ID | None
+    sent_back_at: dt.datetime | None
+    rationale: str | None
+    rationale_unavailable: str | None = strawberry.field(
+        description="Why rationale is null: erased, or withheld as untrustworthy."
+    )
+    response_to_referrer: str | None
+    response_to_referrer_unavailable: str | None = strawberry.field(
+        description="Why responseToReferrer is null: erased, or withheld as untrustworthy."
+    )
+    send_back_note: str | None = strawberry.field(description="The manager's reason for sending it back.")
+    send_back_note_unavailable: str | None = strawberry.field(
+        description="Why sendBackNote is null once sent back: erased, or withheld as untrustworthy."
+    )
+
+    @staticmethod
+    def of(view: service.ProposalView) -> ContactDecisionProposal:
+        row = view.row
+        return ContactDecisionProposal(
+            id=strawberry.ID(row.id), contact_id=strawberry.ID(row.contact_id), child_id=strawberry.ID(row.child_id),
+            child_given_name=row.child_given_name, child_family_name=row.child_family_name,
+            contact_due_by=row.contact_due_by, outcome=row.outcome, status=row.status,
+            proposed_by=strawberry.ID(row.proposed_by), proposed_at=row.proposed_at,
+            agreed_by=strawberry.ID(row.agreed_by) if row.agreed_by else None, agreed_at=row.agreed_at,
+            sent_back_by=strawberry.ID(row.sent_back_by) if row.sent_back_by else None,
+            sent_back_at=row.sent_back_at, rationale=view.rationale.text,
+            rationale_unavailable=view.rationale.unavailable, response_to_referrer=view.response_to_referrer.text,
+            response_to_referrer_unavailable=view.response_to_referrer.unavailable,
+            send_back_note=view.send_back_note.text, send_back_note_unavailable=view.send_back_note.unavailable,
+        )
+
+
+@strawberry.type
+class ContactDecisionProposalConnection:
+    items: list[ContactDecisionProposal]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
 class Contact(ContactSummary):
     concern: str | None
     concern_unavailable: str | None = strawberry.field(
@@ -176,6 +250,10 @@ class Contact(ContactSummary):
     decided_by: strawberry.ID | None
     agreed_by: strawberry.ID | None
     decided_at: dt.datetime | None
+    proposed_at: dt.datetime | None = strawberry.field(
+        description="When the decision was proposed; the decision's own time when a manager decided alone."
+    )
+    agreed_at: dt.datetime | None = strawberry.field(description="When the agreeing manager agreed.")
     rationale: str | None
     rationale_unavailable: str | None = strawberry.field(
         description="Why rationale is null once decided: erased, or withheld as untrustworthy."
@@ -185,6 +263,9 @@ class Contact(ContactSummary):
         description="Why responseToReferrer is null once decided: erased, or withheld as untrustworthy."
     )
     information_request_ids: list[strawberry.ID]
+    decision_proposals: list[ContactDecisionProposal] = strawberry.field(
+        description="Every decision proposed for this contact, oldest first, with the manager's answer."
+    )
 
     @staticmethod
     def of_detail(detail: service.ContactDetail, now: dt.datetime) -> Contact:
@@ -202,11 +283,13 @@ class Contact(ContactSummary):
             consent_not_sought_reason=row.consent_not_sought_reason,
             decided_by=strawberry.ID(row.decided_by) if row.decided_by else None,
             agreed_by=strawberry.ID(row.agreed_by) if row.agreed_by else None,
-            decided_at=row.decided_at, rationale=detail.rationale.text,
+            decided_at=row.decided_at, proposed_at=row.proposed_at, agreed_at=row.agreed_at,
+            rationale=detail.rationale.text,
             rationale_unavailable=detail.rationale.unavailable,
             response_to_referrer=detail.response_to_referrer.text,
             response_to_referrer_unavailable=detail.response_to_referrer.unavailable,
             information_request_ids=[strawberry.ID(i) for i in row.request_ids],
+            decision_proposals=[ContactDecisionProposal.of(p) for p in detail.proposals],
         )
 
 
@@ -344,8 +427,23 @@ class DecideContactInput:
     rationale: str
     response_to_referrer: str
     agreed_by: strawberry.ID | None = strawberry.field(
-        default=None, description="The front door manager who agrees; not needed when a manager decides."
+        default=None, description="Not taken: a manager agrees as themselves (agreeContactDecision).",
+        deprecation_reason="A social worker proposes with proposeContactDecision; a manager agrees it.",
     )
+
+
+@strawberry.input
+class ProposeContactDecisionInput:
+    contact_id: strawberry.ID
+    outcome: ContactOutcome  # type: ignore[valid-type]
+    rationale: str
+    response_to_referrer: str
+
+
+@strawberry.input
+class SendBackContactDecisionInput:
+    proposal_id: strawberry.ID
+    note: str
 
 
 RecordContactResult = Annotated[
@@ -369,9 +467,27 @@ AnswerRequestResult = Annotated[
     strawberry.union("AnswerRequestResult"),
 ]
 DecideContactResult = Annotated[
-    Contact | ContactNotFound | AlreadyDecided | ManagerAgreementRequired | NotAManager | InvalidInput
-    | NotPermitted,
+    Contact | ContactNotFound | AlreadyDecided | ManagerAgreementRequired | DecisionAwaitingAgreement
+    | NotAManager | InvalidInput | NotPermitted,
     strawberry.union("DecideContactResult"),
+]
+ProposeContactDecisionResult = Annotated[
+    ContactDecisionProposal | ContactNotFound | AlreadyDecided | DecisionAwaitingAgreement | InvalidInput
+    | NotPermitted,
+    strawberry.union("ProposeContactDecisionResult"),
+]
+AgreeContactDecisionResult = Annotated[
+    Contact | ProposalNotFound | SelfAgreementForbidden | AlreadyDecided | NotAManager,
+    strawberry.union("AgreeContactDecisionResult"),
+]
+SendBackContactDecisionResult = Annotated[
+    ContactDecisionProposal | ProposalNotFound | SelfAgreementForbidden | AlreadyDecided | InvalidInput
+    | NotAManager,
+    strawberry.union("SendBackContactDecisionResult"),
+]
+ContactDecisionsAwaitingResult = Annotated[
+    ContactDecisionProposalConnection | InvalidInput | NotAManager,
+    strawberry.union("ContactDecisionsAwaitingResult"),
 ]
 
 
@@ -420,6 +536,21 @@ class ContactQueries:
         context = info.context
         return _contact(  # type: ignore[no-any-return]
             context, _service(context).contact(context.principal, str(id), request_id=context.request_id)
+        )
+
+    @strawberry.field(
+        description="Contact decisions others proposed that await the calling manager's agreement, most urgent first."
+    )
+    def contact_decisions_awaiting_agreement(
+        self, info: Info[Context, None], first: int, after: str | None = None
+    ) -> ContactDecisionsAwaitingResult:
+        context = info.context
+        result = _service(context).decisions_awaiting_agreement(context.principal, first=first, after=after)
+        if isinstance(result, service.Refused):
+            return _refusal(result)  # type: ignore[no-any-return]
+        return ContactDecisionProposalConnection(
+            items=[ContactDecisionProposal.of(view) for view in result.items],
+            end_cursor=result.end_cursor, has_next_page=result.has_next_page,
         )
 
     @strawberry.field
@@ -496,3 +627,35 @@ class ContactMutations:
             request_id=context.request_id,
         )
         return _contact(context, result)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="A practitioner proposes the decision; a front-door manager agrees it.")
+    def propose_contact_decision(
+        self, info: Info[Context, None], input: ProposeContactDecisionInput
+    ) -> ProposeContactDecisionResult:
+        context = info.context
+        result = _service(context).propose_decision(
+            context.principal, contact_id=str(input.contact_id), outcome=input.outcome,
+            rationale=input.rationale, response_to_referrer=input.response_to_referrer,
+            request_id=context.request_id,
+        )
+        return _refusal(result) if isinstance(result, service.Refused) else ContactDecisionProposal.of(result)
+
+    @strawberry.mutation(description="The calling front-door manager agrees a decision someone else proposed.")
+    def agree_contact_decision(
+        self, info: Info[Context, None], proposal_id: strawberry.ID
+    ) -> AgreeContactDecisionResult:
+        context = info.context
+        result = _service(context).agree_decision(
+            context.principal, proposal_id=str(proposal_id), request_id=context.request_id
+        )
+        return _contact(context, result)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="The calling front-door manager sends a proposed decision back, saying why.")
+    def send_back_contact_decision(
+        self, info: Info[Context, None], input: SendBackContactDecisionInput
+    ) -> SendBackContactDecisionResult:
+        context = info.context
+        result = _service(context).send_back_decision(
+            context.principal, proposal_id=str(input.proposal_id), note=input.note, request_id=context.request_id,
+        )
+        return _refusal(result) if isinstance(result, service.Refused) else ContactDecisionProposal.of(result)

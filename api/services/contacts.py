@@ -29,6 +29,8 @@ from graph.contacts import (
     ContactStatus,
     Grant,
     Outcome,
+    ProposalRow,
+    ProposalStatus,
     QueueKey,
     ReferrerKind,
     RequestBasis,
@@ -136,11 +138,27 @@ class ContactInput:
 
 
 @dataclass(frozen=True, slots=True)
+class ProposalView:
+    row: ProposalRow
+    rationale: OpenedField
+    response_to_referrer: OpenedField
+    send_back_note: OpenedField
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalPage:
+    items: list[ProposalView]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ContactDetail:
     row: ContactRow
     concern: OpenedField
     rationale: OpenedField
     response_to_referrer: OpenedField
+    proposals: tuple[ProposalView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,17 +357,23 @@ class ContactService:
         self, principal: Principal, *, contact_id: str, outcome: Outcome, rationale: str,
         response_to_referrer: str, agreed_by: str | None, request_id: str,
     ) -> ContactDetail | Refused:
+        """A front-door manager deciding alone: recorded as proposed, decided and agreed by them.
+        Anyone else proposes the decision, and a manager agrees it as themselves."""
         if not self._may(principal, ResourceKind.CONTACT, Action.DECIDE_CONTACT, Basis.OWN_AGENCY):
             return Refused("NotPermitted", "only the front door decides contacts")
         if not rationale.strip() or not response_to_referrer.strip():
             return Refused("InvalidInput", "a decision needs its rationale and the response to the referrer")
-        deciding_manager = self._is_front_door_manager(principal.roles)
-        if agreed_by is None and not deciding_manager:
+        if agreed_by is not None:
+            # A name typed by the one deciding is no agreement: the manager gives it themselves.
             return Refused(
-                "ManagerAgreementRequired", "a social worker's decision needs a front door manager's agreement",
+                "ManagerAgreementRequired",
+                "a manager agrees as themselves: propose the decision, and a front door manager agrees it",
             )
-        if agreed_by == principal.professional_id:
-            return Refused("ManagerAgreementRequired", "the agreeing manager must be someone other than you")
+        if not self._is_front_door_manager(principal.roles):
+            return Refused(
+                "ManagerAgreementRequired",
+                "propose the decision: a front door manager agrees it before the contact is decided",
+            )
 
         def work(tx: ManagedTransaction) -> ContactDetail | Refused:
             status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
@@ -357,39 +381,177 @@ class ContactService:
                 return Refused("ContactNotFound", "no such contact")
             if status is ContactStatus.DECIDED:
                 return Refused("AlreadyDecided", "this contact was already decided and is closed")
-            agreeing = agreed_by or principal.professional_id
-            if agreed_by is not None:
-                manager = repo.professional_roles(tx, professional_id=agreed_by)
-                if (
-                    manager is None or manager[1] != principal.agency_id
-                    or not self._is_front_door_manager(manager[0])
-                ):
-                    return Refused("NotAManager", "the agreeing professional is not a front door manager")
+            if repo.awaiting_agreement(tx, contact_id=contact_id) is not None:
+                return Refused(
+                    "DecisionAwaitingAgreement", "a proposed decision awaits agreement: agree it or send it back",
+                )
             contact = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
             assert contact is not None
-            rationale_ct = self._keyring.encrypt(
-                tx, scope_id=contact.child_id, node_id=contact_id, field="rationale", plaintext=rationale,
-            )
-            response_ct = self._keyring.encrypt(
-                tx, scope_id=contact.child_id, node_id=contact_id, field="response_to_referrer",
-                plaintext=response_to_referrer,
+            rationale_ct, response_ct = self._seal_decision(
+                tx, child_id=contact.child_id, node_id=contact_id, rationale=rationale,
+                response_to_referrer=response_to_referrer,
             )
             repo.decide_contact(
                 tx, contact_id=contact_id, outcome=outcome, rationale=rationale_ct, response=response_ct,
-                decided_by=principal.professional_id, agreed_by=agreeing,
+                decided_by=principal.professional_id, agreed_by=principal.professional_id,
             )
             audit.record(
                 self._audit, tx, principal, action=f"contact.decided.{outcome.value.lower()}",
-                targets=[contact_id, contact.child_id, agreeing], request_id=request_id,
+                targets=[contact_id, contact.child_id, principal.professional_id], request_id=request_id,
             )
             return self._detail(tx, principal, contact_id)
 
         return self._write(work)
 
+    def propose_decision(
+        self, principal: Principal, *, contact_id: str, outcome: Outcome, rationale: str,
+        response_to_referrer: str, request_id: str,
+    ) -> ProposalView | Refused:
+        if not self._may(principal, ResourceKind.CONTACT, Action.DECIDE_CONTACT, Basis.OWN_AGENCY):
+            return Refused("NotPermitted", "only the front door decides contacts")
+        if not rationale.strip() or not response_to_referrer.strip():
+            return Refused("InvalidInput", "a decision needs its rationale and the response to the referrer")
+
+        def work(tx: ManagedTransaction) -> ProposalView | Refused:
+            status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
+            if status is None:
+                return Refused("ContactNotFound", "no such contact")
+            if status is ContactStatus.DECIDED:
+                return Refused("AlreadyDecided", "this contact was already decided and is closed")
+            if repo.awaiting_agreement(tx, contact_id=contact_id) is not None:
+                return Refused(
+                    "DecisionAwaitingAgreement", "a proposed decision already awaits a manager's agreement",
+                )
+            contact = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
+            assert contact is not None
+            proposal_id = f"decision-{uuid.uuid4().hex}"
+            rationale_ct, response_ct = self._seal_decision(
+                tx, child_id=contact.child_id, node_id=proposal_id, rationale=rationale,
+                response_to_referrer=response_to_referrer,
+            )
+            repo.create_proposal(
+                tx, proposal_id=proposal_id, contact_id=contact_id, outcome=outcome, rationale=rationale_ct,
+                response=response_ct, proposed_by=principal.professional_id,
+            )
+            audit.record(
+                self._audit, tx, principal, action="contact.decision_proposed",
+                targets=[proposal_id, contact_id, contact.child_id], request_id=request_id,
+            )
+            return self._proposal_view(tx, principal, proposal_id)
+
+        return self._write(work)
+
+    def agree_decision(self, principal: Principal, *, proposal_id: str, request_id: str) -> ContactDetail | Refused:
+        if not self._is_front_door_manager(principal.roles):
+            return Refused("NotAManager", "only a front door manager agrees a contact decision")
+
+        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+            standing = repo.lock_proposal(tx, proposal_id=proposal_id, agency_id=principal.agency_id)
+            refused = _answer_refusal(standing, principal)
+            if refused is not None:
+                return refused
+            assert standing is not None
+            proposal = standing.proposal
+            # The proposal's text is bound to the proposal; the contact's record is sealed anew.
+            child_key = self._keyring.reader(tx, proposal.child_id)
+            rationale = child_key.decrypt(
+                node_id=proposal.id, field="rationale", ciphertext=proposal.rationale_ciphertext,
+            )
+            response = child_key.decrypt(
+                node_id=proposal.id, field="response_to_referrer", ciphertext=proposal.response_ciphertext,
+            )
+            rationale_ct, response_ct = self._seal_decision(
+                tx, child_id=proposal.child_id, node_id=proposal.contact_id, rationale=rationale,
+                response_to_referrer=response,
+            )
+            repo.agree_proposal(
+                tx, proposal_id=proposal.id, agreed_by=principal.professional_id, rationale=rationale_ct,
+                response=response_ct,
+            )
+            audit.record(
+                self._audit, tx, principal, action=f"contact.decided.{proposal.outcome.value.lower()}",
+                targets=[proposal.contact_id, proposal.child_id, principal.professional_id, proposal.id,
+                         proposal.proposed_by],
+                request_id=request_id,
+            )
+            return self._detail(tx, principal, proposal.contact_id)
+
+        return self._write(work)
+
+    def send_back_decision(
+        self, principal: Principal, *, proposal_id: str, note: str, request_id: str
+    ) -> ProposalView | Refused:
+        if not self._is_front_door_manager(principal.roles):
+            return Refused("NotAManager", "only a front door manager sends a contact decision back")
+        if not note.strip():
+            return Refused("InvalidInput", "say why the decision is sent back")
+
+        def work(tx: ManagedTransaction) -> ProposalView | Refused:
+            standing = repo.lock_proposal(tx, proposal_id=proposal_id, agency_id=principal.agency_id)
+            refused = _answer_refusal(standing, principal)
+            if refused is not None:
+                return refused
+            assert standing is not None
+            proposal = standing.proposal
+            note_ct = self._keyring.encrypt(
+                tx, scope_id=proposal.child_id, node_id=proposal.id, field="send_back_note", plaintext=note,
+            )
+            repo.send_back_proposal(tx, proposal_id=proposal.id, sent_back_by=principal.professional_id, note=note_ct)
+            audit.record(
+                self._audit, tx, principal, action="contact.decision_sent_back",
+                targets=[proposal.id, proposal.contact_id, proposal.child_id, proposal.proposed_by],
+                request_id=request_id,
+            )
+            return self._proposal_view(tx, principal, proposal.id)
+
+        return self._write(work)
+
+    def decisions_awaiting_agreement(
+        self, principal: Principal, *, first: int, after: str | None
+    ) -> ProposalPage | Refused:
+        if not self._is_front_door_manager(principal.roles):
+            return Refused("NotAManager", "only a front door manager agrees contact decisions")
+        if not 1 <= first <= MAX_PAGE:
+            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+        key = None
+        if after is not None:
+            key = decode_cursor(after)
+            if key is None:
+                return Refused("InvalidInput", "the cursor is not one this list gave out")
+
+        def work(tx: ManagedTransaction) -> list[ProposalView]:
+            rows = repo.proposals_awaiting(
+                tx, agency_id=principal.agency_id, professional_id=principal.professional_id, after=key,
+                limit=first + 1,
+            )
+            return [_proposal_view(self._keyring.reader(tx, row.child_id), row) for row in rows]
+
+        with self._driver.session(database=self._database) as session:
+            views = session.execute_read(work)
+        page = views[:first]
+        end = encode_cursor(QueueKey(page[-1].row.contact_due_by, page[-1].row.id)) if page else None
+        return ProposalPage(items=page, end_cursor=end, has_next_page=len(views) > first)
+
+    def _seal_decision(
+        self, tx: ManagedTransaction, *, child_id: str, node_id: str, rationale: str, response_to_referrer: str,
+    ) -> tuple[str, str]:
+        return (
+            self._keyring.encrypt(tx, scope_id=child_id, node_id=node_id, field="rationale", plaintext=rationale),
+            self._keyring.encrypt(
+                tx, scope_id=child_id, node_id=node_id, field="response_to_referrer", plaintext=response_to_referrer,
+            ),
+        )
+
+    def _proposal_view(self, tx: ManagedTransaction, principal: Principal, proposal_id: str) -> ProposalView:
+        row = repo.get_proposal(tx, proposal_id=proposal_id, agency_id=principal.agency_id)
+        assert row is not None
+        return _proposal_view(self._keyring.reader(tx, row.child_id), row)
+
     def _is_front_door_manager(self, roles: tuple[str, ...]) -> bool:
-        # The managers who may approve an override at the front door are the ones whose
-        # agreement a contact decision needs.
-        return bool(self._policy.allowed_bases(roles, ResourceKind.OVERRIDE, Action.APPROVE_OVERRIDE))
+        return self._may_roles(roles, ResourceKind.CONTACT, Action.AGREE_CONTACT_DECISION)
+
+    def _may_roles(self, roles: tuple[str, ...], resource: ResourceKind, action: Action) -> bool:
+        return Basis.OWN_AGENCY in self._policy.allowed_bases(roles, resource, action)
 
     def _detail(self, tx: ManagedTransaction, principal: Principal, contact_id: str) -> ContactDetail | Refused:
         row = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
@@ -402,6 +564,7 @@ class ContactService:
             concern=_open(child_key, row.id, "concern", row.concern_ciphertext),
             rationale=_open(child_key, row.id, "rationale", row.rationale_ciphertext),
             response_to_referrer=_open(child_key, row.id, "response_to_referrer", row.response_ciphertext),
+            proposals=tuple(_proposal_view(child_key, proposal) for proposal in row.proposals),
         )
 
     # Information requests
@@ -572,6 +735,28 @@ class ContactService:
     def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
+
+
+def _answer_refusal(standing: repo.ProposalStanding | None, principal: Principal) -> Refused | None:
+    """Why a manager may not agree or send back this proposal, if they may not."""
+    if standing is None:
+        return Refused("ProposalNotFound", "no such proposed decision")
+    if standing.proposal.proposed_by == principal.professional_id:
+        return Refused("SelfAgreementForbidden", "you proposed this decision: another front door manager answers it")
+    if standing.proposal.status is not ProposalStatus.PROPOSED or standing.contact_status is ContactStatus.DECIDED:
+        return Refused(
+            "AlreadyDecided", f"this proposed decision no longer awaits agreement ({standing.proposal.status})",
+        )
+    return None
+
+
+def _proposal_view(child_key: ScopeReader, row: ProposalRow) -> ProposalView:
+    return ProposalView(
+        row=row,
+        rationale=_open(child_key, row.id, "rationale", row.rationale_ciphertext),
+        response_to_referrer=_open(child_key, row.id, "response_to_referrer", row.response_ciphertext),
+        send_back_note=_open(child_key, row.id, "send_back_note", row.send_back_note_ciphertext),
+    )
 
 
 def _contact_input_problem(contact: ContactInput) -> str | None:

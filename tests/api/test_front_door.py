@@ -116,6 +116,67 @@ mutation($input: DecideContactInput!) {
 }
 """
 
+PROPOSAL_FIELDS = """
+id contactId childId outcome status proposedBy proposedAt agreedBy agreedAt sentBackBy sentBackAt
+rationale responseToReferrer sendBackNote
+"""
+
+PROPOSE = """
+mutation($input: ProposeContactDecisionInput!) {
+  proposeContactDecision(input: $input) {
+    __typename
+    ... on ContactDecisionProposal { """ + PROPOSAL_FIELDS + """ }
+    ... on Refusal { message }
+  }
+}
+"""
+
+AGREE = """
+mutation($id: ID!) {
+  agreeContactDecision(proposalId: $id) {
+    __typename
+    ... on Contact {
+      id status outcome rationale responseToReferrer decidedBy agreedBy decidedAt proposedAt agreedAt
+    }
+    ... on Refusal { message }
+  }
+}
+"""
+
+SEND_BACK = """
+mutation($input: SendBackContactDecisionInput!) {
+  sendBackContactDecision(input: $input) {
+    __typename
+    ... on ContactDecisionProposal { """ + PROPOSAL_FIELDS + """ }
+    ... on Refusal { message }
+  }
+}
+"""
+
+AWAITING = """
+query($first: Int!, $after: String) {
+  contactDecisionsAwaitingAgreement(first: $first, after: $after) {
+    __typename
+    ... on ContactDecisionProposalConnection {
+      items { id contactId childId childGivenName contactDueBy outcome proposedBy rationale }
+      endCursor hasNextPage
+    }
+    ... on Refusal { message }
+  }
+}
+"""
+
+CONTACT_DECISIONS = """
+query($id: ID!) {
+  contact(id: $id) {
+    ... on Contact {
+      status decidedBy agreedBy decidedAt proposedAt agreedAt
+      decisionProposals { """ + PROPOSAL_FIELDS + """ }
+    }
+  }
+}
+"""
+
 RECORD_CONSENT = """
 mutation($input: RecordConsentInput!) {
   recordConsent(input: $input) { __typename ... on Consent { id } ... on Refusal { message } }
@@ -216,17 +277,54 @@ def share(hub: Hub, as_professional: str, request_id: str, content: str = "Two c
     )["shareInformation"]
 
 
-def decide(hub: Hub, contact_id: str, *, as_professional: str = seed.MASH_SOCIAL_WORKER_ID,
-           agreed_by: str | None = seed.CRS_MANAGER_ID, outcome: str = "FAMILY_HELP") -> Any:
+RATIONALE = "Parents engaging; needs are below the threshold for statutory work."
+RESPONSE = "Thank you; the family has been offered support."
+
+
+def decision_input(contact_id: str, outcome: str) -> dict[str, Any]:
+    return {"contactId": contact_id, "outcome": outcome, "rationale": RATIONALE, "responseToReferrer": RESPONSE}
+
+
+def decide_contact(
+    hub: Hub, contact_id: str, *, as_professional: str, agreed_by: str | None = None, outcome: str = "FAMILY_HELP"
+) -> Any:
+    """decideContact itself: a manager deciding alone."""
     return hub.graphql(
-        as_professional, DECIDE,
-        input={
-            "contactId": contact_id, "outcome": outcome,
-            "rationale": "Parents engaging; needs are below the threshold for statutory work.",
-            "responseToReferrer": "Thank you; the family has been offered support.",
-            "agreedBy": agreed_by,
-        },
+        as_professional, DECIDE, input={**decision_input(contact_id, outcome), "agreedBy": agreed_by},
     )["decideContact"]
+
+
+def propose(
+    hub: Hub, contact_id: str, *, as_professional: str = seed.MASH_SOCIAL_WORKER_ID, outcome: str = "FAMILY_HELP"
+) -> Any:
+    return hub.graphql(as_professional, PROPOSE, input=decision_input(contact_id, outcome))["proposeContactDecision"]
+
+
+def agree(hub: Hub, proposal_id: str, *, as_professional: str = seed.CRS_MANAGER_ID) -> Any:
+    return hub.graphql(as_professional, AGREE, id=proposal_id)["agreeContactDecision"]
+
+
+def send_back(hub: Hub, proposal_id: str, note: str, *, as_professional: str = seed.CRS_MANAGER_ID) -> Any:
+    return hub.graphql(
+        as_professional, SEND_BACK, input={"proposalId": proposal_id, "note": note}
+    )["sendBackContactDecision"]
+
+
+def proposal_id(hub: Hub, contact_id: str, **changes: Any) -> str:
+    proposed = propose(hub, contact_id, **changes)
+    assert proposed["__typename"] == "ContactDecisionProposal", proposed
+    return str(proposed["id"])
+
+
+def decide(
+    hub: Hub, contact_id: str, *, outcome: str = "FAMILY_HELP", proposed_by: str = seed.MASH_SOCIAL_WORKER_ID,
+    agreed_by: str = seed.CRS_MANAGER_ID,
+) -> Any:
+    """The usual path: the social worker proposes, a front door manager agrees as themselves."""
+    proposed = propose(hub, contact_id, as_professional=proposed_by, outcome=outcome)
+    if proposed["__typename"] != "ContactDecisionProposal":
+        return proposed
+    return agree(hub, proposed["id"], as_professional=agreed_by)
 
 
 def stored(driver: Driver, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -547,36 +645,43 @@ class TestAnswers:
 
 
 class TestDecision:
-    def test_a_social_worker_needs_a_managers_agreement(self, hub: Hub) -> None:
+    def test_a_social_worker_cannot_decide_alone_or_by_naming_a_manager(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
 
-        assert decide(hub, contact_id, agreed_by=None)["__typename"] == "ManagerAgreementRequired"
-        assert decide(hub, contact_id, agreed_by=seed.SECOND_MASH_SOCIAL_WORKER_ID)["__typename"] == "NotAManager"
-        assert decide(hub, contact_id, agreed_by=seed.POLICE_OFFICER_ID)["__typename"] == "NotAManager"
+        for named in (None, seed.CRS_MANAGER_ID, seed.SECOND_MASH_SOCIAL_WORKER_ID):
+            refused = decide_contact(hub, contact_id, as_professional=seed.MASH_SOCIAL_WORKER_ID, agreed_by=named)
+            assert refused["__typename"] == "ManagerAgreementRequired", named
         assert hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]["status"] == "OPEN"
 
     def test_a_manager_cannot_agree_with_themselves(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
 
-        result = decide(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, agreed_by=seed.CRS_MANAGER_ID)
+        named = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, agreed_by=seed.CRS_MANAGER_ID)
+        own = agree(hub, proposal_id(hub, contact_id, as_professional=seed.CRS_MANAGER_ID))
 
-        assert result["__typename"] == "ManagerAgreementRequired"
+        assert named["__typename"] == "ManagerAgreementRequired"
+        assert own["__typename"] == "SelfAgreementForbidden"
 
-    def test_a_manager_may_decide_alone(self, hub: Hub) -> None:
+    def test_a_manager_may_decide_alone_recorded_as_decided_and_agreed_by_them(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
 
-        decided = decide(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, agreed_by=None)
+        decided = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID)
 
         assert decided["__typename"] == "Contact"
         assert decided["decidedBy"] == decided["agreedBy"] == seed.CRS_MANAGER_ID
+        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        assert shown["decidedAt"] is not None
+        assert shown["proposedAt"] == shown["agreedAt"] == shown["decidedAt"]
+        assert shown["decisionProposals"] == []
 
     def test_deciding_twice_is_refused(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
         assert decide(hub, contact_id, outcome="FAMILY_HELP")["__typename"] == "Contact"
 
-        second = decide(hub, contact_id, outcome="NO_FURTHER_ACTION")
+        second = propose(hub, contact_id, outcome="NO_FURTHER_ACTION")
+        alone = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, outcome="NO_FURTHER_ACTION")
 
-        assert second["__typename"] == "AlreadyDecided"
+        assert (second["__typename"], alone["__typename"]) == ("AlreadyDecided", "AlreadyDecided")
         contact = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
         assert contact["outcome"] == "FAMILY_HELP"
 
@@ -586,6 +691,179 @@ class TestDecision:
         decide(hub, contact_id)
 
         assert request_information(hub, contact_id)["__typename"] == "ContactClosed"
+
+
+def audit_trail(driver: Driver, action_prefix: str) -> list[dict[str, Any]]:
+    return stored(
+        driver,
+        "MATCH (e:AuditEvent) WHERE e.action STARTS WITH $prefix"
+        " RETURN e.actor AS actor, e.action AS action, e.targets AS targets, e.at AS at ORDER BY e.seq",
+        prefix=action_prefix,
+    )
+
+
+class TestManagerAgreement:
+    def test_the_social_worker_proposes_and_the_manager_agrees_as_themselves_both_on_the_record(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        contact_id = recorded_contact_id(hub)
+
+        proposed = propose(hub, contact_id, outcome="FAMILY_HELP")
+        pending = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        agreed = agree(hub, proposed["id"])
+
+        assert proposed["__typename"] == "ContactDecisionProposal"
+        assert (proposed["status"], proposed["proposedBy"], proposed["agreedBy"]) == (
+            "PROPOSED", seed.MASH_SOCIAL_WORKER_ID, None
+        )
+        assert (proposed["rationale"], proposed["responseToReferrer"]) == (RATIONALE, RESPONSE)
+        assert pending["status"] == "OPEN" and pending["decidedBy"] is None
+        assert [p["status"] for p in pending["decisionProposals"]] == ["PROPOSED"]
+        assert agreed["__typename"] == "Contact"
+        assert (agreed["status"], agreed["outcome"]) == ("DECIDED", "FAMILY_HELP")
+        assert (agreed["decidedBy"], agreed["agreedBy"]) == (seed.MASH_SOCIAL_WORKER_ID, seed.CRS_MANAGER_ID)
+        assert (agreed["rationale"], agreed["responseToReferrer"]) == (RATIONALE, RESPONSE)
+        assert agreed["proposedAt"] == proposed["proposedAt"]
+        assert agreed["proposedAt"] <= agreed["agreedAt"] == agreed["decidedAt"]
+        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        [history] = shown["decisionProposals"]
+        assert (history["status"], history["agreedBy"], history["agreedAt"]) == (
+            "AGREED", seed.CRS_MANAGER_ID, agreed["agreedAt"]
+        )
+        trail = audit_trail(graph_db, "contact.deci")
+        assert [(e["actor"], e["action"]) for e in trail] == [
+            (seed.MASH_SOCIAL_WORKER_ID, "contact.decision_proposed"),
+            (seed.CRS_MANAGER_ID, "contact.decided.family_help"),
+        ]
+        assert trail[0]["targets"] == [proposed["id"], contact_id, seed.DEMO_FAMILY_CHILD_ID]
+        assert {proposed["id"], seed.MASH_SOCIAL_WORKER_ID, contact_id} <= set(trail[1]["targets"])
+        [stored_proposal] = stored(
+            graph_db, "MATCH (d:ContactDecision {id: $id}) RETURN d.rationale AS r", id=proposed["id"]
+        )
+        assert "threshold" not in stored_proposal["r"]
+
+    def test_a_manager_sends_it_back_with_a_note_and_a_new_proposal_follows(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        contact_id = recorded_contact_id(hub)
+        first = proposal_id(hub, contact_id, outcome="NO_FURTHER_ACTION")
+        note = "Speak to the school before closing: the neighbour's account needs checking."
+
+        sent_back = send_back(hub, first, note)
+        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        second = proposal_id(hub, contact_id, outcome="FAMILY_HELP")
+        agreed = agree(hub, second, as_professional=seed.SECOND_CRS_MANAGER_ID)
+
+        assert sent_back["__typename"] == "ContactDecisionProposal"
+        assert (sent_back["status"], sent_back["sentBackBy"], sent_back["sendBackNote"]) == (
+            "SENT_BACK", seed.CRS_MANAGER_ID, note
+        )
+        assert sent_back["sentBackAt"] >= sent_back["proposedAt"]
+        assert shown["status"] == "OPEN"
+        assert [(p["status"], p["sendBackNote"]) for p in shown["decisionProposals"]] == [("SENT_BACK", note)]
+        assert (agreed["outcome"], agreed["agreedBy"]) == ("FAMILY_HELP", seed.SECOND_CRS_MANAGER_ID)
+        history = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        assert [(p["id"], p["status"]) for p in history["decisionProposals"]] == [
+            (first, "SENT_BACK"), (second, "AGREED")
+        ]
+        assert [(e["actor"], e["action"]) for e in audit_trail(graph_db, "contact.decision_sent_back")] == [
+            (seed.CRS_MANAGER_ID, "contact.decision_sent_back")
+        ]
+        [row] = stored(graph_db, "MATCH (d:ContactDecision {id: $id}) RETURN d.send_back_note AS n", id=first)
+        assert "school" not in row["n"]
+
+    def test_sending_back_needs_its_reason(self, hub: Hub) -> None:
+        proposed = proposal_id(hub, recorded_contact_id(hub))
+
+        assert send_back(hub, proposed, "  ")["__typename"] == "InvalidInput"
+
+    @pytest.mark.parametrize(
+        "professional",
+        [seed.SECOND_MASH_SOCIAL_WORKER_ID, seed.EDT_PRACTITIONER_ID, seed.POLICE_OFFICER_ID, seed.AUDITOR_ID],
+    )
+    def test_only_a_front_door_manager_agrees_or_sends_back(self, hub: Hub, professional: str) -> None:
+        contact_id = recorded_contact_id(hub)
+        proposed = proposal_id(hub, contact_id)
+
+        assert agree(hub, proposed, as_professional=professional)["__typename"] == "NotAManager"
+        assert send_back(hub, proposed, "no", as_professional=professional)["__typename"] == "NotAManager"
+        assert hub.graphql(professional, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]["__typename"] == (
+            "NotAManager"
+        )
+        assert hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]["status"] == "OPEN"
+
+    def test_the_proposer_may_never_agree_or_send_back_their_own_proposal(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        proposed = proposal_id(hub, contact_id, as_professional=seed.CRS_MANAGER_ID)
+
+        assert agree(hub, proposed)["__typename"] == "SelfAgreementForbidden"
+        assert send_back(hub, proposed, "mine")["__typename"] == "SelfAgreementForbidden"
+        agreed = agree(hub, proposed, as_professional=seed.SECOND_CRS_MANAGER_ID)
+        assert (agreed["decidedBy"], agreed["agreedBy"]) == (seed.CRS_MANAGER_ID, seed.SECOND_CRS_MANAGER_ID)
+
+    def test_the_edt_on_call_senior_manager_agrees_an_edt_practitioners_proposal(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        proposed = proposal_id(hub, contact_id, as_professional=seed.EDT_PRACTITIONER_ID)
+
+        agreed = agree(hub, proposed, as_professional=seed.EDT_SENIOR_MANAGER_ID)
+
+        assert (agreed["decidedBy"], agreed["agreedBy"]) == (seed.EDT_PRACTITIONER_ID, seed.EDT_SENIOR_MANAGER_ID)
+
+    def test_one_proposal_awaits_at_a_time_and_a_manager_does_not_decide_over_it(self, hub: Hub) -> None:
+        contact_id = recorded_contact_id(hub)
+        proposal_id(hub, contact_id)
+
+        again = propose(hub, contact_id, as_professional=seed.SECOND_MASH_SOCIAL_WORKER_ID)
+        alone = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID)
+
+        assert (again["__typename"], alone["__typename"]) == ("DecisionAwaitingAgreement", "DecisionAwaitingAgreement")
+
+    def test_an_answered_proposal_takes_no_second_answer(self, hub: Hub) -> None:
+        agreed = proposal_id(hub, recorded_contact_id(hub))
+        sent_back = proposal_id(hub, recorded_contact_id(hub))
+        agree(hub, agreed)
+        send_back(hub, sent_back, "Check with health first.")
+
+        for answered in (agreed, sent_back):
+            assert agree(hub, answered, as_professional=seed.SECOND_CRS_MANAGER_ID)["__typename"] == "AlreadyDecided"
+            assert send_back(hub, answered, "again", as_professional=seed.SECOND_CRS_MANAGER_ID)["__typename"] == (
+                "AlreadyDecided"
+            )
+
+    def test_an_unknown_proposal_reads_as_not_found(self, hub: Hub) -> None:
+        assert agree(hub, "decision-that-never-was")["__typename"] == "ProposalNotFound"
+        assert send_back(hub, "decision-that-never-was", "why")["__typename"] == "ProposalNotFound"
+
+
+class TestAwaitingAgreement:
+    def test_lists_what_others_proposed_most_urgent_first_and_pages_on(self, hub: Hub) -> None:
+        green = recorded_contact_id(hub, urgency="GREEN")
+        red = recorded_contact_id(hub, urgency="RED")
+        own = recorded_contact_id(hub, urgency="RED")
+        answered = recorded_contact_id(hub, urgency="RED")
+        for contact_id in (green, red):
+            proposal_id(hub, contact_id)
+        proposal_id(hub, own, as_professional=seed.CRS_MANAGER_ID)
+        agree(hub, proposal_id(hub, answered))
+
+        first = hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=1)["contactDecisionsAwaitingAgreement"]
+        rest = hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=5, after=first["endCursor"])[
+            "contactDecisionsAwaitingAgreement"
+        ]
+        colleague = hub.graphql(seed.SECOND_CRS_MANAGER_ID, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]
+
+        assert [i["contactId"] for i in first["items"]] == [red] and first["hasNextPage"]
+        assert [i["contactId"] for i in rest["items"]] == [green] and not rest["hasNextPage"]
+        item = first["items"][0]
+        assert (item["proposedBy"], item["rationale"], item["childGivenName"]) == (
+            seed.MASH_SOCIAL_WORKER_ID, RATIONALE, "Tyler"
+        )
+        assert {i["contactId"] for i in colleague["items"]} == {red, green, own}
+
+    @pytest.mark.parametrize(("first", "after"), [(0, None), (101, None), (5, "bm90LWEtY3Vyc29y")])
+    def test_bad_bounds_and_cursors_are_refused(self, hub: Hub, first: int, after: str | None) -> None:
+        answer = hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=first, after=after)
+        assert answer["contactDecisionsAwaitingAgreement"]["__typename"] == "InvalidInput"
 
 
 class TestWholePath:
@@ -612,7 +890,7 @@ class TestWholePath:
         assert "threshold" not in row["r"] and "Thank you" not in row["s"]
         assert [a for a in audit_actions(graph_db) if not a.startswith("consent.")] == [
             "contact.recorded", "information.requested", "information.shared", "information.declined",
-            "contact.decided.section_47_strategy_meeting",
+            "contact.decision_proposed", "contact.decided.section_47_strategy_meeting",
         ]
 
 
@@ -657,11 +935,32 @@ class TestFailClosed:
             "/graphql",
             json={"query": DECIDE, "variables": {"input": {
                 "contactId": contact_id, "outcome": "NO_FURTHER_ACTION", "rationale": "No concerns found.",
-                "responseToReferrer": "Thank you.", "agreedBy": seed.CRS_MANAGER_ID,
+                "responseToReferrer": "Thank you.",
             }}},
-            headers={"authorization": "Bearer " + token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)},
+            headers={"authorization": "Bearer " + token_for(hub.settings, seed.CRS_MANAGER_ID)},
         )
 
         assert response.json()["data"] is None
         [row] = stored(graph_db, "MATCH (k:Contact {id: $id}) RETURN k.status AS s, k.rationale AS r", id=contact_id)
         assert row == {"s": "OPEN", "r": None}
+
+    def test_an_agreement_is_not_given_when_its_audit_event_cannot_be_written(
+        self, hub: Hub, graph_db: Driver
+    ) -> None:
+        contact_id = recorded_contact_id(hub)
+        proposed = proposal_id(hub, contact_id)
+        break_the_audit_chain(graph_db)
+
+        response = hub.client.post(
+            "/graphql", json={"query": AGREE, "variables": {"id": proposed}},
+            headers={"authorization": "Bearer " + token_for(hub.settings, seed.CRS_MANAGER_ID)},
+        )
+
+        assert response.json()["data"] is None
+        [row] = stored(
+            graph_db,
+            "MATCH (d:ContactDecision {id: $id})-[:PROPOSED_FOR]->(k:Contact)"
+            " RETURN k.status AS s, k.rationale AS r, d.status AS d",
+            id=proposed,
+        )
+        assert row == {"s": "OPEN", "r": None, "d": "PROPOSED"}

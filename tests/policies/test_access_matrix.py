@@ -87,6 +87,13 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("edt_on_call_senior_manager", "override", "decide_out_of_hours", "OWN_AGENCY", True),
     ("crs_manager", "override", "decide_out_of_hours", "OWN_AGENCY", False),
     ("mash_social_worker", "override", "decide_out_of_hours", "OWN_AGENCY", False),
+    # A contact decision a practitioner proposes is agreed by a front-door manager, as themselves.
+    ("crs_manager", "contact", "agree_decision", "OWN_AGENCY", True),
+    ("edt_on_call_senior_manager", "contact", "agree_decision", "OWN_AGENCY", True),
+    ("mash_social_worker", "contact", "agree_decision", "OWN_AGENCY", False),
+    ("edt_practitioner", "contact", "agree_decision", "OWN_AGENCY", False),
+    ("police_mash_officer", "contact", "agree_decision", "OWN_AGENCY", False),
+    ("head_of_service", "contact", "agree_decision", "OWN_AGENCY", False),
     # Head of service on call: the escalation out of hours, and nothing of the front door's work.
     ("head_of_service", "override", "decide_out_of_hours", "OWN_AGENCY", True),
     ("head_of_service", "override", "read", "OWN_AGENCY", True),
