@@ -50,6 +50,9 @@ OPERATIONS: dict[str, tuple[str, dict[str, str]]] = {
     "workbook": (
         "query($id: ID!) { workbook(householdId: $id) { __typename ... on Refusal { message } } }",
         {"id": "household"}),
+    "addWorkbookEntry": (
+        "mutation($id: ID!) { addWorkbookEntry(householdId: $id, section: ASSESSMENT, body: \"A visit today.\") "
+        "{ __typename ... on Refusal { message } } }", {"id": "household"}),
     "recordConsent": (
         "mutation($id: ID!) { recordConsent(input: {childId: $id, givenBy: \"person-001-01\", scope: FULL, "
         "purpose: \"MASH enquiry\", method: \"in person\"}) { __typename ... on Refusal { message } } }",
