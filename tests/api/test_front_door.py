@@ -830,9 +830,22 @@ class TestManagerAgreement:
                 "AlreadyDecided"
             )
 
-    def test_an_unknown_proposal_reads_as_not_found(self, hub: Hub) -> None:
-        assert agree(hub, "decision-that-never-was")["__typename"] == "ProposalNotFound"
-        assert send_back(hub, "decision-that-never-was", "why")["__typename"] == "ProposalNotFound"
+    def test_another_authoritys_proposal_reads_exactly_like_an_unknown_one(self, hub: Hub, graph_db: Driver) -> None:
+        contact_id = recorded_contact_id(hub)
+        proposed = proposal_id(hub, contact_id)
+        graph_db.execute_query(
+            "MATCH (d:ContactDecision {id: $id})-[:PROPOSED_FOR]->(k:Contact)"
+            " SET d.agency_id = 'agency-elsewhere', k.agency_id = 'agency-elsewhere'",
+            id=proposed,
+        )
+
+        for target in (proposed, "decision-that-never-was"):
+            assert agree(hub, target) == {"__typename": "ProposalNotFound", "message": "no such proposed decision"}
+            assert send_back(hub, target, "why") == {
+                "__typename": "ProposalNotFound", "message": "no such proposed decision"
+            }
+        assert propose(hub, contact_id)["__typename"] == "ContactNotFound"
+        assert hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]["items"] == []
 
 
 class TestAwaitingAgreement:
