@@ -217,7 +217,9 @@ class TestOverride:
         police_view(hub)
 
         assert view["access"]["basis"] == "OVERRIDE"
-        assert {seed.HEALTH_AGENCY_ID, seed.EDUCATION_AGENCY_ID} <= record_agencies(view)
+        # Through the front door: children's services' records, never another partner's.
+        assert seed.COUNCIL_AGENCY_ID in record_agencies(view)
+        assert not {seed.HEALTH_AGENCY_ID, seed.EDUCATION_AGENCY_ID} & record_agencies(view)
         reads = audit_events(graph_db, action="network.read", override_id=override_id)
         assert len(reads) == 2
         assert {e["actor"] for e in reads} == {seed.POLICE_OFFICER_ID}
