@@ -28,7 +28,7 @@ from api.services import health
 from api.services.auditor import AuditorService
 from api.services.consent import ConsentService
 from api.services.contacts import ContactService, DueTimes
-from api.services.errors import HubError
+from api.services.errors import GRAPH_UNAVAILABLE_ERRORS, GraphUnavailable, HubError
 from api.services.grants import GrantService
 from api.services.network import NetworkService
 from api.services.policy import PolicySync
@@ -107,7 +107,10 @@ def create_app(
     keep_content_out_of_library_logs()
     owned_driver = driver is None
     neo4j_driver = driver or connect(
-        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()
+        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(),
+        connection_timeout=settings.neo4j_connection_timeout_seconds,
+        acquisition_timeout=settings.neo4j_acquisition_timeout_seconds,
+        transaction_retry=settings.neo4j_transaction_retry_seconds,
     )
     database = settings.neo4j_database
     access_policy = policy or Policy()
@@ -162,6 +165,11 @@ def create_app(
         token=settings.metrics_token.get_secret_value() if settings.metrics_token is not None else None,
     )
 
+    health_probe = health.HealthProbe(
+        neo4j_driver, database=database, timeout_seconds=settings.health_timeout_seconds,
+        cache_seconds=settings.health_cache_seconds,
+    )
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
@@ -186,7 +194,7 @@ def create_app(
 
     @app.get("/health")
     async def get_health() -> JSONResponse:
-        report = await run_in_threadpool(health.check, neo4j_driver, database=settings.neo4j_database)
+        report = await run_in_threadpool(health_probe.report)
         body = {"status": "ok" if report.healthy else "unavailable", "neo4j": report.neo4j,
                 "migration": report.migration}
         if report.reason is not None:
@@ -208,6 +216,15 @@ def create_app(
             {"error": error.code, "reason": error.message, "request_id": request_id_var.get()},
             status_code=error.status, headers=headers,
         )
+
+    async def render_graph_unavailable(request: Request, _: Exception) -> JSONResponse:
+        # The driver's message names hosts and ports; the caller needs only to try again.
+        return await render_hub_error(
+            request, GraphUnavailable("the graph database is unavailable; try again shortly")
+        )
+
+    for unavailable in GRAPH_UNAVAILABLE_ERRORS:
+        app.add_exception_handler(unavailable, render_graph_unavailable)
 
     async def context_getter(request: Request) -> Context:
         # Nothing is read for a request whose caller is not established first.

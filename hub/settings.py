@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.driver import ACQUISITION_TIMEOUT_SECONDS, CONNECTION_TIMEOUT_SECONDS, TRANSACTION_RETRY_SECONDS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_NETWORKS: tuple[IPv4Network | IPv6Network, ...] = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
 
@@ -33,6 +35,15 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("hub-dev-password")
     neo4j_database: str = "neo4j"
+    # How long a request waits on an unreachable Neo4j before it answers 503: opening a
+    # connection, getting one from the pool, and retrying a failed transaction.
+    neo4j_connection_timeout_seconds: float = Field(default=CONNECTION_TIMEOUT_SECONDS, gt=0, le=60)
+    neo4j_acquisition_timeout_seconds: float = Field(default=ACQUISITION_TIMEOUT_SECONDS, gt=0, le=120)
+    neo4j_transaction_retry_seconds: float = Field(default=TRANSACTION_RETRY_SECONDS, ge=0, le=120)
+    # /health answers within this however Neo4j is (a load balancer's probe must not hang),
+    # and repeats a probe's answer for this long so frequent probes cost Neo4j one query.
+    health_timeout_seconds: float = Field(default=1.5, gt=0, le=30)
+    health_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     # The local runner: where Neo4j Community is cached and where its instance lives.
     neo4j_version: str = "5.26.30"

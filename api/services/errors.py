@@ -6,6 +6,8 @@ status and message. None of them carries case content.
 
 from __future__ import annotations
 
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+
 
 class HubError(Exception):
     status = 400
@@ -41,3 +43,16 @@ class AuditUnavailable(HubError):
 
     status = 503
     code = "audit_unavailable"
+
+
+class GraphUnavailable(HubError):
+    """Neo4j could not be reached, or could not serve, within the driver's timeouts. Each
+    use case is one transaction, all or nothing, so nothing of the request is half-written."""
+
+    status = 503
+    code = "graph_unavailable"
+
+
+# What the driver raises when Neo4j is down, restarting or too busy, once its retries are
+# spent: the caller should try again later, which a 500 would not tell it.
+GRAPH_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (ServiceUnavailable, SessionExpired, TransientError)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -7,9 +9,10 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import server
+from graph import migrations, server
 from graph.driver import connect
 from hub.settings import Settings
+from tests.conftest import MIGRATIONS_DIR
 
 
 @pytest.fixture
@@ -26,7 +29,8 @@ class TestHealth:
         assert response.status_code == 200
         body = response.json()
         assert body["status"] == "ok" and body["neo4j"] == "up"
-        assert body["migration"].startswith("V00")
+        latest = migrations.discover(MIGRATIONS_DIR)[-1]
+        assert body["migration"] == f"V{latest.version} {latest.description}"
 
     def test_neo4j_down_answers_503_with_a_reason(self, test_settings: Settings) -> None:
         unreachable = test_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{server.free_port()}"})
@@ -40,6 +44,28 @@ class TestHealth:
         assert response.status_code == 503
         assert response.json()["status"] == "unavailable"
         assert "unreachable" in response.json()["reason"]
+
+    def test_a_neo4j_that_accepts_connections_but_never_answers_gets_503_within_the_bound(
+        self, test_settings: Settings
+    ) -> None:
+        # A listening socket nobody reads from: the TCP handshake completes, Bolt's never does.
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen()
+            uri = f"bolt://127.0.0.1:{silent.getsockname()[1]}"
+            silent_settings = test_settings.model_copy(update={"neo4j_uri": uri})
+            driver = connect(uri, "neo4j", "irrelevant")
+            try:
+                with TestClient(create_app(silent_settings, driver=driver)) as silent_client:
+                    started = time.monotonic()
+                    response = silent_client.get("/health")
+                    elapsed = time.monotonic() - started
+            finally:
+                driver.close()
+
+        assert response.status_code == 503
+        assert "did not answer" in response.json()["reason"]
+        assert elapsed < test_settings.health_timeout_seconds + 1.0
 
     def test_unmigrated_graph_is_not_healthy(self, empty_db: Driver, test_settings: Settings) -> None:
         with TestClient(create_app(test_settings, driver=empty_db)) as fresh_client:
