@@ -142,7 +142,7 @@ RequestOverrideResult = Annotated[
 ]
 DecideOverrideResult = Annotated[
     ConsentOverride | OverrideNotFound | SelfApprovalForbidden | NotAManager | AlreadyDecided
-    | OutsideOfficeHours,
+    | OutsideOfficeHours | InvalidInput,
     strawberry.union("DecideOverrideResult"),
 ]
 RevokeOverrideResult = Annotated[

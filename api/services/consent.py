@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import access, audit
+from api.services import access, audit, text
 from api.services.principal import Principal
 from graph import consent as repo
 from graph.consent import (
@@ -101,6 +101,10 @@ class ConsentService:
             return _refused("InvalidConsent", "the consent's expiry must be in the future")
         if not purpose.strip() or not method.strip():
             return _refused("InvalidConsent", "purpose and how consent was given are required")
+        if problem := text.first_problem(
+            text.text_problem("the purpose", purpose), text.text_problem("how consent was given", method)
+        ):
+            return _refused("InvalidConsent", problem)
 
         def work(tx: ManagedTransaction) -> ConsentRecord | Refused:
             if not self._acts_for(tx, principal, child_id, ResourceKind.CONSENT, Action.RECORD_CONSENT):
@@ -176,6 +180,8 @@ class ConsentService:
             return _refused("NotPermitted", "only MASH and EDT practitioners may request an override")
         if len(justification.strip()) < 20:
             return _refused("InvalidOverride", "the justification must explain the risk (20 characters at least)")
+        if problem := text.text_problem("the justification", justification, limit=text.MAX_LONG_TEXT):
+            return _refused("InvalidOverride", problem)
         if scope is ConsentScope.TARGETED and not agencies:
             return _refused("InvalidOverride", "a targeted override must name at least one agency")
 
@@ -244,6 +250,8 @@ class ConsentService:
     def decide_override(
         self, principal: Principal, *, override_id: str, approve: bool, note: str, request_id: str,
     ) -> OverrideRecord | Refused:
+        if problem := text.text_problem("the note", note):
+            return _refused("InvalidOverride", problem)
         refused = self._deciding_refusal(principal)
         decided = refused if refused is not None else self._decide(
             principal, override_id=override_id, approve=approve, note=note, request_id=request_id,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit
+from api.services import audit, text
 from api.services.principal import Principal
 from graph import contacts as repo
 from graph.contacts import (
@@ -363,6 +363,11 @@ class ContactService:
             return Refused("NotPermitted", "only the front door decides contacts")
         if not rationale.strip() or not response_to_referrer.strip():
             return Refused("InvalidInput", "a decision needs its rationale and the response to the referrer")
+        if problem := text.first_problem(
+            text.text_problem("the rationale", rationale, limit=text.MAX_LONG_TEXT),
+            text.text_problem("the response to the referrer", response_to_referrer, limit=text.MAX_LONG_TEXT),
+        ):
+            return Refused("InvalidInput", problem)
         if agreed_by is not None:
             # A name typed by the one deciding is no agreement: the manager gives it themselves.
             return Refused(
@@ -411,6 +416,11 @@ class ContactService:
             return Refused("NotPermitted", "only the front door decides contacts")
         if not rationale.strip() or not response_to_referrer.strip():
             return Refused("InvalidInput", "a decision needs its rationale and the response to the referrer")
+        if problem := text.first_problem(
+            text.text_problem("the rationale", rationale, limit=text.MAX_LONG_TEXT),
+            text.text_problem("the response to the referrer", response_to_referrer, limit=text.MAX_LONG_TEXT),
+        ):
+            return Refused("InvalidInput", problem)
 
         def work(tx: ManagedTransaction) -> ProposalView | Refused:
             status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
@@ -485,6 +495,8 @@ class ContactService:
             return Refused("NotAManager", "only a front door manager sends a contact decision back")
         if not note.strip():
             return Refused("InvalidInput", "say why the decision is sent back")
+        if problem := text.text_problem("the note", note):
+            return Refused("InvalidInput", problem)
 
         def work(tx: ManagedTransaction) -> ProposalView | Refused:
             standing = repo.lock_proposal(tx, proposal_id=proposal_id, agency_id=principal.agency_id)
@@ -673,6 +685,8 @@ class ContactService:
     ) -> ShareView | Refused:
         if not content.strip():
             return Refused("InvalidInput", "there is nothing to share")
+        if problem := text.text_problem("what is shared", content, limit=text.MAX_LONG_TEXT):
+            return Refused("InvalidInput", problem)
         return self._answer(
             principal, request_to_answer, shared=True, text=content, fact_or_opinion=fact_or_opinion,
             historic=historic, request_id=request_id,
@@ -683,6 +697,8 @@ class ContactService:
     ) -> ShareView | Refused:
         if not reason.strip():
             return Refused("InvalidInput", "a decision not to share needs its reason")
+        if problem := text.text_problem("the reason", reason, limit=text.MAX_LONG_TEXT):
+            return Refused("InvalidInput", problem)
         return self._answer(
             principal, request_to_answer, shared=False, text=reason, fact_or_opinion=None, historic=None,
             request_id=request_id,
@@ -762,6 +778,16 @@ def _proposal_view(child_key: ScopeReader, row: ProposalRow) -> ProposalView:
 def _contact_input_problem(contact: ContactInput) -> str | None:
     if (contact.child_id is None) == (contact.new_child is None):
         return "give either the id of a known child or the details of a new one"
+    new_child, referrer = contact.new_child, contact.referrer
+    if problem := text.first_problem(
+        text.name_problem("the child's given name", new_child.given_name if new_child else None),
+        text.name_problem("the child's family name", new_child.family_name if new_child else None),
+        text.name_problem("the referrer's name", referrer.name),
+        text.text_problem("the referrer's relationship", referrer.relationship),
+        text.text_problem("the concern", contact.concern, limit=text.MAX_LONG_TEXT),
+        text.text_problem("the reason consent was not sought", contact.consent_not_sought_reason),
+    ):
+        return problem
     if contact.new_child is not None and not (
         contact.new_child.given_name.strip() and contact.new_child.family_name.strip()
     ):

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import access, audit
+from api.services import access, audit, text
 from api.services.consent import Refused
 from api.services.principal import Principal
 from graph import grants as repo
@@ -81,6 +81,8 @@ class GrantService:
                 "InvalidInput",
                 f"say why you need this child's records now ({MIN_EXPLANATION} to {MAX_EXPLANATION} characters)",
             )
+        if problem := text.text_problem("the explanation", explanation, limit=MAX_EXPLANATION):
+            return Refused("InvalidInput", problem)
 
         def work(tx: ManagedTransaction) -> BreakGlassRecord | Refused:
             # An unknown child and a restricted one read the same: break glass reaches neither.
@@ -170,6 +172,8 @@ class GrantService:
             return Refused(
                 "InvalidInput", f"give the reason for the restriction ({MAX_RESTRICTION_REASON} characters at most)"
             )
+        if problem := text.text_problem("the reason", reason, limit=MAX_RESTRICTION_REASON):
+            return Refused("InvalidInput", problem)
         if len(named) > MAX_NAMED:
             return Refused("InvalidInput", f"name at most {MAX_NAMED} professionals")
         # The manager who restricts is always named, so a restriction can never lock out everyone.

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit
+from api.services import audit, text
 from api.services.principal import Principal
 from graph import keys as key_store
 from graph import workbook as repo
@@ -392,9 +392,7 @@ def _locked(entry: repo.LockedEntry) -> EntryLocked:
 def _body_problem(body: str) -> str | None:
     if not body.strip():
         return "body is empty"
-    if len(body) > MAX_BODY_CHARACTERS:
-        return f"body is longer than {MAX_BODY_CHARACTERS} characters"
-    return None
+    return text.text_problem("body", body, limit=MAX_BODY_CHARACTERS)
 
 
 def _references_problem(references: list[str]) -> str | None:
