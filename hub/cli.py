@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.app import create_app
+from api.graphql.schema import printed_schema
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
 from api.services import auditor, erasure
@@ -206,6 +207,12 @@ def token(
         private_pem, subject=professional_id, issuer=settings.jwt_issuer,
         audience=settings.jwt_audience, lifetime_seconds=lifetime,
     ))
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL) as production serves it; `schema.graphql` is this output."""
+    typer.echo(printed_schema(), nl=False)
 
 
 @app.command()

@@ -230,3 +230,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         query=Query, mutation=Mutation, extensions=extensions,
         execution_context_class=ProductionExecutor if production else None,
     )
+
+
+def printed_schema() -> str:
+    """The SDL of the production schema, as committed in schema.graphql and diffed by a test."""
+    return str(build_schema(production=True)) + "\n"
