@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     # the password and every query unencrypted, unless this says the network is trusted.
     neo4j_allow_unencrypted_remote: bool = False
 
+    # How many generated operations the schema fuzz test (tests/api/test_schema_fuzz.py)
+    # sends, each as one of the demo city's roles: bounded for CI; 2000 or more for a long run.
+    fuzz_examples: int = Field(default=200, ge=1)
+
     @property
     def neo4j_bolt_port(self) -> int:
         port = urlsplit(self.neo4j_uri).port
