@@ -361,12 +361,7 @@ class ContactService:
         Anyone else proposes the decision, and a manager agrees it as themselves."""
         if not self._may(principal, ResourceKind.CONTACT, Action.DECIDE_CONTACT, Basis.OWN_AGENCY):
             return Refused("NotPermitted", "only the front door decides contacts")
-        if not rationale.strip() or not response_to_referrer.strip():
-            return Refused("InvalidInput", "a decision needs its rationale and the response to the referrer")
-        if problem := text.first_problem(
-            text.text_problem("the rationale", rationale, limit=text.MAX_LONG_TEXT),
-            text.text_problem("the response to the referrer", response_to_referrer, limit=text.MAX_LONG_TEXT),
-        ):
+        if problem := _decision_text_problem(rationale, response_to_referrer):
             return Refused("InvalidInput", problem)
         if agreed_by is not None:
             # A name typed by the one deciding is no agreement: the manager gives it themselves.
@@ -381,17 +376,11 @@ class ContactService:
             )
 
         def work(tx: ManagedTransaction) -> ContactDetail | Refused:
-            status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
-            if status is None:
-                return Refused("ContactNotFound", "no such contact")
-            if status is ContactStatus.DECIDED:
-                return Refused("AlreadyDecided", "this contact was already decided and is closed")
-            if repo.awaiting_agreement(tx, contact_id=contact_id) is not None:
-                return Refused(
-                    "DecisionAwaitingAgreement", "a proposed decision awaits agreement: agree it or send it back",
-                )
-            contact = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
-            assert contact is not None
+            contact = _open_for_decision(
+                tx, principal, contact_id, awaiting="a proposed decision awaits agreement: agree it or send it back",
+            )
+            if isinstance(contact, Refused):
+                return contact
             rationale_ct, response_ct = self._seal_decision(
                 tx, child_id=contact.child_id, node_id=contact_id, rationale=rationale,
                 response_to_referrer=response_to_referrer,
@@ -414,26 +403,15 @@ class ContactService:
     ) -> ProposalView | Refused:
         if not self._may(principal, ResourceKind.CONTACT, Action.DECIDE_CONTACT, Basis.OWN_AGENCY):
             return Refused("NotPermitted", "only the front door decides contacts")
-        if not rationale.strip() or not response_to_referrer.strip():
-            return Refused("InvalidInput", "a decision needs its rationale and the response to the referrer")
-        if problem := text.first_problem(
-            text.text_problem("the rationale", rationale, limit=text.MAX_LONG_TEXT),
-            text.text_problem("the response to the referrer", response_to_referrer, limit=text.MAX_LONG_TEXT),
-        ):
+        if problem := _decision_text_problem(rationale, response_to_referrer):
             return Refused("InvalidInput", problem)
 
         def work(tx: ManagedTransaction) -> ProposalView | Refused:
-            status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
-            if status is None:
-                return Refused("ContactNotFound", "no such contact")
-            if status is ContactStatus.DECIDED:
-                return Refused("AlreadyDecided", "this contact was already decided and is closed")
-            if repo.awaiting_agreement(tx, contact_id=contact_id) is not None:
-                return Refused(
-                    "DecisionAwaitingAgreement", "a proposed decision already awaits a manager's agreement",
-                )
-            contact = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
-            assert contact is not None
+            contact = _open_for_decision(
+                tx, principal, contact_id, awaiting="a proposed decision already awaits a manager's agreement",
+            )
+            if isinstance(contact, Refused):
+                return contact
             proposal_id = f"decision-{uuid.uuid4().hex}"
             rationale_ct, response_ct = self._seal_decision(
                 tx, child_id=contact.child_id, node_id=proposal_id, rationale=rationale,
@@ -773,6 +751,31 @@ def _proposal_view(child_key: ScopeReader, row: ProposalRow) -> ProposalView:
         response_to_referrer=_open(child_key, row.id, "response_to_referrer", row.response_ciphertext),
         send_back_note=_open(child_key, row.id, "send_back_note", row.send_back_note_ciphertext),
     )
+
+
+def _decision_text_problem(rationale: str, response_to_referrer: str) -> str | None:
+    if not rationale.strip() or not response_to_referrer.strip():
+        return "a decision needs its rationale and the response to the referrer"
+    return text.first_problem(
+        text.text_problem("the rationale", rationale, limit=text.MAX_LONG_TEXT),
+        text.text_problem("the response to the referrer", response_to_referrer, limit=text.MAX_LONG_TEXT),
+    )
+
+
+def _open_for_decision(
+    tx: ManagedTransaction, principal: Principal, contact_id: str, *, awaiting: str
+) -> repo.ContactRow | Refused:
+    """The contact, locked, when it is the caller's agency's, still open and no proposal waits on it."""
+    status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
+    if status is None:
+        return Refused("ContactNotFound", "no such contact")
+    if status is ContactStatus.DECIDED:
+        return Refused("AlreadyDecided", "this contact was already decided and is closed")
+    if repo.awaiting_agreement(tx, contact_id=contact_id) is not None:
+        return Refused("DecisionAwaitingAgreement", awaiting)
+    contact = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
+    assert contact is not None
+    return contact
 
 
 def _contact_input_problem(contact: ContactInput) -> str | None:
