@@ -95,10 +95,8 @@ def _header_key(record: dict[str, Any]) -> bytes:
     return pem.encode("ascii")
 
 
-def read_export(source: Path | str | IO[str]) -> AuditExport:
-    public_key_pem: bytes | None = None
-    checkpoints: list[Checkpoint] = []
-    events: list[AuditEvent] = []
+def _records(source: Path | str | IO[str], what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each non-blank line as a JSON object with its line number; any fault names the line."""
     try:
         with _opened(source, "r") as stream:
             for number, text in enumerate(stream, start=1):
@@ -106,21 +104,32 @@ def read_export(source: Path | str | IO[str]) -> AuditExport:
                     continue
                 try:
                     record = json.loads(text)
-                    if not isinstance(record, dict):
-                        raise ExportUnreadable(f"line {number}: not a JSON object")
-                    if public_key_pem is None:
-                        public_key_pem = _header_key(record)
-                    elif record.get("type") == "event":
-                        events.append(AuditEvent.from_fields(record))
-                    elif record.get("type") == "checkpoint":
-                        checkpoints.append(Checkpoint.from_fields(record))
-                    else:
-                        kind = record.get("type")
-                        raise ExportUnreadable(f"line {number}: unknown type {kind!r}")
-                except (json.JSONDecodeError, KeyError, ValueError) as error:
-                    raise ExportUnreadable(f"line {number}: {error}") from error
+                except json.JSONDecodeError as error:
+                    raise ExportUnreadable(f"{what} line {number}: {error}") from error
+                if not isinstance(record, dict):
+                    raise ExportUnreadable(f"{what} line {number}: not a JSON object")
+                yield number, record
     except (OSError, UnicodeDecodeError) as error:
-        raise ExportUnreadable(f"cannot read the export: {error}") from error
+        raise ExportUnreadable(f"cannot read the {what}: {error}") from error
+
+
+def read_export(source: Path | str | IO[str]) -> AuditExport:
+    public_key_pem: bytes | None = None
+    checkpoints: list[Checkpoint] = []
+    events: list[AuditEvent] = []
+    for number, record in _records(source, "export"):
+        try:
+            if public_key_pem is None:
+                public_key_pem = _header_key(record)
+            elif record.get("type") == "event":
+                events.append(AuditEvent.from_fields(record))
+            elif record.get("type") == "checkpoint":
+                checkpoints.append(Checkpoint.from_fields(record))
+            else:
+                kind = record.get("type")
+                raise ExportUnreadable(f"line {number}: unknown type {kind!r}")
+        except (KeyError, ValueError) as error:
+            raise ExportUnreadable(f"line {number}: {error}") from error
     if public_key_pem is None:
         raise ExportUnreadable("the export is empty")
     return AuditExport(public_key_pem, tuple(checkpoints), tuple(events))
@@ -144,18 +153,11 @@ def append_checkpoint_log(path: Path, checkpoint: Checkpoint) -> None:
 
 def read_checkpoint_log(source: Path | str | IO[str]) -> tuple[Checkpoint, ...]:
     checkpoints: list[Checkpoint] = []
-    try:
-        with _opened(source, "r") as stream:
-            for number, text in enumerate(stream, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    record = json.loads(text)
-                    if not isinstance(record, dict) or record.get("type") != "checkpoint":
-                        raise ExportUnreadable(f"checkpoint log line {number}: not a checkpoint")
-                    checkpoints.append(Checkpoint.from_fields(record))
-                except (json.JSONDecodeError, KeyError, ValueError) as error:
-                    raise ExportUnreadable(f"checkpoint log line {number}: {error}") from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExportUnreadable(f"cannot read the checkpoint log: {error}") from error
+    for number, record in _records(source, "checkpoint log"):
+        if record.get("type") != "checkpoint":
+            raise ExportUnreadable(f"checkpoint log line {number}: not a checkpoint")
+        try:
+            checkpoints.append(Checkpoint.from_fields(record))
+        except (KeyError, ValueError) as error:
+            raise ExportUnreadable(f"checkpoint log line {number}: {error}") from error
     return tuple(checkpoints)
