@@ -200,6 +200,7 @@ class TestGeneratedOperations:
             assert not internal_texts(body), body["errors"]
             if role in NO_BASIS_ROLES and CANARY in str(body):
                 assert basis_exists(fuzzed.driver), (role, operation, body)
+                outcomes["canary to a role without one, once a basis was made"] += 1
 
         started = time.monotonic()
         the_hub_holds()
