@@ -41,3 +41,5 @@ class Context(BaseContext):
         self.services = services
         self.principal = principal
         self.request_id = request_id
+        # Set when a resolver met Neo4j unavailable: the endpoint then answers 503.
+        self.graph_unavailable = False

@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.graphql.context import Context
+from api.services.errors import GraphUnavailable
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="(https://[^"]+)"')
@@ -64,7 +65,7 @@ class ThreadedGraphQLRouter(GraphQLRouter[Context, None]):
         if not self.allow_queries_via_get and request_adapter.method == "GET":
             allowed = allowed - {OperationType.QUERY}
         try:
-            return await run_in_threadpool(
+            result = await run_in_threadpool(
                 self.schema.execute_sync,
                 request_data.query,
                 root_value=root_value,
@@ -80,3 +81,7 @@ class ThreadedGraphQLRouter(GraphQLRouter[Context, None]):
             raise HTTPException(400, error.as_http_error_reason(request_adapter.method)) from error
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
+        if context.graph_unavailable:
+            # Every use case is one transaction, so whatever failed wrote nothing.
+            raise GraphUnavailable("the graph database is unavailable; try again shortly")
+        return result

@@ -46,6 +46,7 @@ from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
 from api.graphql.workbook import WorkbookMutations, WorkbookQueries
 from api.logs import request_id_var
+from api.services.errors import GRAPH_UNAVAILABLE_ERRORS
 
 log = logging.getLogger("hub.graphql")
 
@@ -215,6 +216,20 @@ def error_code(error: GraphQLError, execution_context: ExecutionContext | None) 
     return "BAD_REQUEST"
 
 
+class NoticeGraphUnavailable(SchemaExtension):
+    """Marks the request when a resolver met Neo4j down or too busy, before errors are masked,
+    so the endpoint answers 503 with a reason (try again) rather than "Unexpected error"."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None) or []
+        if any(isinstance(getattr(error, "original_error", None), GRAPH_UNAVAILABLE_ERRORS) for error in errors):
+            context = self.execution_context.context
+            if isinstance(context, Context):
+                context.graph_unavailable = True
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories, so every request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -223,6 +238,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: CachedValidation(production=production),
         lambda: MaskErrors(should_mask_error=lambda error: not _is_expected(error)),
+        # After MaskErrors, so it runs first when the operation ends and sees the errors unmasked.
+        NoticeGraphUnavailable,
     ]
     if production:
         extensions.insert(0, DisableIntrospection)
