@@ -111,17 +111,6 @@ class Claims:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """A professional the graph has confirmed, acting through a verified token."""
-
-    professional_id: str
-    agency_id: str
-    team_id: str
-    roles: tuple[str, ...]
-    name: str
-
-
 def _algorithms_for(key: object) -> tuple[str, ...]:
     if isinstance(key, rsa.RSAPublicKey):
         return _RSA_ALGORITHMS

@@ -14,11 +14,6 @@ from graph.keys import DATA_KEY_MAP, keys_by_scope
 
 MAX_NETWORK_DEPTH = 3
 
-CHILD: LiteralString = """
-MATCH (c:Person:Child {id: $child_id})
-RETURN c {.id, .given_name, .family_name, .dob, .gender, .ethnicity} AS person
-"""
-
 # Per record: own agency, and the newest consent and override that also cover its holder.
 _RECORD_FACTS: LiteralString = """
 WITH p, r, ag, allocated, break_glass_id, ag.id = $agency_id AND NOT shut_out AS own,
@@ -249,10 +244,6 @@ def to_python(value: Any) -> Any:
     return value
 
 
-def _native(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: to_python(value) for key, value in row.items()}
-
-
 # The network query returns its dates and times as ISO-8601 text: the driver's own temporal
 # types cost more to decode than the standard library's parsers, and a network carries many.
 _DATE_FIELDS = frozenset({"dob", "since", "until"})
@@ -272,17 +263,6 @@ def _parse_temporal(key: str, value: Any) -> Any:
 
 def _from_text(row: dict[str, Any]) -> dict[str, Any]:
     return {key: _parse_temporal(key, value) for key, value in row.items()}
-
-
-def get_child(tx: ManagedTransaction, *, child_id: str) -> PersonView | None:
-    record = tx.run(CHILD, child_id=child_id).single()
-    if record is None:
-        return None
-    person = _native(record["person"])
-    return PersonView(
-        id=person["id"], kind="Child", given_name=person["given_name"],
-        family_name=person["family_name"], dob=person["dob"],
-    )
 
 
 def get_family_network(

@@ -45,10 +45,6 @@ class Visibility(StrEnum):
     DISCIPLINE = "DISCIPLINE"
 
 
-def workbook_id_for(household_id: str) -> str:
-    return f"workbook-{household_id}"
-
-
 def version_id(entry_id: str, version: int) -> str:
     return f"{entry_id}/v{version}"
 
