@@ -34,6 +34,10 @@ _LONDON = ZoneInfo("Europe/London")
 _OFFICE_OPENS = time(9, 0)
 _OFFICE_CLOSES = time(17, 0)
 _YOUNG_PERSON_CAN_CONSENT_AT = 16
+# Long enough to say what the risk is; the same bound as a break-glass explanation.
+MIN_JUSTIFICATION = 20
+# How long an approved override lasts unless the settings say otherwise (HUB_OVERRIDE_VALID_HOURS).
+DEFAULT_OVERRIDE_VALID_HOURS = 72
 _DECIDES_IN_OFFICE = Action.APPROVE_OVERRIDE
 _DECIDES_OUT_OF_HOURS = Action.DECIDE_OUT_OF_HOURS
 
@@ -71,7 +75,7 @@ class ConsentService:
         database: str,
         policy: Policy,
         audit_sink: audit.AuditSink,
-        override_valid_hours: int = 72,
+        override_valid_hours: int = DEFAULT_OVERRIDE_VALID_HOURS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         keyring: Keyring | None = None,
     ) -> None:
@@ -178,8 +182,10 @@ class ConsentService:
     ) -> OverrideRecord | Refused:
         if not self._may(principal, ResourceKind.OVERRIDE, Action.REQUEST_OVERRIDE):
             return _refused("NotPermitted", "only MASH and EDT practitioners may request an override")
-        if len(justification.strip()) < 20:
-            return _refused("InvalidOverride", "the justification must explain the risk (20 characters at least)")
+        if len(justification.strip()) < MIN_JUSTIFICATION:
+            return _refused(
+                "InvalidOverride", f"the justification must explain the risk ({MIN_JUSTIFICATION} characters at least)"
+            )
         if problem := text.text_problem("the justification", justification, limit=text.MAX_LONG_TEXT):
             return _refused("InvalidOverride", problem)
         if scope is ConsentScope.TARGETED and not agencies:

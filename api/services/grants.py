@@ -18,7 +18,7 @@ from typing import TypeVar
 from neo4j import Driver, ManagedTransaction
 
 from api.services import access, audit, text
-from api.services.consent import Refused
+from api.services.consent import MIN_JUSTIFICATION, Refused
 from api.services.principal import Principal
 from graph import grants as repo
 from graph.grants import BreakGlassReason, BreakGlassRecord
@@ -30,7 +30,7 @@ _T = TypeVar("_T")
 
 DEFAULT_BREAK_GLASS_HOURS = 8
 # As for an override's justification: long enough to say why, short enough to be read.
-MIN_EXPLANATION = 20
+MIN_EXPLANATION = MIN_JUSTIFICATION
 MAX_EXPLANATION = 2000
 MAX_RESTRICTION_REASON = 500
 MAX_NAMED = 50
