@@ -82,6 +82,11 @@ ORDER BY use.opened_at DESC, use.id
 LIMIT $limit
 """
 
+BREAK_GLASS_BY_ID: LiteralString = """
+MATCH (b:BreakGlass {id: $break_glass_id})
+RETURN """ + _BREAK_GLASS_MAP + """
+"""
+
 BREAK_GLASS_IN_PERIOD: LiteralString = """
 MATCH (b:BreakGlass)
 WHERE ($from IS NULL OR b.opened_at >= $from) AND ($to IS NULL OR b.opened_at < $to)
@@ -138,6 +143,11 @@ def _record(row: dict[str, object]) -> BreakGlassRecord:
 
 def break_glass_for_child(tx: ManagedTransaction, *, child_id: str, limit: int) -> list[BreakGlassRecord]:
     return [_record(r["use"]) for r in tx.run(BREAK_GLASS_FOR_CHILD, child_id=child_id, limit=limit)]
+
+
+def get_break_glass(tx: ManagedTransaction, *, break_glass_id: str) -> BreakGlassRecord | None:
+    record = tx.run(BREAK_GLASS_BY_ID, break_glass_id=break_glass_id).single()
+    return _record(record["use"]) if record is not None else None
 
 
 def break_glass_in_period(

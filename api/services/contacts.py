@@ -337,13 +337,9 @@ class ContactService:
     ) -> ContactPage | Refused:
         if not self._may(principal, ResourceKind.CONTACT, Action.READ, Basis.OWN_AGENCY):
             return Refused("NotPermitted", "your role may not read the front door queue")
-        if not 1 <= first <= MAX_PAGE:
-            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
-        key = None
-        if after is not None:
-            key = decode_cursor(after)
-            if key is None:
-                return Refused("InvalidInput", "the cursor is not one this list gave out")
+        key = _page_start(first, after)
+        if isinstance(key, Refused):
+            return key
         with self._driver.session(database=self._database) as session:
             rows = session.execute_read(
                 repo.contact_queue, agency_id=principal.agency_id, status=status, urgency=urgency,
@@ -501,13 +497,9 @@ class ContactService:
     ) -> ProposalPage | Refused:
         if not self._is_front_door_manager(principal.roles):
             return Refused("NotAManager", "only a front door manager agrees contact decisions")
-        if not 1 <= first <= MAX_PAGE:
-            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
-        key = None
-        if after is not None:
-            key = decode_cursor(after)
-            if key is None:
-                return Refused("InvalidInput", "the cursor is not one this list gave out")
+        key = _page_start(first, after)
+        if isinstance(key, Refused):
+            return key
 
         def work(tx: ManagedTransaction) -> list[ProposalView]:
             rows = repo.proposals_awaiting(
@@ -751,6 +743,16 @@ def _proposal_view(child_key: ScopeReader, row: ProposalRow) -> ProposalView:
         response_to_referrer=_open(child_key, row.id, "response_to_referrer", row.response_ciphertext),
         send_back_note=_open(child_key, row.id, "send_back_note", row.send_back_note_ciphertext),
     )
+
+
+def _page_start(first: int, after: str | None) -> QueueKey | Refused | None:
+    """Where a page of the queue starts (None: at the beginning), or why the request is refused."""
+    if not 1 <= first <= MAX_PAGE:
+        return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+    if after is None:
+        return None
+    key = decode_cursor(after)
+    return key if key is not None else Refused("InvalidInput", "the cursor is not one this list gave out")
 
 
 def _decision_text_problem(rationale: str, response_to_referrer: str) -> str | None:

@@ -104,11 +104,7 @@ class GrantService:
                 self._audit, tx, principal, action="break_glass.opened",
                 targets=[break_glass_id, child_id], request_id=request_id, basis=Basis.BREAK_GLASS.value,
             )
-            created = next(
-                (use for use in repo.break_glass_for_child(tx, child_id=child_id, limit=MAX_LISTED)
-                 if use.id == break_glass_id),
-                None,
-            )
+            created = repo.get_break_glass(tx, break_glass_id=break_glass_id)
             assert created is not None
             return created
 

@@ -6,17 +6,24 @@ app under test trusts neither the hub's development key nor its development issu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from neo4j import Driver
 from pydantic import SecretStr
 
+from api.app import create_app
 from api.identity import mint_token
+from graph import seed
 from hub.settings import Environment, Settings
 from protection.chain import generate_signing_key, private_key_pem
 from protection.keys import generate_kek_base64
+from tests.api.client import Hub
 
 IDENTITY_PROVIDER_ISSUER = "https://login.example-council.gov.uk/realms/safeguarding"
 
@@ -53,3 +60,13 @@ def production(settings: Settings, keys: Path) -> IdentityProvider:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return IdentityProvider(private_pem, production_settings)
+
+
+@contextmanager
+def seeded_production_hub(driver: Driver, settings: Settings, keys: Path) -> Iterator[Hub]:
+    """The demo city served in production, its client signed in as a MASH social worker."""
+    provider = production(settings, keys)
+    seed.load(driver, [seed.demo_city()], database="neo4j")
+    with TestClient(create_app(provider.settings, driver=driver)) as client:
+        client.headers.update(provider.bearer(seed.MASH_SOCIAL_WORKER_ID))
+        yield Hub(client, provider.settings)

@@ -18,7 +18,7 @@ from api.app import create_app
 from graph import seed
 from hub.settings import Settings
 from tests.api.client import Hub, token_for
-from tests.api.production_hub import production
+from tests.api.production_hub import seeded_production_hub
 
 # A misspelt document or variable, and the names of the schema its errors must not name.
 MISSPELLINGS: list[tuple[str, str, dict[str, Any], set[str]]] = [
@@ -39,11 +39,10 @@ MISSPELLINGS: list[tuple[str, str, dict[str, Any], set[str]]] = [
 
 @pytest.fixture
 def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
-    provider = production(test_settings, tmp_path)
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
-    with TestClient(create_app(provider.settings, driver=graph_db)) as client:
-        client.headers.update(provider.bearer(seed.MASH_SOCIAL_WORKER_ID))
-        yield Hub(client, provider.settings)
+    # Production takes every key from configuration, and trusts an identity provider of its
+    # own: it refuses to start with the development issuer or key.
+    with seeded_production_hub(graph_db, test_settings, tmp_path) as hub:
+        yield hub
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from api.graphql.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS, build_s
 from graph import seed
 from hub.settings import Settings
 from tests.api.client import Hub, token_for
-from tests.api.production_hub import production
+from tests.api.production_hub import seeded_production_hub
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -24,11 +24,8 @@ INTROSPECTION = "{ __schema { queryType { name } } }"
 def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
     # Production takes every key from configuration, and trusts an identity provider of its
     # own: it refuses to start with the development issuer or key.
-    provider = production(test_settings, tmp_path)
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
-    with TestClient(create_app(provider.settings, driver=graph_db)) as client:
-        client.headers.update(provider.bearer(seed.MASH_SOCIAL_WORKER_ID))
-        yield Hub(client, provider.settings)
+    with seeded_production_hub(graph_db, test_settings, tmp_path) as hub:
+        yield hub
 
 
 @pytest.fixture
