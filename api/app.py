@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Authenticator, build_verifier
-from api.graphql.context import Context, Services
+from api.graphql.context import Context
 from api.graphql.router import ThreadedGraphQLRouter
 from api.graphql.schema import build_schema
 from api.identity import DEV_PUBLIC_KEY_FILE
@@ -24,21 +24,10 @@ from api.logs import keep_content_out_of_library_logs, request_id_var
 from api.metrics import Metrics, ScraperAllowList
 from api.middleware import RequestContext, RequestLimits
 from api.routes_audit import audit_router
-from api.services import health
-from api.services.auditor import AuditorService
-from api.services.consent import ConsentService
-from api.services.contacts import ContactService, DueTimes
-from api.services.errors import GRAPH_UNAVAILABLE_ERRORS, GraphUnavailable, HubError
-from api.services.grants import GrantService
-from api.services.network import NetworkService
-from api.services.policy import PolicySync
-from api.services.search import SearchService
-from api.services.workbook import WorkbookService
-from api.signing import audit_signing_key, keyring
-from graph.driver import connect
-from hub.settings import Settings
+from config.settings import Settings
 from policies import Policy
-from protection.audit import AuditTrail
+from services.composition import assemble
+from services.errors import GRAPH_UNAVAILABLE_ERRORS, GraphUnavailable, HubError
 
 
 class DevelopmentDefaultsInProduction(RuntimeError):
@@ -101,63 +90,15 @@ def create_app(
     policy: Policy | None = None,
     consent_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """Builds the app; a driver passed in is borrowed, one made here is closed on shutdown."""
+    """Builds the app over the hub `services.composition` assembles; a driver passed in is borrowed,
+    one made here is closed on shutdown."""
     if settings.is_production:
         refuse_development_defaults(settings)
     keep_content_out_of_library_logs()
-    owned_driver = driver is None
-    neo4j_driver = driver or connect(
-        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(),
-        connection_timeout=settings.neo4j_connection_timeout_seconds,
-        acquisition_timeout=settings.neo4j_acquisition_timeout_seconds,
-        transaction_retry=settings.neo4j_transaction_retry_seconds,
-    )
-    database = settings.neo4j_database
-    access_policy = policy or Policy()
-    audit_trail = AuditTrail(
-        audit_signing_key(settings),
-        checkpoint_every=settings.audit_checkpoint_every,
-        checkpoint_seconds=settings.audit_checkpoint_seconds,
-        database=database,
-        checkpoint_log=settings.audit_checkpoint_log,
-    )
-    field_keys = keyring(settings)
-    auditor = AuditorService(
-        neo4j_driver, database=database, policy=access_policy, trail=audit_trail, keyring=field_keys
-    )
-    services = Services(
-        network=NetworkService(
-            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail,
-            keyring=field_keys,
-        ),
-        consent=ConsentService(
-            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail,
-            override_valid_hours=settings.override_valid_hours, keyring=field_keys,
-            **({"clock": consent_clock} if consent_clock is not None else {}),
-        ),
-        keyring=field_keys,
-        contacts=ContactService(
-            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail,
-            keyring=field_keys,
-            due_times=DueTimes(
-                red_hours=settings.contact_due_red_hours, amber_hours=settings.contact_due_amber_hours,
-                green_working_days=settings.contact_due_green_working_days,
-            ),
-            received_window=timedelta(days=settings.contact_received_window_days),
-        ),
-        search=SearchService(neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail),
-        auditor=auditor,
-        workbook=WorkbookService(
-            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail, keyring=field_keys,
-        ),
-        grants=GrantService(
-            neo4j_driver, database=database, policy=access_policy, audit_sink=audit_trail, keyring=field_keys,
-            break_glass_hours=settings.break_glass_hours,
-        ),
-    )
+    hub = assemble(settings, driver=driver, policy=policy, consent_clock=consent_clock)
+    services = hub.services
     authenticator = Authenticator(
-        build_verifier(settings), neo4j_driver, database=database,
-        policy_sync=PolicySync(neo4j_driver, access_policy, database=database),
+        build_verifier(settings), hub.driver, database=settings.neo4j_database, policy_sync=hub.policy_sync,
     )
     metrics = Metrics()
     scrapers = ScraperAllowList(
@@ -165,16 +106,10 @@ def create_app(
         token=settings.metrics_token.get_secret_value() if settings.metrics_token is not None else None,
     )
 
-    health_probe = health.HealthProbe(
-        neo4j_driver, database=database, timeout_seconds=settings.health_timeout_seconds,
-        cache_seconds=settings.health_cache_seconds,
-    )
-
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        if owned_driver:
-            neo4j_driver.close()
+        hub.close()
 
     app = FastAPI(
         title="Safeguarding information-sharing hub",
@@ -194,7 +129,7 @@ def create_app(
 
     @app.get("/health")
     async def get_health() -> JSONResponse:
-        report = await run_in_threadpool(health_probe.report)
+        report = await run_in_threadpool(hub.health.report)
         body = {"status": "ok" if report.healthy else "unavailable", "neo4j": report.neo4j,
                 "migration": report.migration}
         if report.reason is not None:
@@ -243,5 +178,5 @@ def create_app(
         prefix="/graphql",
     )
     app.include_router(graphql)
-    app.include_router(audit_router(auditor, authenticator.principal))
+    app.include_router(audit_router(services.auditor, authenticator.principal))
     return app

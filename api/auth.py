@@ -5,11 +5,11 @@ from __future__ import annotations
 from neo4j import Driver
 
 from api.identity import InvalidToken, TokenVerifier, ensure_dev_keypair
-from api.services.errors import Unauthenticated
-from api.services.policy import PolicySync
-from api.services.principal import Principal
+from config.settings import Settings
 from graph.professionals import get_professional
-from hub.settings import Settings
+from services.errors import Unauthenticated
+from services.policy import PolicySync
+from services.principal import Principal
 
 
 def build_verifier(settings: Settings) -> TokenVerifier:

@@ -9,10 +9,10 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.logs import request_id_var
-from api.services.auditor import AuditorService
-from api.services.consent import Refused
-from api.services.errors import Forbidden
-from api.services.principal import Principal
+from services.auditor import AuditorService
+from services.consent import Refused
+from services.errors import Forbidden
+from services.principal import Principal
 
 EXPORT_MEDIA_TYPE = "application/x-ndjson"
 PEM_MEDIA_TYPE = "application/x-pem-file"

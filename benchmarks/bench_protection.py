@@ -20,7 +20,7 @@ from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction
 
-from graph import seed
+from devtools import demo_city
 from graph.driver import connect
 from protection.audit import AuditTrail
 from protection.chain import (
@@ -143,7 +143,7 @@ def seeding_seconds(driver: Driver, *, database: str, families: int, sealer: Key
     with driver.session(database=database) as session:
         session.run(CLEAR_SEEDED).consume()
     started = time.perf_counter()
-    seed.load(driver, seed.county(families), database=database, sealer=sealer)
+    demo_city.load(driver, demo_city.county(families), database=database, sealer=sealer)
     return time.perf_counter() - started
 
 

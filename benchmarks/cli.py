@@ -10,16 +10,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from benchmarks import county, harness, report
-from graph import server
+from config.settings import get_settings
+from devtools import local_neo4j
 from graph.driver import connect
-from hub.settings import get_settings
 
 bench_app = typer.Typer(help="Benchmarks at county scale on a dedicated Neo4j instance.", no_args_is_help=True)
 console = Console(stderr=True)
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def _running_bench_server(bolt_port: int) -> server.LocalNeo4j:
+def _running_bench_server(bolt_port: int) -> local_neo4j.LocalNeo4j:
     settings = get_settings()
     instance = county.bench_server(settings, bolt_port=bolt_port)
     if not instance.status().running:

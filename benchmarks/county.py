@@ -20,9 +20,10 @@ from typing import Any, LiteralString
 from neo4j import Driver, ManagedTransaction
 from pydantic import SecretStr
 
-from graph import migrations, seed, server, workbook
+from config.settings import PROJECT_ROOT, Settings
+from devtools import demo_city, local_neo4j
+from graph import migrations, workbook
 from graph.model import GraphBatch, PersonKind
-from hub.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 BENCH_BOLT_PORT = 7697
@@ -117,22 +118,22 @@ def bench_home(settings: Settings) -> Path:
     return settings.neo4j_cache_dir / "instances" / "bench"
 
 
-def bench_server(settings: Settings, *, bolt_port: int = BENCH_BOLT_PORT) -> server.LocalNeo4j:
-    lib_dir = server.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
-    return server.LocalNeo4j(
+def bench_server(settings: Settings, *, bolt_port: int = BENCH_BOLT_PORT) -> local_neo4j.LocalNeo4j:
+    lib_dir = local_neo4j.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
+    return local_neo4j.LocalNeo4j(
         home=bench_home(settings), lib_dir=lib_dir, bolt_port=bolt_port, password=BENCH_PASSWORD,
         heap=BENCH_HEAP, pagecache=BENCH_PAGECACHE,
     )
 
 
-def bench_settings(settings: Settings, instance: server.LocalNeo4j) -> Settings:
+def bench_settings(settings: Settings, instance: local_neo4j.LocalNeo4j) -> Settings:
     """The hub's settings pointed at the benchmark instance."""
     return settings.model_copy(update={
         "neo4j_uri": instance.uri, "neo4j_password": SecretStr(BENCH_PASSWORD), "neo4j_home": instance.home,
     })
 
 
-def wipe_data(instance: server.LocalNeo4j) -> None:
+def wipe_data(instance: local_neo4j.LocalNeo4j) -> None:
     """Drops the instance's whole store: far faster than deleting a million nodes."""
     instance.stop()
     shutil.rmtree(instance.home / "data", ignore_errors=True)
@@ -176,7 +177,7 @@ def ensure_county(
     migrations.migrate(driver, MIGRATIONS_DIR, database=database)
     started = time.perf_counter()
     counts = _Counts()
-    items = seed.load(driver, counts.watch(seed.county(parameters.families, parameters.seed,
+    items = demo_city.load(driver, counts.watch(demo_city.county(parameters.families, parameters.seed,
                                                        parameters.chunk_families)),
                       database=database, on_progress=on_progress)
     items += _load_consents_and_overrides(driver, counts.batches_again(parameters), parameters,
@@ -204,7 +205,7 @@ class _Counts:
     @staticmethod
     def batches_again(parameters: CountyParameters) -> Iterator[GraphBatch]:
         # The generator is deterministic, so a second pass yields the same families.
-        return seed.county(parameters.families, parameters.seed, parameters.chunk_families)
+        return demo_city.county(parameters.families, parameters.seed, parameters.chunk_families)
 
 
 def _load_consents_and_overrides(

@@ -30,14 +30,14 @@ from typing import Any, LiteralString
 from neo4j import Driver
 
 from api.identity import ensure_dev_keypair, mint_token
-from api.signing import audit_signing_key, keyring
 from benchmarks import handwritten
 from benchmarks.bench_protection import audit_appends_per_second
+from config.settings import PROJECT_ROOT, Settings
+from devtools.local_neo4j import free_port
 from graph.driver import connect
-from graph.server import free_port
-from hub.settings import PROJECT_ROOT, Settings
 from policies import POLICY_PATH
 from policies.kinds import Action, Basis, ResourceKind
+from services.key_material import audit_signing_key, keyring
 
 Log = Callable[[str], None]
 

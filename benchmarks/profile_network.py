@@ -28,40 +28,27 @@ from neo4j import Driver, ManagedTransaction
 
 from api.app import create_app
 from api.auth import Authenticator, build_verifier
-from api.graphql.context import Context, Services
+from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.identity import ensure_dev_keypair, mint_token
-from api.services.consent import ConsentService
-from api.services.network import NetworkService
-from api.services.policy import PolicySync
-from api.signing import audit_signing_key, keyring
 from benchmarks import county, handwritten, harness
+from config.settings import Settings, get_settings
 from graph import network
 from graph.driver import connect
-from hub.settings import Settings, get_settings
-from policies import Policy
-from protection.audit import AuditTrail
+from services.composition import assemble
 
 
 def _stages(settings: Settings, driver: Driver, cast: harness.Cast) -> dict[str, Callable[[str], Any]]:
     database = settings.neo4j_database
-    policy = Policy()
-    trail = AuditTrail(audit_signing_key(settings), checkpoint_every=settings.audit_checkpoint_every,
-                       checkpoint_seconds=settings.audit_checkpoint_seconds, database=database)
-    service = NetworkService(driver, database=database, policy=policy, audit_sink=trail)
-    authenticator = Authenticator(build_verifier(settings), driver, database=database,
-                                  policy_sync=PolicySync(driver, policy, database=database))
+    hub = assemble(settings, driver=driver)
+    service = hub.services.network
+    authenticator = Authenticator(build_verifier(settings), driver, database=database, policy_sync=hub.policy_sync)
     private_pem, _ = ensure_dev_keypair(settings.dev_keys_dir)
     bearer = "Bearer " + mint_token(private_pem, subject=cast.social_worker, issuer=settings.jwt_issuer,
                                     audience=settings.jwt_audience, lifetime_seconds=3600)
     principal = authenticator.principal(bearer)
     viewer = service.viewer(principal)
-    services = Services(
-        network=service,
-        consent=ConsentService(driver, database=database, policy=policy, audit_sink=trail,
-                               override_valid_hours=settings.override_valid_hours),
-        keyring=keyring(settings),
-    )
+    services = hub.services
     schema = build_schema()
 
     def query(tx: ManagedTransaction, child_id: str) -> network.FamilyNetwork | None:

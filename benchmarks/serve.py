@@ -17,7 +17,7 @@ import uvicorn
 
 from api.app import create_app
 from api.logs import configure_logging
-from hub.settings import Settings
+from config.settings import Settings
 from policies import MODEL_PATH, POLICY_PATH, Policy
 
 

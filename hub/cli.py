@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import importlib
 import sys
 import uuid
 from collections.abc import Iterator
@@ -14,33 +15,27 @@ import typer
 import uvicorn
 from neo4j import Driver
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.app import create_app
 from api.graphql.schema import printed_schema
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
-from api.services import auditor, erasure
-from api.services.policy import load_policy
-from api.services.principal import Principal
-from api.signing import audit_signing_key, key_encryption_key, keyring
-from benchmarks.cli import bench_app
-from graph import migrations, policy_store, seed, server
-from graph.driver import connect
-from hub.settings import PROJECT_ROOT, Settings, get_settings
+from config.settings import PROJECT_ROOT, Settings, get_settings
+from graph import migrations, policy_store
 from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
 from protection import verify as offline_verify
-from protection.audit import AuditTrail
 from protection.keyring import rotate_kek
 from protection.keys import LocalKeyEncryptionKey
+from services import auditor, erasure
+from services.composition import audit_trail, connect_driver
+from services.key_material import key_encryption_key, keyring
+from services.policy import load_policy
+from services.principal import Principal
 
 app = typer.Typer(help="The safeguarding information-sharing hub.", no_args_is_help=True)
-neo4j_app = typer.Typer(help="The local Neo4j Community server (no Docker needed).", no_args_is_help=True)
-app.add_typer(neo4j_app, name="neo4j")
 policy_app = typer.Typer(help="The access policy in force (policies/model.conf, policies/policy.csv).",
                          no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
-app.add_typer(bench_app, name="bench")
 keys_app = typer.Typer(help="Field-encryption keys: rotate the key-encryption key, erase a scope.",
                        no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -56,54 +51,13 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _local_server(settings: Settings) -> server.LocalNeo4j:
-    lib_dir = server.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
-    return server.LocalNeo4j(
-        home=settings.neo4j_home,
-        lib_dir=lib_dir,
-        bolt_port=settings.neo4j_bolt_port,
-        password=settings.neo4j_password.get_secret_value(),
-        heap=settings.neo4j_heap,
-        pagecache=settings.neo4j_pagecache,
-    )
-
-
 @contextlib.contextmanager
 def _driver(settings: Settings) -> Iterator[Driver]:
-    driver = connect(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    driver = connect_driver(settings)
     try:
         yield driver
     finally:
         driver.close()
-
-
-@neo4j_app.command("start")
-def neo4j_start() -> None:
-    """Fetch Neo4j through Maven (once), start it on 127.0.0.1 and wait until it answers."""
-    settings = get_settings()
-    try:
-        status = _local_server(settings).start(timeout_seconds=settings.neo4j_start_timeout_seconds)
-    except server.Neo4jServerError as error:
-        raise _fail(str(error)) from error
-    console.print(f"Neo4j {settings.neo4j_version} {status.describe()}")
-
-
-@neo4j_app.command("stop")
-def neo4j_stop() -> None:
-    """Stop the local Neo4j and wait until its JVM has exited."""
-    settings = get_settings()
-    status = _local_server(settings).stop()
-    console.print(f"Neo4j {status.describe()}")
-
-
-@neo4j_app.command("status")
-def neo4j_status() -> None:
-    """Say whether the local Neo4j is running; exits 3 when it is not."""
-    settings = get_settings()
-    status = _local_server(settings).status()
-    console.print(f"Neo4j {status.describe()}")
-    if not status.running:
-        raise typer.Exit(code=3)
 
 
 @app.command()
@@ -161,38 +115,6 @@ def policy_status() -> None:
                   f"(loaded by {stored.loaded_by}); the files on disk {same} it")
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console,
-    )
-
-
-@app.command("seed")
-def seed_command(
-    random_seed: Annotated[int, typer.Option("--seed", help="The generator's seed.")] = 7,
-    county_families: Annotated[
-        int, typer.Option("--county", help="Also load a county-scale graph of this many families.")
-    ] = 0,
-) -> None:
-    """Load the demo city (and optionally a county-scale graph); loading again changes nothing."""
-    settings = get_settings()
-    # Record summaries are stored encrypted under the same keys the API reads them with.
-    field_keys = keyring(settings)
-    with _driver(settings) as driver:
-        city = seed.demo_city(random_seed)
-        with _progress() as progress:
-            task = progress.add_task("demo city", total=city.size())
-            seed.load(driver, [city], database=settings.neo4j_database,
-                      on_progress=lambda n: progress.advance(task, n), sealer=field_keys)
-        if county_families > 0:
-            with _progress() as progress:
-                task = progress.add_task(f"county ({county_families} families)", total=None)
-                seed.load(driver, seed.county(county_families), database=settings.neo4j_database,
-                          on_progress=lambda n: progress.advance(task, n), sealer=field_keys)
-    console.print("seeded")
-
-
 @app.command()
 def token(
     professional_id: Annotated[str, typer.Argument(help="A professional's id, e.g. pro-mash-sw-1.")],
@@ -231,30 +153,6 @@ def _serve(settings: Settings) -> None:
     )
 
 
-@app.command()
-def up() -> None:
-    """Everything at once: fetch and start Neo4j, migrate, seed the demo city, serve the API."""
-    settings = get_settings()
-    local = _local_server(settings)
-    started_here = False
-    if not local.status().running:
-        try:
-            local.start(timeout_seconds=settings.neo4j_start_timeout_seconds)
-        except server.Neo4jServerError as error:
-            raise _fail(str(error)) from error
-        started_here = True
-    console.print(f"Neo4j {local.status().describe()}")
-    try:
-        migrate(break_lock=False)
-        policy_load(model=MODEL_PATH, rules=POLICY_PATH, loaded_by="hub up")
-        seed_command(random_seed=7, county_families=0)
-        _serve(settings)
-    finally:
-        if started_here:
-            local.stop()
-            console.print("Neo4j stopped")
-
-
 @keys_app.command("rotate")
 def keys_rotate(
     new_kek_file: Annotated[Path, typer.Option(help="The new key-encryption key (base64 of 32 bytes).")],
@@ -288,7 +186,7 @@ def keys_erase(
         agency_kind="OPERATOR", team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
     )
     with _driver(settings) as driver:
-        trail = _audit_trail(settings)
+        trail = audit_trail(settings)
         try:
             erasure.erase_scope(
                 driver, keyring=keyring(settings), audit_sink=trail, operator=operator,
@@ -297,14 +195,6 @@ def keys_erase(
         except erasure.UnknownScope as error:
             raise _fail(str(error)) from error
     typer.echo(f"erased {scope_id}: its data key is destroyed")
-
-
-def _audit_trail(settings: Settings) -> AuditTrail:
-    return AuditTrail(
-        audit_signing_key(settings), checkpoint_every=settings.audit_checkpoint_every,
-        checkpoint_seconds=settings.audit_checkpoint_seconds, database=settings.neo4j_database,
-        checkpoint_log=settings.audit_checkpoint_log,
-    )
 
 
 @audit_app.command("export")
@@ -318,7 +208,7 @@ def audit_export(
     that record, as an export over HTTP does.
     """
     settings = get_settings()
-    trail = _audit_trail(settings)
+    trail = audit_trail(settings)
     operator_name = by or getpass.getuser()
     operator = Principal(
         professional_id=f"operator:{operator_name}", name=operator_name, agency_id="hub-operations",
@@ -361,5 +251,15 @@ def audit_verify(
         raise typer.Exit(code=status)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The `hub` command; in a source checkout, with the development commands too."""
+    # The development tools are not in the wheel: found only beside an editable install's source.
+    if (PROJECT_ROOT / "devtools" / "cli.py").is_file():
+        if str(PROJECT_ROOT) not in sys.path:
+            sys.path.append(str(PROJECT_ROOT))
+        importlib.import_module("devtools.cli").add_development_commands(app)
     app()
+
+
+if __name__ == "__main__":
+    main()

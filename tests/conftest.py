@@ -16,9 +16,10 @@ from typing import LiteralString, cast
 import pytest
 from neo4j import Driver, Query
 
-from graph import migrations, server
+from config.settings import PROJECT_ROOT, Settings
+from devtools import local_neo4j
+from graph import migrations
 from graph.driver import connect
-from hub.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 TEST_PASSWORD = "hub-test-password"
@@ -28,16 +29,16 @@ _SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 @pytest.fixture(scope="session")
 def neo4j_lib() -> Path:
     settings = Settings()
-    return server.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
+    return local_neo4j.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
 
 
 @pytest.fixture(scope="session")
-def neo4j_server(neo4j_lib: Path) -> Iterator[server.LocalNeo4j]:
+def neo4j_server(neo4j_lib: Path) -> Iterator[local_neo4j.LocalNeo4j]:
     with tempfile.TemporaryDirectory(prefix="hub-test-neo4j-") as home:
-        instance = server.LocalNeo4j(
+        instance = local_neo4j.LocalNeo4j(
             home=Path(home),
             lib_dir=neo4j_lib,
-            bolt_port=server.free_port(),
+            bolt_port=local_neo4j.free_port(),
             password=TEST_PASSWORD,
             heap="1g",
             pagecache="512m",
@@ -51,7 +52,7 @@ def neo4j_server(neo4j_lib: Path) -> Iterator[server.LocalNeo4j]:
 
 @pytest.fixture(scope="session")
 def test_settings(
-    neo4j_server: server.LocalNeo4j, tmp_path_factory: pytest.TempPathFactory
+    neo4j_server: local_neo4j.LocalNeo4j, tmp_path_factory: pytest.TempPathFactory
 ) -> Settings:
     return Settings(
         neo4j_uri=neo4j_server.uri,

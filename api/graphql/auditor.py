@@ -11,10 +11,10 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.refusals import InvalidInput, NotPermitted
-from api.services import auditor as service
-from api.services.consent import Refused
 from graph.consent import OverrideStatus as StoredOverrideStatus
 from protection.chain import AuditEvent as ChainEvent
+from services import auditor as service
+from services.consent import Refused
 
 
 @strawberry.enum
@@ -209,7 +209,7 @@ class AuditorQueries:
         to: dt.datetime | None = None,
     ) -> OverridesResult:
         context = info.context
-        result = _auditor(context).overrides(
+        result = context.services.auditor.overrides(
             context.principal, status=StoredOverrideStatus(status.value) if status is not None else None,
             from_at=_aware(from_), to_at=_aware(to), first=first, after=after,
             request_id=context.request_id,
@@ -230,7 +230,7 @@ class AuditorQueries:
     ) -> AuditEventsResult:
         context = info.context
         given = filter or AuditEventFilter()
-        result = _auditor(context).audit_events(
+        result = context.services.auditor.audit_events(
             context.principal,
             query=service.EventQuery(
                 actor=_text(given.actor), action=given.action, basis=given.basis,
@@ -253,7 +253,7 @@ class AuditorQueries:
     )
     def verify_audit(self, info: Info[Context, None]) -> VerifyAuditResult:
         context = info.context
-        result = _auditor(context).verify(context.principal)
+        result = context.services.auditor.verify(context.principal)
         if isinstance(result, Refused):
             return NotPermitted(message=result.message)
         return AuditVerification(
@@ -263,12 +263,6 @@ class AuditorQueries:
             uncovered_events=result.uncovered_events,
         )
 
-
-def _auditor(context: Context) -> service.AuditorService:
-    found = context.services.auditor
-    if found is None:
-        raise RuntimeError("the audit view is not configured in this process")
-    return found
 
 
 def _text(value: strawberry.ID | None) -> str | None:

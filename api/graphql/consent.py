@@ -26,8 +26,8 @@ from api.graphql.refusals import (
     SelfApprovalForbidden,
     refusal,
 )
-from api.services.consent import Refused
 from graph import consent as model
+from services.consent import Refused
 
 
 @strawberry.enum

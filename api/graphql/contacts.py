@@ -11,8 +11,8 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.refusals import AlreadyDecided, ChildNotFound, InvalidInput, NotAManager, NotPermitted, Refusal
-from api.services import contacts as service
 from graph import contacts as model
+from services import contacts as service
 
 
 @strawberry.type
@@ -498,17 +498,11 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment
 
 
-def _service(context: Context) -> service.ContactService:
-    configured = context.services.contacts
-    if configured is None:
-        raise RuntimeError("the front door service is not configured")
-    return configured
-
 
 def _contact(context: Context, result: service.ContactDetail | service.Refused) -> Any:
     if isinstance(result, service.Refused):
         return _refusal(result)
-    return Contact.of_detail(result, _service(context).now())
+    return Contact.of_detail(result, context.services.contacts.now())
 
 
 @strawberry.type
@@ -520,12 +514,12 @@ class ContactQueries:
         urgency: Urgency | None = None,  # type: ignore[valid-type]
     ) -> ContactsResult:
         context = info.context
-        result = _service(context).contacts(
+        result = context.services.contacts.contacts(
             context.principal, status=status, urgency=urgency, first=first, after=after
         )
         if isinstance(result, service.Refused):
             return _refusal(result)  # type: ignore[no-any-return]
-        now = _service(context).now()
+        now = context.services.contacts.now()
         return ContactConnection(
             items=[ContactSummary.of(row, now) for row in result.items],
             end_cursor=result.end_cursor, has_next_page=result.has_next_page,
@@ -535,7 +529,7 @@ class ContactQueries:
     def contact(self, info: Info[Context, None], id: strawberry.ID) -> ContactResult:
         context = info.context
         return _contact(  # type: ignore[no-any-return]
-            context, _service(context).contact(context.principal, str(id), request_id=context.request_id)
+            context, context.services.contacts.contact(context.principal, str(id), request_id=context.request_id)
         )
 
     @strawberry.field(
@@ -545,7 +539,7 @@ class ContactQueries:
         self, info: Info[Context, None], first: int, after: str | None = None
     ) -> ContactDecisionsAwaitingResult:
         context = info.context
-        result = _service(context).decisions_awaiting_agreement(context.principal, first=first, after=after)
+        result = context.services.contacts.decisions_awaiting_agreement(context.principal, first=first, after=after)
         if isinstance(result, service.Refused):
             return _refusal(result)  # type: ignore[no-any-return]
         return ContactDecisionProposalConnection(
@@ -556,7 +550,7 @@ class ContactQueries:
     @strawberry.field
     def information_request(self, info: Info[Context, None], id: strawberry.ID) -> InformationRequestResult:
         context = info.context
-        result = _service(context).information_request(
+        result = context.services.contacts.information_request(
             context.principal, str(id), request_id=context.request_id
         )
         return _refusal(result) if isinstance(result, service.Refused) else InformationRequest.of(result)
@@ -568,7 +562,7 @@ class ContactMutations:
     def record_contact(self, info: Info[Context, None], input: RecordContactInput) -> RecordContactResult:
         context = info.context
         new_child = input.new_child
-        result = _service(context).record_contact(
+        result = context.services.contacts.record_contact(
             context.principal,
             service.ContactInput(
                 child_id=str(input.child_id) if input.child_id is not None else None,
@@ -593,7 +587,7 @@ class ContactMutations:
         self, info: Info[Context, None], input: RequestInformationInput
     ) -> RequestInformationResult:
         context = info.context
-        result = _service(context).request_information(
+        result = context.services.contacts.request_information(
             context.principal, contact_id=str(input.contact_id), scope=input.scope,
             agencies=[str(a) for a in input.agencies], basis=input.basis, request_id=context.request_id,
         )
@@ -602,7 +596,7 @@ class ContactMutations:
     @strawberry.mutation
     def share_information(self, info: Info[Context, None], input: ShareInformationInput) -> AnswerRequestResult:
         context = info.context
-        result = _service(context).share_information(
+        result = context.services.contacts.share_information(
             context.principal, request_to_answer=str(input.request_id), content=input.content,
             fact_or_opinion=input.fact_or_opinion.value, historic=input.historic, request_id=context.request_id,
         )
@@ -611,7 +605,7 @@ class ContactMutations:
     @strawberry.mutation
     def decline_to_share(self, info: Info[Context, None], input: DeclineToShareInput) -> AnswerRequestResult:
         context = info.context
-        result = _service(context).decline_to_share(
+        result = context.services.contacts.decline_to_share(
             context.principal, request_to_answer=str(input.request_id), reason=input.reason,
             request_id=context.request_id,
         )
@@ -620,7 +614,7 @@ class ContactMutations:
     @strawberry.mutation
     def decide_contact(self, info: Info[Context, None], input: DecideContactInput) -> DecideContactResult:
         context = info.context
-        result = _service(context).decide_contact(
+        result = context.services.contacts.decide_contact(
             context.principal, contact_id=str(input.contact_id), outcome=input.outcome,
             rationale=input.rationale, response_to_referrer=input.response_to_referrer,
             agreed_by=str(input.agreed_by) if input.agreed_by is not None else None,
@@ -633,7 +627,7 @@ class ContactMutations:
         self, info: Info[Context, None], input: ProposeContactDecisionInput
     ) -> ProposeContactDecisionResult:
         context = info.context
-        result = _service(context).propose_decision(
+        result = context.services.contacts.propose_decision(
             context.principal, contact_id=str(input.contact_id), outcome=input.outcome,
             rationale=input.rationale, response_to_referrer=input.response_to_referrer,
             request_id=context.request_id,
@@ -645,7 +639,7 @@ class ContactMutations:
         self, info: Info[Context, None], proposal_id: strawberry.ID
     ) -> AgreeContactDecisionResult:
         context = info.context
-        result = _service(context).agree_decision(
+        result = context.services.contacts.agree_decision(
             context.principal, proposal_id=str(proposal_id), request_id=context.request_id
         )
         return _contact(context, result)  # type: ignore[no-any-return]
@@ -655,7 +649,7 @@ class ContactMutations:
         self, info: Info[Context, None], input: SendBackContactDecisionInput
     ) -> SendBackContactDecisionResult:
         context = info.context
-        result = _service(context).send_back_decision(
+        result = context.services.contacts.send_back_decision(
             context.principal, proposal_id=str(input.proposal_id), note=input.note, request_id=context.request_id,
         )
         return _refusal(result) if isinstance(result, service.Refused) else ContactDecisionProposal.of(result)

@@ -11,9 +11,9 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.refusals import ChildNotFound, InvalidInput, NotPermitted, refusal
-from api.services.consent import Refused
-from api.services.grants import BreakGlassUse, GrantService, Restriction
 from graph import grants as model
+from services.consent import Refused
+from services.grants import BreakGlassUse, Restriction
 
 
 @strawberry.enum(description="Why a professional with no legitimate relationship needs a child's records now.")
@@ -98,11 +98,6 @@ RestrictChildResult = Annotated[
 ]
 
 
-def _service(context: Context) -> GrantService:
-    if context.services.grants is None:
-        raise RuntimeError("break glass is not configured")
-    return context.services.grants
-
 
 @strawberry.type
 class GrantQueries:
@@ -114,7 +109,7 @@ class GrantQueries:
     )
     def break_glass_uses(self, info: Info[Context, None], child_id: strawberry.ID) -> list[BreakGlass]:
         context = info.context
-        uses = _service(context).uses_for_child(
+        uses = context.services.grants.uses_for_child(
             context.principal, child_id=str(child_id), request_id=context.request_id
         )
         return [BreakGlass.of(use.record, use) for use in uses]
@@ -125,7 +120,7 @@ class GrantQueries:
         opened_before: dt.datetime | None = None,
     ) -> BreakGlassReviewResult:
         context = info.context
-        result = _service(context).review(
+        result = context.services.grants.review(
             context.principal, start=opened_from, end=opened_before, request_id=context.request_id
         )
         if isinstance(result, Refused):
@@ -140,7 +135,7 @@ class GrantMutations:
     )
     def break_glass(self, info: Info[Context, None], input: BreakGlassInput) -> BreakGlassResult:
         context = info.context
-        result = _service(context).break_glass(
+        result = context.services.grants.break_glass(
             context.principal, child_id=str(input.child_id), reason=model.BreakGlassReason(input.reason.value),
             explanation=input.explanation, request_id=context.request_id,
         )
@@ -149,7 +144,7 @@ class GrantMutations:
     @strawberry.mutation(description="Restrict a child's record to named professionals (front-door managers).")
     def restrict_child(self, info: Info[Context, None], input: RestrictChildInput) -> RestrictChildResult:
         context = info.context
-        result = _service(context).restrict_child(
+        result = context.services.grants.restrict_child(
             context.principal, child_id=str(input.child_id), reason=input.reason,
             named=[str(p) for p in input.named_professional_ids], request_id=context.request_id,
         )

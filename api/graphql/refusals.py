@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from api.services.consent import Refused
+from services.consent import Refused
 
 
 @strawberry.interface

@@ -25,7 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.graphql.context import Context
-from api.services.errors import GraphUnavailable
+from services.errors import GraphUnavailable
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="(https://[^"]+)"')

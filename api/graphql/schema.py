@@ -46,7 +46,7 @@ from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
 from api.graphql.workbook import WorkbookMutations, WorkbookQueries
 from api.logs import request_id_var
-from api.services.errors import GRAPH_UNAVAILABLE_ERRORS
+from services.errors import GRAPH_UNAVAILABLE_ERRORS
 
 log = logging.getLogger("hub.graphql")
 

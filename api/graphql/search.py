@@ -11,8 +11,8 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.network import Access, access_for
 from api.graphql.refusals import InvalidInput, NotPermitted
-from api.services.contacts import Refused
 from graph.search import Candidate
+from services.contacts import Refused
 
 
 @strawberry.type
@@ -62,10 +62,7 @@ class SearchQueries:
         after: str | None = None,
     ) -> SearchPeopleResult:
         context = info.context
-        service = context.services.search
-        if service is None:
-            raise RuntimeError("people search is not configured")
-        result = service.search_people(
+        result = context.services.search.search_people(
             context.principal, name=name, dob=dob, first=first, after=after, request_id=context.request_id
         )
         if isinstance(result, Refused):

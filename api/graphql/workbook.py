@@ -11,8 +11,8 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.refusals import InvalidInput, NotPermitted, Refusal
-from api.services import workbook as service
 from graph import workbook as model
+from services import workbook as service
 
 WorkbookSection = strawberry.enum(model.Section, name="WorkbookSection")
 WorkbookVisibility = strawberry.enum(model.Visibility, name="WorkbookVisibility")
@@ -248,12 +248,6 @@ def _result(result: object) -> Any:
     return WorkbookEntry.of(result)
 
 
-def _service(context: Context) -> service.WorkbookService:
-    configured = context.services.workbook
-    if configured is None:
-        raise RuntimeError("the workbook service is not configured")
-    return configured
-
 
 @strawberry.type
 class WorkbookQueries:
@@ -265,7 +259,7 @@ class WorkbookQueries:
     ) -> WorkbookResult:
         context = info.context
         return _result(  # type: ignore[no-any-return]
-            _service(context).workbook(
+            context.services.workbook.workbook(
                 context.principal, str(household_id), section=section, first=first, after=after,
                 request_id=context.request_id,
             )
@@ -287,7 +281,7 @@ class WorkbookMutations:
     ) -> AddWorkbookEntryResult:
         context = info.context
         return _result(  # type: ignore[no-any-return]
-            _service(context).add_entry(
+            context.services.workbook.add_entry(
                 context.principal, household_id=str(household_id), section=section, body=body,
                 visibility=visibility, refers_to=[str(ref) for ref in refers_to or []],
                 request_id=context.request_id,
@@ -302,7 +296,7 @@ class WorkbookMutations:
     ) -> AmendWorkbookEntryResult:
         context = info.context
         return _result(  # type: ignore[no-any-return]
-            _service(context).amend_entry(
+            context.services.workbook.amend_entry(
                 context.principal, entry_id=str(entry_id), expected_version=expected_version, body=body,
                 request_id=context.request_id,
             )
@@ -312,7 +306,7 @@ class WorkbookMutations:
     def sign_off_supervision(self, info: Info[Context, None], entry_id: strawberry.ID) -> SignOffSupervisionResult:
         context = info.context
         return _result(  # type: ignore[no-any-return]
-            _service(context).sign_off_supervision(
+            context.services.workbook.sign_off_supervision(
                 context.principal, entry_id=str(entry_id), request_id=context.request_id
             )
         )

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.identity import ensure_dev_keypair, mint_token
-from hub.settings import Settings
+from config.settings import Settings
 
 
 def token_for(settings: Settings, professional_id: str, **overrides: Any) -> str:

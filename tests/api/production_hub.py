@@ -19,8 +19,8 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.identity import mint_token
-from graph import seed
-from hub.settings import Environment, Settings
+from config.settings import Environment, Settings
+from devtools import demo_city
 from protection.chain import generate_signing_key, private_key_pem
 from protection.keys import generate_kek_base64
 from tests.api.client import Hub
@@ -66,7 +66,7 @@ def production(settings: Settings, keys: Path) -> IdentityProvider:
 def seeded_production_hub(driver: Driver, settings: Settings, keys: Path) -> Iterator[Hub]:
     """The demo city served in production, its client signed in as a MASH social worker."""
     provider = production(settings, keys)
-    seed.load(driver, [seed.demo_city()], database="neo4j")
+    demo_city.load(driver, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(provider.settings, driver=driver)) as client:
-        client.headers.update(provider.bearer(seed.MASH_SOCIAL_WORKER_ID))
+        client.headers.update(provider.bearer(demo_city.MASH_SOCIAL_WORKER_ID))
         yield Hub(client, provider.settings)

@@ -16,10 +16,10 @@ from neo4j import Driver
 from typer.testing import CliRunner, Result
 
 from api.app import create_app
-from api.signing import keyring
-from graph import seed
+from config.settings import Settings, get_settings
+from devtools import demo_city
 from hub import cli
-from hub.settings import Settings, get_settings
+from services.key_material import keyring
 from tests.api.client import Hub
 
 # A Tuesday morning in London: a CRS manager's office hours.
@@ -48,7 +48,7 @@ query($childId: ID!) {
 
 
 def seed_encrypted(graph_db: Driver, settings: Settings) -> None:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(settings))
 
 
 @contextlib.contextmanager
@@ -58,9 +58,9 @@ def running_hub(graph_db: Driver, settings: Settings) -> Iterator[Hub]:
         yield Hub(client, settings)
 
 
-def request_override(hub: Hub, *, child_id: str = seed.DEMO_FAMILY_CHILD_ID) -> str:
+def request_override(hub: Hub, *, child_id: str = demo_city.DEMO_FAMILY_CHILD_ID) -> str:
     requested = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
+        demo_city.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
         input={"childId": child_id, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
                "justification": JUSTIFICATION},
     )["requestOverride"]
@@ -70,21 +70,21 @@ def request_override(hub: Hub, *, child_id: str = seed.DEMO_FAMILY_CHILD_ID) -> 
 
 def approved_override(hub: Hub) -> str:
     override_id = request_override(hub)
-    approved = hub.graphql(seed.CRS_MANAGER_ID, APPROVE, id=override_id)["approveOverride"]
+    approved = hub.graphql(demo_city.CRS_MANAGER_ID, APPROVE, id=override_id)["approveOverride"]
     assert approved["status"] == "APPROVED"
     return override_id
 
 
 def record_consent(hub: Hub) -> None:
     recorded = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
-        input={"childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": seed.DEMO_MOTHER_ID, "scope": "FULL",
+        demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+        input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "givenBy": demo_city.DEMO_MOTHER_ID, "scope": "FULL",
                "purpose": "MASH enquiry", "method": "by telephone"},
     )["recordConsent"]
     assert recorded["__typename"] == "Consent"
 
 
-def network(hub: Hub, professional_id: str, child_id: str = seed.DEMO_FAMILY_CHILD_ID) -> dict[str, Any]:
+def network(hub: Hub, professional_id: str, child_id: str = demo_city.DEMO_FAMILY_CHILD_ID) -> dict[str, Any]:
     found: dict[str, Any] = hub.graphql(professional_id, NETWORK, childId=child_id)["familyNetwork"]
     return found
 

@@ -14,8 +14,8 @@ from typing import Any, LiteralString
 import pytest
 from neo4j import Driver
 
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from protection.chain import generate_signing_key, sign_checkpoint
 from tests.api.client import Hub, token_for
 from tests.api.protected_hub import (
@@ -99,13 +99,14 @@ def stored_seqs(driver: Driver) -> list[int]:
 
 def police_reads(hub: Hub, times: int) -> None:
     for _ in range(times):
-        network(hub, seed.POLICE_OFFICER_ID)
+        network(hub, demo_city.POLICE_OFFICER_ID)
 
 
 class TestWhoMayUseIt:
     @pytest.mark.parametrize(
         "professional_id",
-        [seed.ADMINISTRATOR_ID, seed.MASH_SOCIAL_WORKER_ID, seed.CRS_MANAGER_ID, seed.POLICE_OFFICER_ID],
+        [demo_city.ADMINISTRATOR_ID, demo_city.MASH_SOCIAL_WORKER_ID, demo_city.CRS_MANAGER_ID,
+         demo_city.POLICE_OFFICER_ID],
     )
     def test_everyone_but_the_auditor_is_refused_every_part(self, hub: Hub, professional_id: str) -> None:
         request_override(hub)
@@ -120,15 +121,15 @@ class TestWhoMayUseIt:
     def test_the_auditor_gets_every_part(self, hub: Hub) -> None:
         request_override(hub)
 
-        assert hub.graphql(seed.AUDITOR_ID, OVERRIDES, first=5)["overrides"]["__typename"] == "OverrideReviewPage"
-        assert hub.graphql(seed.AUDITOR_ID, EVENTS, first=5)["auditEvents"]["__typename"] == "AuditEventPage"
-        assert hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]["__typename"] == "AuditVerification"
+        assert hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=5)["overrides"]["__typename"] == "OverrideReviewPage"
+        assert hub.graphql(demo_city.AUDITOR_ID, EVENTS, first=5)["auditEvents"]["__typename"] == "AuditEventPage"
+        assert hub.graphql(demo_city.AUDITOR_ID, VERIFY)["verifyAudit"]["__typename"] == "AuditVerification"
 
     def test_the_auditor_sees_no_case_content(self, hub: Hub) -> None:
         approved_override(hub)
 
         # With no basis for the child, the family network reads as it would for an unknown id.
-        found = hub.graphql(seed.AUDITOR_ID, NETWORK, childId=seed.DEMO_FAMILY_CHILD_ID)
+        found = hub.graphql(demo_city.AUDITOR_ID, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID)
 
         assert found == {"familyNetwork": None}
 
@@ -136,8 +137,8 @@ class TestWhoMayUseIt:
         request_override(hub)
 
         anonymous = hub.client.get("/audit/export")
-        administrator = hub.client.get("/audit/export", headers=_bearer(hub, seed.ADMINISTRATOR_ID))
-        auditor = hub.client.get("/audit/export", headers=_bearer(hub, seed.AUDITOR_ID))
+        administrator = hub.client.get("/audit/export", headers=_bearer(hub, demo_city.ADMINISTRATOR_ID))
+        auditor = hub.client.get("/audit/export", headers=_bearer(hub, demo_city.AUDITOR_ID))
 
         assert anonymous.status_code == 401
         assert administrator.status_code == 403
@@ -151,11 +152,12 @@ class TestOverrideReview:
         override_id = approved_override(hub)
         police_reads(hub, 2)
 
-        page = hub.graphql(seed.AUDITOR_ID, OVERRIDES, first=5)["overrides"]
+        page = hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=5)["overrides"]
 
         [review] = page["items"]
         assert review["id"] == override_id
-        assert (review["requestedBy"], review["decidedBy"]) == (seed.MASH_SOCIAL_WORKER_ID, seed.CRS_MANAGER_ID)
+        assert (review["requestedBy"], review["decidedBy"]) == (demo_city.MASH_SOCIAL_WORKER_ID,
+                                                                demo_city.CRS_MANAGER_ID)
         assert review["ground"] == "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION"
         assert review["status"] == "APPROVED"
         assert review["justification"] == JUSTIFICATION
@@ -163,33 +165,33 @@ class TestOverrideReview:
         assert review["expiresAt"] is not None
         assert len(review["reads"]) == 2
         assert {(r["actor"], r["agency"], r["action"]) for r in review["reads"]} == {
-            (seed.POLICE_OFFICER_ID, seed.POLICE_AGENCY_ID, "network.read")
+            (demo_city.POLICE_OFFICER_ID, demo_city.POLICE_AGENCY_ID, "network.read")
         }
-        assert all(seed.DEMO_FAMILY_CHILD_ID in r["targets"] for r in review["reads"])
+        assert all(demo_city.DEMO_FAMILY_CHILD_ID in r["targets"] for r in review["reads"])
 
     def test_the_auditors_reading_of_justifications_is_itself_recorded(self, hub: Hub, graph_db: Driver) -> None:
         override_id = request_override(hub)
 
-        hub.graphql(seed.AUDITOR_ID, OVERRIDES, first=5)
+        hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=5)
 
         records, _, _ = graph_db.execute_query(
             "MATCH (e:AuditEvent {action: 'audit.overrides.read'}) RETURN e.actor AS actor, e.targets AS targets",
             database_="neo4j",
         )
-        assert [(r["actor"], r["targets"]) for r in records] == [(seed.AUDITOR_ID, [override_id])]
+        assert [(r["actor"], r["targets"]) for r in records] == [(demo_city.AUDITOR_ID, [override_id])]
 
     def test_status_filter_and_cursor_pages_cover_every_override_once(self, hub: Hub) -> None:
         approved = approved_override(hub)
         requested = {request_override(hub) for _ in range(4)}
 
-        first = hub.graphql(seed.AUDITOR_ID, OVERRIDES, first=2, status="REQUESTED")["overrides"]
+        first = hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=2, status="REQUESTED")["overrides"]
         second = hub.graphql(
-            seed.AUDITOR_ID, OVERRIDES, first=2, status="REQUESTED", after=first["pageInfo"]["endCursor"]
+            demo_city.AUDITOR_ID, OVERRIDES, first=2, status="REQUESTED", after=first["pageInfo"]["endCursor"]
         )["overrides"]
         third = hub.graphql(
-            seed.AUDITOR_ID, OVERRIDES, first=2, status="REQUESTED", after=second["pageInfo"]["endCursor"]
+            demo_city.AUDITOR_ID, OVERRIDES, first=2, status="REQUESTED", after=second["pageInfo"]["endCursor"]
         )["overrides"]
-        only_approved = hub.graphql(seed.AUDITOR_ID, OVERRIDES, first=10, status="APPROVED")["overrides"]
+        only_approved = hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=10, status="APPROVED")["overrides"]
 
         pages = [first, second, third]
         assert [len(p["items"]) for p in pages] == [2, 2, 0]
@@ -204,8 +206,8 @@ class TestOverrideReview:
     def test_unbounded_pages_and_foreign_cursors_are_refused(
         self, hub: Hub, arguments: dict[str, Any], refusal: str
     ) -> None:
-        assert hub.graphql(seed.AUDITOR_ID, OVERRIDES, **arguments)["overrides"]["__typename"] == refusal
-        assert hub.graphql(seed.AUDITOR_ID, EVENTS, **arguments)["auditEvents"]["__typename"] == refusal
+        assert hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, **arguments)["overrides"]["__typename"] == refusal
+        assert hub.graphql(demo_city.AUDITOR_ID, EVENTS, **arguments)["auditEvents"]["__typename"] == refusal
 
 
 class TestAuditEvents:
@@ -215,7 +217,7 @@ class TestAuditEvents:
         seen: list[int] = []
         after: str | None = None
         while True:
-            page = hub.graphql(seed.AUDITOR_ID, EVENTS, first=3, after=after)["auditEvents"]
+            page = hub.graphql(demo_city.AUDITOR_ID, EVENTS, first=3, after=after)["auditEvents"]
             seen += [item["seq"] for item in page["items"]]
             if not page["pageInfo"]["hasNextPage"]:
                 break
@@ -229,7 +231,7 @@ class TestAuditEvents:
         record_consent(hub)
         police_reads(hub, 1)
 
-        page = hub.graphql(seed.AUDITOR_ID, EVENTS, first=50, filter={"overrideId": override_id})["auditEvents"]
+        page = hub.graphql(demo_city.AUDITOR_ID, EVENTS, first=50, filter={"overrideId": override_id})["auditEvents"]
 
         assert [item["action"] for item in page["items"]] == ["override.requested", "override.approved"]
         assert all(item["overrideId"] == override_id for item in page["items"])
@@ -239,11 +241,12 @@ class TestAuditEvents:
         police_reads(hub, 2)
 
         page = hub.graphql(
-            seed.AUDITOR_ID, EVENTS, first=50, filter={"actor": seed.POLICE_OFFICER_ID, "action": "network.read"}
+            demo_city.AUDITOR_ID, EVENTS, first=50, filter={"actor": demo_city.POLICE_OFFICER_ID,
+                                                            "action": "network.read"}
         )["auditEvents"]
 
         assert len(page["items"]) == 2
-        assert {item["actor"] for item in page["items"]} == {seed.POLICE_OFFICER_ID}
+        assert {item["actor"] for item in page["items"]} == {demo_city.POLICE_OFFICER_ID}
 
 
 def _bearer(hub: Hub, professional_id: str) -> dict[str, str]:
@@ -304,7 +307,7 @@ class TestTamperEvidence:
     ) -> None:
         _make_chain(hub)
 
-        verified = hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]
+        verified = hub.graphql(demo_city.AUDITOR_ID, VERIFY)["verifyAudit"]
         offline = _verify_offline(hub, settings, tmp_path, monkeypatch)
 
         assert verified["ok"] is True and verified["checkpointsChecked"] == 2
@@ -322,7 +325,7 @@ class TestTamperEvidence:
 
         tamper(graph_db)
 
-        verified = hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]
+        verified = hub.graphql(demo_city.AUDITOR_ID, VERIFY)["verifyAudit"]
         assert (verified["ok"], verified["firstBrokenSeq"]) == (False, online_at), verified
         offline = _verify_offline(hub, settings, tmp_path, monkeypatch)
         assert offline.exit_code == 1, offline.output
@@ -333,7 +336,7 @@ class TestCoverage:
     def test_verify_audit_counts_the_events_no_checkpoint_covers_yet(self, hub: Hub) -> None:
         _make_chain(hub)
 
-        verified = hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]
+        verified = hub.graphql(demo_city.AUDITOR_ID, VERIFY)["verifyAudit"]
 
         assert verified["ok"] is True, verified
         assert (verified["sealedThroughSeq"], verified["uncoveredEvents"]) == (10, 2)
@@ -342,8 +345,8 @@ class TestCoverage:
     def test_an_export_leaves_nothing_uncovered(self, hub: Hub) -> None:
         _make_chain(hub)
 
-        hub.client.get("/audit/export", headers=_bearer(hub, seed.AUDITOR_ID))
-        verified = hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]
+        hub.client.get("/audit/export", headers=_bearer(hub, demo_city.AUDITOR_ID))
+        verified = hub.graphql(demo_city.AUDITOR_ID, VERIFY)["verifyAudit"]
 
         assert (verified["sealedThroughSeq"], verified["uncoveredEvents"]) == (13, 0)
 
@@ -353,12 +356,12 @@ class TestOverrideDecisionsAreSealed:
         approved_override(hub)
 
         assert _decision_sealed(graph_db, "override.approved")
-        assert hub.graphql(seed.AUDITOR_ID, VERIFY)["verifyAudit"]["uncoveredEvents"] == 0
+        assert hub.graphql(demo_city.AUDITOR_ID, VERIFY)["verifyAudit"]["uncoveredEvents"] == 0
 
     def test_a_rejection_is_covered_by_a_checkpoint_at_once(self, hub: Hub, graph_db: Driver) -> None:
         override_id = request_override(hub)
 
-        rejected = hub.graphql(seed.CRS_MANAGER_ID, REJECT, id=override_id)["rejectOverride"]
+        rejected = hub.graphql(demo_city.CRS_MANAGER_ID, REJECT, id=override_id)["rejectOverride"]
 
         assert rejected["__typename"] == "ConsentOverride", rejected
         assert _decision_sealed(graph_db, "override.rejected")
@@ -367,7 +370,7 @@ class TestOverrideDecisionsAreSealed:
         override_id = approved_override(hub)
         police_reads(hub, 1)
 
-        revoked = hub.graphql(seed.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]
+        revoked = hub.graphql(demo_city.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]
 
         assert revoked["__typename"] == "ConsentOverride", revoked
         assert _decision_sealed(graph_db, "override.revoked")
@@ -410,10 +413,10 @@ class TestFailClosed:
         response = hub.client.post(
             "/graphql",
             json={"query": REQUEST_OVERRIDE, "variables": {"input": {
-                "childId": seed.DEMO_YOUNGEST_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
+                "childId": demo_city.DEMO_YOUNGEST_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
                 "justification": JUSTIFICATION,
             }}},
-            headers=_bearer(hub, seed.MASH_SOCIAL_WORKER_ID),
+            headers=_bearer(hub, demo_city.MASH_SOCIAL_WORKER_ID),
         )
 
         assert response.status_code == 200
@@ -436,7 +439,7 @@ class TestRestExport:
     ) -> None:
         _make_chain(hub)
 
-        lines = hub.client.get("/audit/export", headers=_bearer(hub, seed.AUDITOR_ID)).text.splitlines()
+        lines = hub.client.get("/audit/export", headers=_bearer(hub, demo_city.AUDITOR_ID)).text.splitlines()
         public_key = hub.client.get("/audit/public-key")
 
         parsed = [json.loads(line) for line in lines]
@@ -455,7 +458,8 @@ class TestRestExport:
     ) -> None:
         _make_chain(hub)
         export = tmp_path / "export.jsonl"
-        export.write_text(hub.client.get("/audit/export", headers=_bearer(hub, seed.AUDITOR_ID)).text, encoding="utf-8")
+        export.write_text(hub.client.get("/audit/export", headers=_bearer(hub, demo_city.AUDITOR_ID)).text,
+                          encoding="utf-8")
         public_key = tmp_path / "audit.pem"
         public_key.write_bytes(hub.client.get("/audit/public-key").content)
 
@@ -465,4 +469,4 @@ class TestRestExport:
 
         assert verified.exit_code == 0, verified.output
         assert verified.stdout.startswith("ok: 13 events and 3 signed checkpoints verified")
-        assert f"it ends with event 13: audit.exported by {seed.AUDITOR_ID}" in verified.stdout
+        assert f"it ends with event 13: audit.exported by {demo_city.AUDITOR_ID}" in verified.stdout

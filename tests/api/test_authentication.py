@@ -16,8 +16,8 @@ from neo4j import Driver
 
 from api.app import create_app
 from api.identity import ensure_dev_keypair, mint_token
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import token_for
 
 ME = "query { me { professionalId agencyId roles } }"
@@ -30,7 +30,7 @@ def _b64(data: bytes) -> str:
 def _claims(settings: Settings, **changes: Any) -> dict[str, Any]:
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": seed.POLICE_OFFICER_ID, "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+        "sub": demo_city.POLICE_OFFICER_ID, "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
         "iat": now, "nbf": now, "exp": now + 600,
     }
     claims.update(changes)
@@ -54,7 +54,7 @@ def _hmac_signed_with_public_key(settings: Settings, claims: dict[str, Any]) -> 
 
 @pytest.fixture
 def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(test_settings, driver=graph_db)) as test_client:
         yield test_client
 
@@ -66,11 +66,11 @@ def _ask(client: TestClient, token: str | None) -> Any:
 
 class TestValidToken:
     def test_maps_to_the_professional_the_graph_records(self, client: TestClient, test_settings: Settings) -> None:
-        response = _ask(client, token_for(test_settings, seed.POLICE_OFFICER_ID))
+        response = _ask(client, token_for(test_settings, demo_city.POLICE_OFFICER_ID))
 
         assert response.status_code == 200
         me = response.json()["data"]["me"]
-        assert me == {"professionalId": seed.POLICE_OFFICER_ID, "agencyId": seed.POLICE_AGENCY_ID,
+        assert me == {"professionalId": demo_city.POLICE_OFFICER_ID, "agencyId": demo_city.POLICE_AGENCY_ID,
                       "roles": ["police_mash_officer"]}
 
 
@@ -112,23 +112,23 @@ class TestRefusedTokens:
         if case == "hmac_with_public_key":
             return _hmac_signed_with_public_key(settings, _claims(settings))
         if case == "wrong_audience":
-            return token_for(settings, seed.POLICE_OFFICER_ID, audience="another-service")
+            return token_for(settings, demo_city.POLICE_OFFICER_ID, audience="another-service")
         if case == "wrong_issuer":
-            return token_for(settings, seed.POLICE_OFFICER_ID, issuer="https://elsewhere")
+            return token_for(settings, demo_city.POLICE_OFFICER_ID, issuer="https://elsewhere")
         if case == "expired":
-            return token_for(settings, seed.POLICE_OFFICER_ID, now=now - 7200, lifetime_seconds=600)
+            return token_for(settings, demo_city.POLICE_OFFICER_ID, now=now - 7200, lifetime_seconds=600)
         if case == "not_yet_valid":
-            return token_for(settings, seed.POLICE_OFFICER_ID, now=now + 3600)
+            return token_for(settings, demo_city.POLICE_OFFICER_ID, now=now + 3600)
         if case == "unknown_professional":
             return token_for(settings, "pro-nobody")
         if case == "other_key":
             other_private, _ = ensure_dev_keypair(tmp_path / "other")
-            return mint_token(other_private, subject=seed.POLICE_OFFICER_ID,
+            return mint_token(other_private, subject=demo_city.POLICE_OFFICER_ID,
                               issuer=settings.jwt_issuer, audience=settings.jwt_audience)
         if case == "tampered":
-            header, payload, signature = token_for(settings, seed.POLICE_OFFICER_ID).split(".")
+            header, payload, signature = token_for(settings, demo_city.POLICE_OFFICER_ID).split(".")
             claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-            claims["sub"] = seed.MASH_SOCIAL_WORKER_ID
+            claims["sub"] = demo_city.MASH_SOCIAL_WORKER_ID
             return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
         return "not.a.token"
 

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub
 
 # A Tuesday morning in London: a CRS manager's office hours.
@@ -78,7 +78,7 @@ JUSTIFICATION = "Mother disclosed partner's threats; asking consent now would al
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -86,7 +86,7 @@ def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
 
 def police_view(hub: Hub) -> dict[str, Any]:
     network: dict[str, Any] = hub.graphql(
-        seed.POLICE_OFFICER_ID, NETWORK, childId=seed.DEMO_FAMILY_CHILD_ID
+        demo_city.POLICE_OFFICER_ID, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID
     )["familyNetwork"]
     return network
 
@@ -95,11 +95,11 @@ def record_agencies(view: dict[str, Any]) -> set[str]:
     return {r["agencyId"] for r in view["records"]}
 
 
-def consent(hub: Hub, *, scope: str, agencies: list[str], giver: str = seed.DEMO_MOTHER_ID) -> dict[str, Any]:
+def consent(hub: Hub, *, scope: str, agencies: list[str], giver: str = demo_city.DEMO_MOTHER_ID) -> dict[str, Any]:
     result: dict[str, Any] = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+        demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
         input={
-            "childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": giver, "scope": scope,
+            "childId": demo_city.DEMO_FAMILY_CHILD_ID, "givenBy": giver, "scope": scope,
             "agencies": agencies, "purpose": "MASH enquiry into the contact of 17 November",
             "method": "by telephone, recorded by the social worker",
         },
@@ -109,13 +109,13 @@ def consent(hub: Hub, *, scope: str, agencies: list[str], giver: str = seed.DEMO
 
 def approved_override(hub: Hub, scope: str = "FULL") -> str:
     requested = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
-        input={"childId": seed.DEMO_FAMILY_CHILD_ID,
+        demo_city.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
+        input={"childId": demo_city.DEMO_FAMILY_CHILD_ID,
                "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
                "justification": JUSTIFICATION, "scope": scope},
     )["requestOverride"]
     assert requested["__typename"] == "ConsentOverride"
-    approved = hub.graphql(seed.CRS_MANAGER_ID, APPROVE, id=requested["id"], note="Agreed")["approveOverride"]
+    approved = hub.graphql(demo_city.CRS_MANAGER_ID, APPROVE, id=requested["id"], note="Agreed")["approveOverride"]
     assert approved["status"] == "APPROVED"
     return str(requested["id"])
 
@@ -135,60 +135,60 @@ class TestPoliceWithoutConsent:
 
         assert view["access"] == {"allowed": False, "basis": None}
         assert [p["givenName"] for p in view["people"]] == [None]
-        assert record_agencies(view) <= {seed.POLICE_AGENCY_ID}
+        assert record_agencies(view) <= {demo_city.POLICE_AGENCY_ID}
         # The child is known to children's services (a protection plan); nothing more is told.
-        assert {k["agencyId"] for k in view["knownTo"]} == {seed.COUNCIL_AGENCY_ID}
+        assert {k["agencyId"] for k in view["knownTo"]} == {demo_city.COUNCIL_AGENCY_ID}
         assert "Sarah" not in str(view) and "mental" not in str(view).lower()
 
 
 class TestTargetedConsent:
     def test_consent_naming_police_shows_police_content_not_health(self, hub: Hub) -> None:
-        given = consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        given = consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
         assert given["__typename"] == "Consent" and given["current"]
 
         view = police_view(hub)
 
         assert view["access"]["basis"] == "CONSENT"
-        assert seed.DEMO_MOTHER_ID in {p["id"] for p in view["people"]}
-        assert seed.POLICE_AGENCY_ID in record_agencies(view)
-        assert seed.HEALTH_AGENCY_ID not in record_agencies(view)
-        assert seed.HEALTH_AGENCY_ID in {k["agencyId"] for k in view["knownTo"]}
+        assert demo_city.DEMO_MOTHER_ID in {p["id"] for p in view["people"]}
+        assert demo_city.POLICE_AGENCY_ID in record_agencies(view)
+        assert demo_city.HEALTH_AGENCY_ID not in record_agencies(view)
+        assert demo_city.HEALTH_AGENCY_ID in {k["agencyId"] for k in view["knownTo"]}
 
     def test_health_only_consent_gives_police_nothing_new(self, hub: Hub) -> None:
         before = police_view(hub)
-        consent(hub, scope="TARGETED", agencies=[seed.HEALTH_AGENCY_ID])
+        consent(hub, scope="TARGETED", agencies=[demo_city.HEALTH_AGENCY_ID])
 
         assert police_view(hub) == before
 
     def test_withdrawal_takes_effect_for_the_next_read(self, hub: Hub) -> None:
         before = police_view(hub)
-        given = consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        given = consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
         assert police_view(hub)["access"]["basis"] == "CONSENT"
 
-        withdrawn = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=given["id"])["withdrawConsent"]
+        withdrawn = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=given["id"])["withdrawConsent"]
 
         assert withdrawn["current"] is False and withdrawn["withdrawnAt"]
         assert police_view(hub) == before
 
     def test_consent_reads_are_recorded(self, hub: Hub, graph_db: Driver) -> None:
-        consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
         police_view(hub)
 
-        reads = audit_events(graph_db, action="network.read", actor=seed.POLICE_OFFICER_ID)
+        reads = audit_events(graph_db, action="network.read", actor=demo_city.POLICE_OFFICER_ID)
         assert [e["basis"] for e in reads] == ["CONSENT"]
-        assert seed.DEMO_FAMILY_CHILD_ID in reads[0]["targets"]
+        assert demo_city.DEMO_FAMILY_CHILD_ID in reads[0]["targets"]
 
 
 class TestWhoMayGiveConsent:
     def test_adult_without_parental_responsibility_is_refused(self, hub: Hub, graph_db: Driver) -> None:
-        refused = consent(hub, scope="FULL", agencies=[], giver=seed.DEMO_FATHER_ID)
+        refused = consent(hub, scope="FULL", agencies=[], giver=demo_city.DEMO_FATHER_ID)
 
         assert refused["__typename"] == "GiverNotEntitled"
         assert "parental responsibility" in refused["message"]
         assert audit_events(graph_db, action="consent.recorded") == []
 
     def test_a_child_under_16_cannot_consent_for_themself(self, hub: Hub) -> None:
-        refused = consent(hub, scope="FULL", agencies=[], giver=seed.DEMO_FAMILY_CHILD_ID)
+        refused = consent(hub, scope="FULL", agencies=[], giver=demo_city.DEMO_FAMILY_CHILD_ID)
 
         assert refused["__typename"] == "GiverNotEntitled"
 
@@ -197,13 +197,13 @@ class TestWhoMayGiveConsent:
 
     def test_history_keeps_withdrawn_consent(self, hub: Hub) -> None:
         first = consent(hub, scope="FULL", agencies=[])
-        hub.graphql(seed.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=first["id"])
-        consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=first["id"])
+        consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
 
         history = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID,
+            demo_city.MASH_SOCIAL_WORKER_ID,
             "query($c: ID!) { consents(childId: $c) { ... on ConsentList { items { id current } } } }",
-            c=seed.DEMO_FAMILY_CHILD_ID,
+            c=demo_city.DEMO_FAMILY_CHILD_ID,
         )["consents"]["items"]
 
         assert {(c["id"] == first["id"], c["current"]) for c in history} == {(True, False), (False, True)}
@@ -218,11 +218,11 @@ class TestOverride:
 
         assert view["access"]["basis"] == "OVERRIDE"
         # Through the front door: children's services' records, never another partner's.
-        assert seed.COUNCIL_AGENCY_ID in record_agencies(view)
-        assert not {seed.HEALTH_AGENCY_ID, seed.EDUCATION_AGENCY_ID} & record_agencies(view)
+        assert demo_city.COUNCIL_AGENCY_ID in record_agencies(view)
+        assert not {demo_city.HEALTH_AGENCY_ID, demo_city.EDUCATION_AGENCY_ID} & record_agencies(view)
         reads = audit_events(graph_db, action="network.read", override_id=override_id)
         assert len(reads) == 2
-        assert {e["actor"] for e in reads} == {seed.POLICE_OFFICER_ID}
+        assert {e["actor"] for e in reads} == {demo_city.POLICE_OFFICER_ID}
 
     def test_expired_override_grants_nothing(self, hub: Hub, graph_db: Driver) -> None:
         before = police_view(hub)
@@ -238,16 +238,16 @@ class TestOverride:
         before = police_view(hub)
         override_id = approved_override(hub)
 
-        revoked = hub.graphql(seed.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]
+        revoked = hub.graphql(demo_city.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]
 
         assert revoked["status"] == "REVOKED"
         assert police_view(hub) == before
 
     def test_only_front_door_practitioners_may_request(self, hub: Hub) -> None:
-        for outsider in (seed.POLICE_OFFICER_ID, seed.FS_SOCIAL_WORKER_ID, seed.AUDITOR_ID):
+        for outsider in (demo_city.POLICE_OFFICER_ID, demo_city.FS_SOCIAL_WORKER_ID, demo_city.AUDITOR_ID):
             refused = hub.graphql(
                 outsider, REQUEST_OVERRIDE,
-                input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
+                input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
                        "justification": JUSTIFICATION},
             )["requestOverride"]
             assert refused["__typename"] == "NotPermitted"
@@ -256,40 +256,40 @@ class TestOverride:
         # A manager who is also a practitioner may request, but never approve their own request.
         graph_db.execute_query(
             "MATCH (p:Professional {id: $id}) SET p.roles = ['crs_manager', 'mash_social_worker']",
-            id=seed.CRS_MANAGER_ID,
+            id=demo_city.CRS_MANAGER_ID,
         )
         requested = hub.graphql(
-            seed.CRS_MANAGER_ID, REQUEST_OVERRIDE,
-            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
+            demo_city.CRS_MANAGER_ID, REQUEST_OVERRIDE,
+            input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
                    "justification": JUSTIFICATION},
         )["requestOverride"]
 
-        refused = hub.graphql(seed.CRS_MANAGER_ID, APPROVE, id=requested["id"], note="mine")["approveOverride"]
+        refused = hub.graphql(demo_city.CRS_MANAGER_ID, APPROVE, id=requested["id"], note="mine")["approveOverride"]
 
         assert refused["__typename"] == "SelfApprovalForbidden"
 
     def test_a_non_manager_cannot_approve(self, hub: Hub) -> None:
         requested = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
-            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
+            demo_city.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
+            input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
                    "justification": JUSTIFICATION},
         )["requestOverride"]
 
-        for outsider in (seed.SECOND_MASH_SOCIAL_WORKER_ID, seed.POLICE_OFFICER_ID, seed.AUDITOR_ID):
+        for outsider in (demo_city.SECOND_MASH_SOCIAL_WORKER_ID, demo_city.POLICE_OFFICER_ID, demo_city.AUDITOR_ID):
             refused = hub.graphql(outsider, APPROVE, id=requested["id"], note="no")["approveOverride"]
             assert refused["__typename"] == "NotAManager"
 
     def test_a_decided_override_cannot_be_decided_again(self, hub: Hub) -> None:
         override_id = approved_override(hub)
 
-        again = hub.graphql(seed.SECOND_CRS_MANAGER_ID, APPROVE, id=override_id, note="again")["approveOverride"]
+        again = hub.graphql(demo_city.SECOND_CRS_MANAGER_ID, APPROVE, id=override_id, note="again")["approveOverride"]
 
         assert again["__typename"] == "AlreadyDecided"
 
     def test_two_managers_approving_at_once_leave_one_decision(self, hub: Hub, graph_db: Driver) -> None:
         requested = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
-            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
+            demo_city.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
+            input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
                    "justification": JUSTIFICATION},
         )["requestOverride"]
         outcomes: list[str] = []
@@ -300,7 +300,7 @@ class TestOverride:
             result = hub.graphql(manager, APPROVE, id=requested["id"], note=manager)["approveOverride"]
             outcomes.append(result["__typename"])
 
-        managers = (seed.CRS_MANAGER_ID, seed.EDT_SENIOR_MANAGER_ID)
+        managers = (demo_city.CRS_MANAGER_ID, demo_city.EDT_SENIOR_MANAGER_ID)
         threads = [threading.Thread(target=approve, args=(manager,)) for manager in managers]
         for thread in threads:
             thread.start()
@@ -315,18 +315,18 @@ class TestOfficeHours:
     def test_crs_manager_cannot_decide_at_night_but_edt_senior_manager_can(
         self, graph_db: Driver, test_settings: Settings
     ) -> None:
-        seed.load(graph_db, [seed.demo_city()], database="neo4j")
+        demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
         night = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)
         with TestClient(create_app(test_settings, driver=graph_db, consent_clock=lambda: night)) as client:
             hub = Hub(client, test_settings)
             requested = hub.graphql(
-                seed.EDT_PRACTITIONER_ID, REQUEST_OVERRIDE,
-                input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
+                demo_city.EDT_PRACTITIONER_ID, REQUEST_OVERRIDE,
+                input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "CONSENT_CANNOT_BE_GIVEN",
                        "justification": JUSTIFICATION},
             )["requestOverride"]
 
-            crs = hub.graphql(seed.CRS_MANAGER_ID, APPROVE, id=requested["id"], note="x")["approveOverride"]
-            edt = hub.graphql(seed.EDT_SENIOR_MANAGER_ID, APPROVE, id=requested["id"], note="x")["approveOverride"]
+            crs = hub.graphql(demo_city.CRS_MANAGER_ID, APPROVE, id=requested["id"], note="x")["approveOverride"]
+            edt = hub.graphql(demo_city.EDT_SENIOR_MANAGER_ID, APPROVE, id=requested["id"], note="x")["approveOverride"]
 
         assert crs["__typename"] == "OutsideOfficeHours"
         assert edt["__typename"] == "ConsentOverride"

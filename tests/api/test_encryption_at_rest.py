@@ -13,8 +13,8 @@ from typing import LiteralString
 import pytest
 from neo4j import Driver
 
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from protection.fields import PREFIX
 from protection.keyring import ERASED, UNREADABLE
 from protection.keys import generate_kek_base64
@@ -66,7 +66,7 @@ def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
 
 
 def plaintext_summaries() -> dict[str, str]:
-    return {record.id: record.summary for record in seed.demo_city().records}
+    return {record.id: record.summary for record in demo_city.demo_city().records}
 
 
 def occurrences(driver: Driver, text: str) -> int:
@@ -79,8 +79,8 @@ def occurrences(driver: Driver, text: str) -> int:
 
 def council_records(hub: Hub) -> list[dict[str, object]]:
     # A MASH social worker reads children's services' own records on the OWN_AGENCY basis.
-    view = network(hub, seed.MASH_SOCIAL_WORKER_ID)
-    return [r for r in view["records"] if r["agencyId"] == seed.COUNCIL_AGENCY_ID]
+    view = network(hub, demo_city.MASH_SOCIAL_WORKER_ID)
+    return [r for r in view["records"] if r["agencyId"] == demo_city.COUNCIL_AGENCY_ID]
 
 
 class TestNothingReadableAtRest:
@@ -159,7 +159,7 @@ class TestKeyRotationCommand:
         with running_hub(graph_db, test_settings.model_copy(update={"kek_file": new_kek})) as rotated_hub:
             assert council_records(rotated_hub) == before
             reviewed = rotated_hub.graphql(
-                seed.AUDITOR_ID,
+                demo_city.AUDITOR_ID,
                 "{ overrides(first: 5) { ... on OverrideReviewPage { items { id justification } } } }",
             )["overrides"]["items"]
             assert reviewed == [{"id": override_id, "justification": JUSTIFICATION}]
@@ -185,11 +185,11 @@ class TestErasureCommand:
         self, hub: Hub, graph_db: Driver, test_settings: Settings, monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         record_consent(hub)
-        child_records = [r for r in council_records(hub) if r["personId"] == seed.DEMO_FAMILY_CHILD_ID]
+        child_records = [r for r in council_records(hub) if r["personId"] == demo_city.DEMO_FAMILY_CHILD_ID]
         assert child_records and all(r["summary"] for r in child_records)
 
         erased = run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", seed.DEMO_FAMILY_CHILD_ID, "--by", "dpo"
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID, "--by", "dpo"
         )
 
         assert erased.exit_code == 0, erased.output
@@ -197,14 +197,14 @@ class TestErasureCommand:
         for record in child_records:
             assert after[record["id"]]["summary"] is None
             assert after[record["id"]]["summaryUnavailable"] == ERASED
-        others = [r for r in after.values() if r["personId"] != seed.DEMO_FAMILY_CHILD_ID]
+        others = [r for r in after.values() if r["personId"] != demo_city.DEMO_FAMILY_CHILD_ID]
         assert others and all(r["summary"] for r in others)
         events, _, _ = graph_db.execute_query(
             "MATCH (e:AuditEvent {action: 'keys.erased'}) RETURN e.actor AS actor, e.targets AS targets",
             database_="neo4j",
         )
-        assert [(e["actor"], e["targets"]) for e in events] == [("operator:dpo", [seed.DEMO_FAMILY_CHILD_ID])]
-        verified = hub.graphql(seed.AUDITOR_ID, "{ verifyAudit { ... on AuditVerification { ok reason } } }")
+        assert [(e["actor"], e["targets"]) for e in events] == [("operator:dpo", [demo_city.DEMO_FAMILY_CHILD_ID])]
+        verified = hub.graphql(demo_city.AUDITOR_ID, "{ verifyAudit { ... on AuditVerification { ok reason } } }")
         assert verified["verifyAudit"]["ok"] is True, verified
 
     def test_erased_childs_override_justification_reads_as_erased_for_the_auditor(
@@ -212,11 +212,11 @@ class TestErasureCommand:
     ) -> None:
         request_override(hub)
         assert run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", seed.DEMO_FAMILY_CHILD_ID
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID
         ).exit_code == 0
 
         reviewed = hub.graphql(
-            seed.AUDITOR_ID,
+            demo_city.AUDITOR_ID,
             "{ overrides(first: 5) { ... on OverrideReviewPage {"
             " items { justification justificationUnavailable } } } }",
         )["overrides"]["items"]
@@ -226,36 +226,36 @@ class TestErasureCommand:
     def test_an_erased_childs_contact_and_shared_answers_read_as_absent_not_as_an_error(
         self, hub: Hub, test_settings: Settings, monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        give_consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
         contact_id = recorded_contact_id(hub)
         request = request_information(hub, contact_id)
-        assert share(hub, seed.POLICE_OFFICER_ID, request["id"])["__typename"] == "InformationShare"
+        assert share(hub, demo_city.POLICE_OFFICER_ID, request["id"])["__typename"] == "InformationShare"
         assert decide(hub, contact_id)["__typename"] == "Contact"
 
         assert run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", seed.DEMO_FAMILY_CHILD_ID
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID
         ).exit_code == 0
 
-        contact = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+        contact = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
         answers = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request["id"]
+            demo_city.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request["id"]
         )["informationRequest"]["answers"]
         assert (contact["__typename"], contact["status"]) == ("Contact", "DECIDED")
         assert (contact["concern"], contact["rationale"], contact["responseToReferrer"]) == (None, None, None)
         assert [(a["agencyId"], a["shared"], a["content"]) for a in answers] == [
-            (seed.POLICE_AGENCY_ID, True, None)
+            (demo_city.POLICE_AGENCY_ID, True, None)
         ]
 
     def test_reseeding_never_brings_erased_content_back(
         self, hub: Hub, graph_db: Driver, test_settings: Settings, monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         assert run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", seed.DEMO_FAMILY_CHILD_ID
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID
         ).exit_code == 0
 
         seed_encrypted(graph_db, test_settings)
 
-        child_records = [r for r in council_records(hub) if r["personId"] == seed.DEMO_FAMILY_CHILD_ID]
+        child_records = [r for r in council_records(hub) if r["personId"] == demo_city.DEMO_FAMILY_CHILD_ID]
         assert child_records
         assert all(r["summary"] is None and r["summaryUnavailable"] == ERASED for r in child_records)
 

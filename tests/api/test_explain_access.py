@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub
 from tests.api.test_consent_and_override import OFFICE_HOURS, approved_override, consent
 
@@ -25,7 +25,7 @@ query($id: ID!) {
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -47,19 +47,19 @@ def explain(hub: Hub, professional_id: str, resource_id: str) -> dict[str, Any]:
 
 class TestRecordsOfAnotherAgency:
     def test_without_consent_police_may_know_of_a_health_record_and_no_more(self, hub: Hub, graph_db: Driver) -> None:
-        health_record = record_about(graph_db, seed.DEMO_MOTHER_ID, seed.HEALTH_AGENCY_ID)
+        health_record = record_about(graph_db, demo_city.DEMO_MOTHER_ID, demo_city.HEALTH_AGENCY_ID)
 
-        answer = explain(hub, seed.POLICE_OFFICER_ID, health_record)
+        answer = explain(hub, demo_city.POLICE_OFFICER_ID, health_record)
 
         assert (answer["allowed"], answer["basis"]) == (False, "EXISTENCE")
         assert answer["policyLine"] == "p, mash_partner_officer, health_record, read, EXISTENCE"
         assert answer["consentId"] is None and answer["overrideId"] is None
 
     def test_consent_naming_both_agencies_grants_it_and_is_named(self, hub: Hub, graph_db: Driver) -> None:
-        health_record = record_about(graph_db, seed.DEMO_MOTHER_ID, seed.HEALTH_AGENCY_ID)
-        given = consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID])
+        health_record = record_about(graph_db, demo_city.DEMO_MOTHER_ID, demo_city.HEALTH_AGENCY_ID)
+        given = consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID, demo_city.HEALTH_AGENCY_ID])
 
-        answer = explain(hub, seed.POLICE_OFFICER_ID, health_record)
+        answer = explain(hub, demo_city.POLICE_OFFICER_ID, health_record)
 
         assert answer == {
             "resourceId": health_record, "allowed": True, "basis": "CONSENT",
@@ -71,16 +71,16 @@ class TestRecordsOfAnotherAgency:
     def test_consent_naming_only_the_reader_does_not_open_another_agencys_record(
         self, hub: Hub, graph_db: Driver
     ) -> None:
-        health_record = record_about(graph_db, seed.DEMO_MOTHER_ID, seed.HEALTH_AGENCY_ID)
-        consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        health_record = record_about(graph_db, demo_city.DEMO_MOTHER_ID, demo_city.HEALTH_AGENCY_ID)
+        consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
 
-        assert explain(hub, seed.POLICE_OFFICER_ID, health_record)["basis"] == "EXISTENCE"
+        assert explain(hub, demo_city.POLICE_OFFICER_ID, health_record)["basis"] == "EXISTENCE"
 
     def test_an_approved_override_grants_it_and_is_named(self, hub: Hub, graph_db: Driver) -> None:
-        health_record = record_about(graph_db, seed.DEMO_MOTHER_ID, seed.HEALTH_AGENCY_ID)
+        health_record = record_about(graph_db, demo_city.DEMO_MOTHER_ID, demo_city.HEALTH_AGENCY_ID)
         override_id = approved_override(hub)
 
-        answer = explain(hub, seed.MASH_SOCIAL_WORKER_ID, health_record)
+        answer = explain(hub, demo_city.MASH_SOCIAL_WORKER_ID, health_record)
 
         assert (answer["allowed"], answer["basis"], answer["overrideId"]) == (True, "OVERRIDE", override_id)
         assert answer["policyLine"] == "p, front_door_practitioner, health_record, read, OVERRIDE"
@@ -88,18 +88,18 @@ class TestRecordsOfAnotherAgency:
 
 class TestOwnAndNothing:
     def test_own_agency_record_is_read_on_that_basis(self, hub: Hub, graph_db: Driver) -> None:
-        police_record = record_about(graph_db, seed.DEMO_MOTHER_ID, seed.POLICE_AGENCY_ID)
+        police_record = record_about(graph_db, demo_city.DEMO_MOTHER_ID, demo_city.POLICE_AGENCY_ID)
 
-        answer = explain(hub, seed.POLICE_OFFICER_ID, police_record)
+        answer = explain(hub, demo_city.POLICE_OFFICER_ID, police_record)
 
         assert (answer["allowed"], answer["basis"]) == (True, "OWN_AGENCY")
         assert answer["policyLine"] == "p, police_mash_officer, police_record, read, OWN_AGENCY"
 
     def test_an_auditor_learns_nothing_and_hidden_reads_like_missing(self, hub: Hub, graph_db: Driver) -> None:
-        health_record = record_about(graph_db, seed.DEMO_MOTHER_ID, seed.HEALTH_AGENCY_ID)
+        health_record = record_about(graph_db, demo_city.DEMO_MOTHER_ID, demo_city.HEALTH_AGENCY_ID)
 
-        hidden = explain(hub, seed.AUDITOR_ID, health_record)
-        missing = explain(hub, seed.AUDITOR_ID, "record-that-does-not-exist")
+        hidden = explain(hub, demo_city.AUDITOR_ID, health_record)
+        missing = explain(hub, demo_city.AUDITOR_ID, "record-that-does-not-exist")
 
         assert (hidden["allowed"], hidden["basis"], hidden["policyLine"]) == (False, None, None)
         assert {k: v for k, v in hidden.items() if k != "resourceId"} == {

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from api.services.text import MAX_LONG_TEXT, MAX_NAME, MAX_SHORT_TEXT
-from graph import seed
+from devtools import demo_city
+from services.text import MAX_LONG_TEXT, MAX_NAME, MAX_SHORT_TEXT
 from tests.api.client import Hub
 from tests.api.test_front_door import contact_input, hub, record_contact, stored
 
@@ -76,7 +76,7 @@ class TestFreeText:
         before = contacts(graph_db)
 
         result: dict[str, Any] = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID,
+            demo_city.MASH_SOCIAL_WORKER_ID,
             "mutation($input: RecordContactInput!) { recordContact(input: $input) "
             "{ __typename ... on Refusal { message } } }",
             input=contact_input(concern=concern),
@@ -87,8 +87,8 @@ class TestFreeText:
 
     def test_a_consents_purpose_over_its_bound_is_refused(self, hub: Hub, graph_db: Driver) -> None:
         result = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
-            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": seed.DEMO_MOTHER_ID, "scope": "FULL",
+            demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+            input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "givenBy": demo_city.DEMO_MOTHER_ID, "scope": "FULL",
                    "purpose": "p" * (MAX_SHORT_TEXT + 1), "method": "in person"},
         )["recordConsent"]
 

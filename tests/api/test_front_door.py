@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub, token_for
 
 # A Tuesday morning in London: a CRS manager's office hours, for override approvals.
@@ -200,7 +200,7 @@ mutation($id: ID!) { approveOverride(overrideId: $id, note: "Agreed") { __typena
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -208,7 +208,7 @@ def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
 
 def contact_input(**changes: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "childId": seed.DEMO_FAMILY_CHILD_ID,
+        "childId": demo_city.DEMO_FAMILY_CHILD_ID,
         "referrer": {"kind": "PUBLIC", "name": "A neighbour", "relationship": "neighbour"},
         "channel": "TELEPHONE",
         "concern": CONCERN,
@@ -220,7 +220,7 @@ def contact_input(**changes: Any) -> dict[str, Any]:
     return values
 
 
-def record_contact(hub: Hub, as_professional: str = seed.MASH_SOCIAL_WORKER_ID, **changes: Any) -> dict[str, Any]:
+def record_contact(hub: Hub, as_professional: str = demo_city.MASH_SOCIAL_WORKER_ID, **changes: Any) -> dict[str, Any]:
     result: dict[str, Any] = hub.graphql(as_professional, RECORD_CONTACT, input=contact_input(**changes))[
         "recordContact"
     ]
@@ -235,9 +235,9 @@ def recorded_contact_id(hub: Hub, **changes: Any) -> str:
 
 def give_consent(hub: Hub, *, scope: str, agencies: list[str]) -> str:
     result = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+        demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
         input={
-            "childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": seed.DEMO_MOTHER_ID, "scope": scope,
+            "childId": demo_city.DEMO_FAMILY_CHILD_ID, "givenBy": demo_city.DEMO_MOTHER_ID, "scope": scope,
             "agencies": agencies, "purpose": "MASH enquiry", "method": "by telephone",
         },
     )["recordConsent"]
@@ -247,13 +247,13 @@ def give_consent(hub: Hub, *, scope: str, agencies: list[str]) -> str:
 
 def approve_override(hub: Hub) -> str:
     requested = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
+        demo_city.MASH_SOCIAL_WORKER_ID, REQUEST_OVERRIDE,
         input={
-            "childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
+            "childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
             "justification": "Asking the parents would alert the alleged abuser and raise the risk.",
         },
     )["requestOverride"]
-    assert hub.graphql(seed.CRS_MANAGER_ID, APPROVE, id=requested["id"])["approveOverride"]["__typename"] == (
+    assert hub.graphql(demo_city.CRS_MANAGER_ID, APPROVE, id=requested["id"])["approveOverride"]["__typename"] == (
         "ConsentOverride"
     )
     return str(requested["id"])
@@ -261,10 +261,10 @@ def approve_override(hub: Hub) -> str:
 
 def request_information(
     hub: Hub, contact_id: str, *, basis: str = "CONSENT", scope: str = "TARGETED",
-    agencies: tuple[str, ...] = (seed.POLICE_AGENCY_ID,),
+    agencies: tuple[str, ...] = (demo_city.POLICE_AGENCY_ID,),
 ) -> dict[str, Any]:
     result: dict[str, Any] = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, REQUEST_INFORMATION,
+        demo_city.MASH_SOCIAL_WORKER_ID, REQUEST_INFORMATION,
         input={"contactId": contact_id, "scope": scope, "agencies": list(agencies), "basis": basis},
     )["requestInformation"]
     return result
@@ -295,16 +295,16 @@ def decide_contact(
 
 
 def propose(
-    hub: Hub, contact_id: str, *, as_professional: str = seed.MASH_SOCIAL_WORKER_ID, outcome: str = "FAMILY_HELP"
+    hub: Hub, contact_id: str, *, as_professional: str = demo_city.MASH_SOCIAL_WORKER_ID, outcome: str = "FAMILY_HELP"
 ) -> Any:
     return hub.graphql(as_professional, PROPOSE, input=decision_input(contact_id, outcome))["proposeContactDecision"]
 
 
-def agree(hub: Hub, proposal_id: str, *, as_professional: str = seed.CRS_MANAGER_ID) -> Any:
+def agree(hub: Hub, proposal_id: str, *, as_professional: str = demo_city.CRS_MANAGER_ID) -> Any:
     return hub.graphql(as_professional, AGREE, id=proposal_id)["agreeContactDecision"]
 
 
-def send_back(hub: Hub, proposal_id: str, note: str, *, as_professional: str = seed.CRS_MANAGER_ID) -> Any:
+def send_back(hub: Hub, proposal_id: str, note: str, *, as_professional: str = demo_city.CRS_MANAGER_ID) -> Any:
     return hub.graphql(
         as_professional, SEND_BACK, input={"proposalId": proposal_id, "note": note}
     )["sendBackContactDecision"]
@@ -317,8 +317,8 @@ def proposal_id(hub: Hub, contact_id: str, **changes: Any) -> str:
 
 
 def decide(
-    hub: Hub, contact_id: str, *, outcome: str = "FAMILY_HELP", proposed_by: str = seed.MASH_SOCIAL_WORKER_ID,
-    agreed_by: str = seed.CRS_MANAGER_ID,
+    hub: Hub, contact_id: str, *, outcome: str = "FAMILY_HELP", proposed_by: str = demo_city.MASH_SOCIAL_WORKER_ID,
+    agreed_by: str = demo_city.CRS_MANAGER_ID,
 ) -> Any:
     """The usual path: the social worker proposes, a front door manager agrees as themselves."""
     proposed = propose(hub, contact_id, as_professional=proposed_by, outcome=outcome)
@@ -341,14 +341,14 @@ class TestRecordContact:
         contact = record_contact(hub)
 
         assert contact["__typename"] == "Contact"
-        assert contact["childId"] == seed.DEMO_FAMILY_CHILD_ID
+        assert contact["childId"] == demo_city.DEMO_FAMILY_CHILD_ID
         assert contact["status"] == "OPEN"
         assert contact["concern"] == CONCERN
         assert contact["referrer"] == {
             "kind": "PUBLIC", "professionalId": None, "name": "A neighbour", "relationship": "neighbour",
         }
         assert contact["consentPosition"] == "NOT_SOUGHT"
-        assert contact["recordedBy"] == seed.MASH_SOCIAL_WORKER_ID
+        assert contact["recordedBy"] == demo_city.MASH_SOCIAL_WORKER_ID
 
     @pytest.mark.parametrize(
         ("urgency", "received", "due"),
@@ -385,16 +385,16 @@ class TestRecordContact:
 
     def test_a_professional_referrer_is_linked_by_id(self, hub: Hub) -> None:
         contact = record_contact(
-            hub, referrer={"kind": "PROFESSIONAL", "professionalId": seed.EDUCATION_OFFICER_ID},
+            hub, referrer={"kind": "PROFESSIONAL", "professionalId": demo_city.EDUCATION_OFFICER_ID},
             consentPosition="GIVEN", consentNotSoughtReason=None,
         )
 
-        assert contact["referrer"]["professionalId"] == seed.EDUCATION_OFFICER_ID
+        assert contact["referrer"]["professionalId"] == demo_city.EDUCATION_OFFICER_ID
         assert contact["consentPosition"] == "GIVEN"
 
     def test_edt_contact_lands_in_the_front_door_queue(self, hub: Hub) -> None:
-        contact = record_contact(hub, seed.EDT_PRACTITIONER_ID, urgency="RED")
-        queue = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)["contacts"]
+        contact = record_contact(hub, demo_city.EDT_PRACTITIONER_ID, urgency="RED")
+        queue = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)["contacts"]
 
         assert contact["passedFromEdt"] is True
         assert [(c["id"], c["passedFromEdt"]) for c in queue["items"]] == [(contact["id"], True)]
@@ -413,7 +413,7 @@ class TestRecordContact:
 
         assert contact["__typename"] == "InvalidInput"
 
-    @pytest.mark.parametrize("professional", [seed.POLICE_OFFICER_ID, seed.AUDITOR_ID])
+    @pytest.mark.parametrize("professional", [demo_city.POLICE_OFFICER_ID, demo_city.AUDITOR_ID])
     def test_only_the_front_door_records_contacts(self, hub: Hub, graph_db: Driver, professional: str) -> None:
         assert record_contact(hub, professional)["__typename"] == "NotPermitted"
         assert stored(graph_db, "MATCH (k:Contact) RETURN count(k) AS n") == [{"n": 0}]
@@ -426,7 +426,7 @@ class TestQueue:
         overdue = recorded_contact_id(hub, urgency="RED", receivedAt=(now - timedelta(hours=6)).isoformat())
         red = recorded_contact_id(hub, urgency="RED", receivedAt=now.isoformat())
 
-        items = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)["contacts"]["items"]
+        items = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)["contacts"]["items"]
 
         assert [c["id"] for c in items] == [overdue, red, green]
         assert items[0]["overdue"] is True and items[0]["secondsLeft"] < 0
@@ -442,7 +442,7 @@ class TestQueue:
         after = None
         pages = 0
         while True:
-            page = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=2, after=after)["contacts"]
+            page = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=2, after=after)["contacts"]
             seen += [c["id"] for c in page["items"]]
             pages += 1
             if not page["hasNextPage"]:
@@ -458,7 +458,7 @@ class TestQueue:
         assert decide(hub, amber)["__typename"] == "Contact"
 
         def ids(**filters: Any) -> list[str]:
-            return [c["id"] for c in hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10, **filters)[
+            return [c["id"] for c in hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=10, **filters)[
                 "contacts"]["items"]]
 
         assert ids(status="OPEN") == [red]
@@ -467,14 +467,14 @@ class TestQueue:
 
     @pytest.mark.parametrize(("first", "after"), [(0, None), (101, None), (5, "not-a-cursor")])
     def test_bad_bounds_and_cursors_are_refused(self, hub: Hub, first: int, after: str | None) -> None:
-        result = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=first, after=after)["contacts"]
+        result = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=first, after=after)["contacts"]
 
         assert result["__typename"] == "InvalidInput"
 
     def test_first_is_required(self, hub: Hub) -> None:
         response = hub.client.post(
             "/graphql", json={"query": "{ contacts { __typename } }"},
-            headers={"authorization": "Bearer " + token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)},
+            headers={"authorization": "Bearer " + token_for(hub.settings, demo_city.MASH_SOCIAL_WORKER_ID)},
         )
 
         assert response.status_code == 200
@@ -483,8 +483,8 @@ class TestQueue:
     def test_partners_do_not_see_the_queue_or_a_contact(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
 
-        assert hub.graphql(seed.POLICE_OFFICER_ID, QUEUE, first=5)["contacts"]["__typename"] == "NotPermitted"
-        assert hub.graphql(seed.POLICE_OFFICER_ID, CONTACT, id=contact_id)["contact"]["__typename"] == (
+        assert hub.graphql(demo_city.POLICE_OFFICER_ID, QUEUE, first=5)["contacts"]["__typename"] == "NotPermitted"
+        assert hub.graphql(demo_city.POLICE_OFFICER_ID, CONTACT, id=contact_id)["contact"]["__typename"] == (
             "NotPermitted"
         )
 
@@ -501,28 +501,31 @@ class TestInformationRequests:
 
     def test_targeted_consent_must_cover_every_agency_asked(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
-        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        give_consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
 
-        refused = request_information(hub, contact_id, agencies=(seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID))
+        refused = request_information(hub, contact_id, agencies=(demo_city.POLICE_AGENCY_ID,
+                                                                 demo_city.HEALTH_AGENCY_ID))
 
         assert refused["__typename"] == "NoBasisForRequest"
-        assert refused["missing"] == [seed.HEALTH_AGENCY_ID]
+        assert refused["missing"] == [demo_city.HEALTH_AGENCY_ID]
 
     def test_a_full_request_needs_a_full_consent(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
-        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID])
+        give_consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID])
 
         assert request_information(hub, contact_id, scope="FULL", agencies=())["__typename"] == "NoBasisForRequest"
 
     def test_consent_covering_the_agencies_allows_the_request(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
-        consent_id = give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID])
+        consent_id = give_consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID,
+                                                                   demo_city.HEALTH_AGENCY_ID])
 
-        request = request_information(hub, contact_id, agencies=(seed.HEALTH_AGENCY_ID, seed.POLICE_AGENCY_ID))
+        request = request_information(hub, contact_id, agencies=(demo_city.HEALTH_AGENCY_ID,
+                                                                 demo_city.POLICE_AGENCY_ID))
 
         assert request["__typename"] == "InformationRequest"
         assert request["basis"] == "CONSENT" and request["consentId"] == consent_id
-        assert request["agencies"] == sorted([seed.HEALTH_AGENCY_ID, seed.POLICE_AGENCY_ID])
+        assert request["agencies"] == sorted([demo_city.HEALTH_AGENCY_ID, demo_city.POLICE_AGENCY_ID])
 
     def test_consent_does_not_stand_for_an_override(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
@@ -541,15 +544,15 @@ class TestInformationRequests:
 
         assert request["__typename"] == "InformationRequest"
         assert request["overrideId"] == override_id
-        assert seed.POLICE_AGENCY_ID in request["agencies"] and seed.HEALTH_AGENCY_ID in request["agencies"]
-        assert seed.COUNCIL_AGENCY_ID not in request["agencies"]
+        assert demo_city.POLICE_AGENCY_ID in request["agencies"] and demo_city.HEALTH_AGENCY_ID in request["agencies"]
+        assert demo_city.COUNCIL_AGENCY_ID not in request["agencies"]
 
     def test_a_partner_officer_may_not_request(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
         give_consent(hub, scope="FULL", agencies=[])
 
         result = hub.graphql(
-            seed.POLICE_OFFICER_ID, REQUEST_INFORMATION,
+            demo_city.POLICE_OFFICER_ID, REQUEST_INFORMATION,
             input={"contactId": contact_id, "scope": "FULL", "agencies": [], "basis": "CONSENT"},
         )["requestInformation"]
 
@@ -560,17 +563,18 @@ class TestAnswers:
     @pytest.fixture
     def request_id(self, hub: Hub) -> str:
         contact_id = recorded_contact_id(hub)
-        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.EDUCATION_AGENCY_ID])
-        request = request_information(hub, contact_id, agencies=(seed.POLICE_AGENCY_ID, seed.EDUCATION_AGENCY_ID))
+        give_consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID, demo_city.EDUCATION_AGENCY_ID])
+        request = request_information(hub, contact_id, agencies=(demo_city.POLICE_AGENCY_ID,
+                                                                 demo_city.EDUCATION_AGENCY_ID))
         return str(request["id"])
 
     def test_addressed_partner_shares_and_the_content_is_encrypted(
         self, hub: Hub, graph_db: Driver, request_id: str
     ) -> None:
-        answer = share(hub, seed.POLICE_OFFICER_ID, request_id, content="Two domestic call-outs in 2025.")
+        answer = share(hub, demo_city.POLICE_OFFICER_ID, request_id, content="Two domestic call-outs in 2025.")
 
         assert answer["__typename"] == "InformationShare"
-        assert answer["agencyId"] == seed.POLICE_AGENCY_ID
+        assert answer["agencyId"] == demo_city.POLICE_AGENCY_ID
         assert (answer["factOrOpinion"], answer["historic"]) == ("FACT", True)
         [row] = stored(graph_db, "MATCH (s:InformationShare) RETURN s.content AS content")
         assert "call-outs" not in row["content"]
@@ -579,20 +583,21 @@ class TestAnswers:
         self, hub: Hub, graph_db: Driver, request_id: str
     ) -> None:
         # As for an unknown request: a partner learns nothing of a request addressed elsewhere.
-        assert share(hub, seed.HEALTH_OFFICER_ID, request_id) == share(hub, seed.HEALTH_OFFICER_ID, "request-none")
-        assert share(hub, seed.HEALTH_OFFICER_ID, request_id)["__typename"] == "RequestNotFound"
+        assert share(hub, demo_city.HEALTH_OFFICER_ID, request_id) == share(hub, demo_city.HEALTH_OFFICER_ID,
+                                                                            "request-none")
+        assert share(hub, demo_city.HEALTH_OFFICER_ID, request_id)["__typename"] == "RequestNotFound"
         assert stored(graph_db, "MATCH (s:InformationShare) RETURN count(s) AS n") == [{"n": 0}]
 
     def test_an_agency_answers_once(self, hub: Hub, request_id: str) -> None:
-        assert share(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "InformationShare"
-        assert share(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "AlreadyAnswered"
+        assert share(hub, demo_city.POLICE_OFFICER_ID, request_id)["__typename"] == "InformationShare"
+        assert share(hub, demo_city.POLICE_OFFICER_ID, request_id)["__typename"] == "AlreadyAnswered"
 
     def test_the_front_door_may_not_answer(self, hub: Hub, request_id: str) -> None:
-        assert share(hub, seed.MASH_SOCIAL_WORKER_ID, request_id)["__typename"] == "NotPermitted"
+        assert share(hub, demo_city.MASH_SOCIAL_WORKER_ID, request_id)["__typename"] == "NotPermitted"
 
     def test_declining_records_the_reason(self, hub: Hub, request_id: str) -> None:
         declined = hub.graphql(
-            seed.EDUCATION_OFFICER_ID, DECLINE,
+            demo_city.EDUCATION_OFFICER_ID, DECLINE,
             input={"requestId": request_id, "reason": "The pupil left our school in 2023; nothing current."},
         )["declineToShare"]
 
@@ -603,13 +608,13 @@ class TestAnswers:
     def test_front_door_reads_answers_while_the_consent_holds_and_the_read_is_audited(
         self, hub: Hub, graph_db: Driver, request_id: str
     ) -> None:
-        share(hub, seed.POLICE_OFFICER_ID, request_id, content="Two domestic call-outs in 2025.")
+        share(hub, demo_city.POLICE_OFFICER_ID, request_id, content="Two domestic call-outs in 2025.")
 
-        request = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        request = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
 
         assert request["basisStillHolds"] is True
         assert request["answers"] == [{
-            "agencyId": seed.POLICE_AGENCY_ID, "shared": True, "content": "Two domestic call-outs in 2025.",
+            "agencyId": demo_city.POLICE_AGENCY_ID, "shared": True, "content": "Two domestic call-outs in 2025.",
             "declineReason": None, "factOrOpinion": "FACT", "historic": True, "basis": "CONSENT",
         }]
         assert stored(
@@ -617,29 +622,30 @@ class TestAnswers:
         ) == [{"basis": "CONSENT"}]
 
     def test_answers_are_hidden_once_the_consent_is_withdrawn(self, hub: Hub, request_id: str) -> None:
-        share(hub, seed.POLICE_OFFICER_ID, request_id)
-        consents = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONSENTS, c=seed.DEMO_FAMILY_CHILD_ID)["consents"]["items"]
+        share(hub, demo_city.POLICE_OFFICER_ID, request_id)
+        consents = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONSENTS,
+                               c=demo_city.DEMO_FAMILY_CHILD_ID)["consents"]["items"]
         [consent_id] = [c["id"] for c in consents]
-        hub.graphql(seed.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=consent_id)
+        hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=consent_id)
 
-        request = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        request = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
 
         assert request["basisStillHolds"] is False
         assert [(a["content"], a["basis"]) for a in request["answers"]] == [(None, None)]
 
     def test_each_partner_sees_only_its_own_answer(self, hub: Hub, request_id: str) -> None:
-        share(hub, seed.POLICE_OFFICER_ID, request_id, content="Police answer.")
-        hub.graphql(seed.EDUCATION_OFFICER_ID, DECLINE, input={"requestId": request_id, "reason": "Nothing held."})
+        share(hub, demo_city.POLICE_OFFICER_ID, request_id, content="Police answer.")
+        hub.graphql(demo_city.EDUCATION_OFFICER_ID, DECLINE, input={"requestId": request_id, "reason": "Nothing held."})
 
-        seen = hub.graphql(seed.EDUCATION_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        seen = hub.graphql(demo_city.EDUCATION_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
 
         assert [(a["agencyId"], a["declineReason"]) for a in seen["answers"]] == [
-            (seed.EDUCATION_AGENCY_ID, "Nothing held.")
+            (demo_city.EDUCATION_AGENCY_ID, "Nothing held.")
         ]
 
     def test_a_request_not_addressed_to_a_partner_reads_as_missing(self, hub: Hub, request_id: str) -> None:
-        seen = hub.graphql(seed.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
-        unknown = hub.graphql(seed.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id="request-none")["informationRequest"]
+        seen = hub.graphql(demo_city.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        unknown = hub.graphql(demo_city.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id="request-none")["informationRequest"]
 
         assert seen == unknown == {"__typename": "RequestNotFound", "message": "no such information request"}
 
@@ -648,16 +654,17 @@ class TestDecision:
     def test_a_social_worker_cannot_decide_alone_or_by_naming_a_manager(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
 
-        for named in (None, seed.CRS_MANAGER_ID, seed.SECOND_MASH_SOCIAL_WORKER_ID):
-            refused = decide_contact(hub, contact_id, as_professional=seed.MASH_SOCIAL_WORKER_ID, agreed_by=named)
+        for named in (None, demo_city.CRS_MANAGER_ID, demo_city.SECOND_MASH_SOCIAL_WORKER_ID):
+            refused = decide_contact(hub, contact_id, as_professional=demo_city.MASH_SOCIAL_WORKER_ID, agreed_by=named)
             assert refused["__typename"] == "ManagerAgreementRequired", named
-        assert hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]["status"] == "OPEN"
+        assert hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]["status"] == "OPEN"
 
     def test_a_manager_cannot_agree_with_themselves(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
 
-        named = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, agreed_by=seed.CRS_MANAGER_ID)
-        own = agree(hub, proposal_id(hub, contact_id, as_professional=seed.CRS_MANAGER_ID))
+        named = decide_contact(hub, contact_id, as_professional=demo_city.CRS_MANAGER_ID,
+                               agreed_by=demo_city.CRS_MANAGER_ID)
+        own = agree(hub, proposal_id(hub, contact_id, as_professional=demo_city.CRS_MANAGER_ID))
 
         assert named["__typename"] == "ManagerAgreementRequired"
         assert own["__typename"] == "SelfAgreementForbidden"
@@ -665,11 +672,11 @@ class TestDecision:
     def test_a_manager_may_decide_alone_recorded_as_decided_and_agreed_by_them(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
 
-        decided = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID)
+        decided = decide_contact(hub, contact_id, as_professional=demo_city.CRS_MANAGER_ID)
 
         assert decided["__typename"] == "Contact"
-        assert decided["decidedBy"] == decided["agreedBy"] == seed.CRS_MANAGER_ID
-        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        assert decided["decidedBy"] == decided["agreedBy"] == demo_city.CRS_MANAGER_ID
+        shown = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
         assert shown["decidedAt"] is not None
         assert shown["proposedAt"] == shown["agreedAt"] == shown["decidedAt"]
         assert shown["decisionProposals"] == []
@@ -679,10 +686,10 @@ class TestDecision:
         assert decide(hub, contact_id, outcome="FAMILY_HELP")["__typename"] == "Contact"
 
         second = propose(hub, contact_id, outcome="NO_FURTHER_ACTION")
-        alone = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID, outcome="NO_FURTHER_ACTION")
+        alone = decide_contact(hub, contact_id, as_professional=demo_city.CRS_MANAGER_ID, outcome="NO_FURTHER_ACTION")
 
         assert (second["__typename"], alone["__typename"]) == ("AlreadyDecided", "AlreadyDecided")
-        contact = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+        contact = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
         assert contact["outcome"] == "FAMILY_HELP"
 
     def test_a_decided_contact_takes_no_more_requests(self, hub: Hub) -> None:
@@ -709,34 +716,34 @@ class TestManagerAgreement:
         contact_id = recorded_contact_id(hub)
 
         proposed = propose(hub, contact_id, outcome="FAMILY_HELP")
-        pending = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        pending = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
         agreed = agree(hub, proposed["id"])
 
         assert proposed["__typename"] == "ContactDecisionProposal"
         assert (proposed["status"], proposed["proposedBy"], proposed["agreedBy"]) == (
-            "PROPOSED", seed.MASH_SOCIAL_WORKER_ID, None
+            "PROPOSED", demo_city.MASH_SOCIAL_WORKER_ID, None
         )
         assert (proposed["rationale"], proposed["responseToReferrer"]) == (RATIONALE, RESPONSE)
         assert pending["status"] == "OPEN" and pending["decidedBy"] is None
         assert [p["status"] for p in pending["decisionProposals"]] == ["PROPOSED"]
         assert agreed["__typename"] == "Contact"
         assert (agreed["status"], agreed["outcome"]) == ("DECIDED", "FAMILY_HELP")
-        assert (agreed["decidedBy"], agreed["agreedBy"]) == (seed.MASH_SOCIAL_WORKER_ID, seed.CRS_MANAGER_ID)
+        assert (agreed["decidedBy"], agreed["agreedBy"]) == (demo_city.MASH_SOCIAL_WORKER_ID, demo_city.CRS_MANAGER_ID)
         assert (agreed["rationale"], agreed["responseToReferrer"]) == (RATIONALE, RESPONSE)
         assert agreed["proposedAt"] == proposed["proposedAt"]
         assert agreed["proposedAt"] <= agreed["agreedAt"] == agreed["decidedAt"]
-        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        shown = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
         [history] = shown["decisionProposals"]
         assert (history["status"], history["agreedBy"], history["agreedAt"]) == (
-            "AGREED", seed.CRS_MANAGER_ID, agreed["agreedAt"]
+            "AGREED", demo_city.CRS_MANAGER_ID, agreed["agreedAt"]
         )
         trail = audit_trail(graph_db, "contact.deci")
         assert [(e["actor"], e["action"]) for e in trail] == [
-            (seed.MASH_SOCIAL_WORKER_ID, "contact.decision_proposed"),
-            (seed.CRS_MANAGER_ID, "contact.decided.family_help"),
+            (demo_city.MASH_SOCIAL_WORKER_ID, "contact.decision_proposed"),
+            (demo_city.CRS_MANAGER_ID, "contact.decided.family_help"),
         ]
-        assert trail[0]["targets"] == [proposed["id"], contact_id, seed.DEMO_FAMILY_CHILD_ID]
-        assert {proposed["id"], seed.MASH_SOCIAL_WORKER_ID, contact_id} <= set(trail[1]["targets"])
+        assert trail[0]["targets"] == [proposed["id"], contact_id, demo_city.DEMO_FAMILY_CHILD_ID]
+        assert {proposed["id"], demo_city.MASH_SOCIAL_WORKER_ID, contact_id} <= set(trail[1]["targets"])
         [stored_proposal] = stored(
             graph_db, "MATCH (d:ContactDecision {id: $id}) RETURN d.rationale AS r", id=proposed["id"]
         )
@@ -750,24 +757,24 @@ class TestManagerAgreement:
         note = "Speak to the school before closing: the neighbour's account needs checking."
 
         sent_back = send_back(hub, first, note)
-        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        shown = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
         second = proposal_id(hub, contact_id, outcome="FAMILY_HELP")
-        agreed = agree(hub, second, as_professional=seed.SECOND_CRS_MANAGER_ID)
+        agreed = agree(hub, second, as_professional=demo_city.SECOND_CRS_MANAGER_ID)
 
         assert sent_back["__typename"] == "ContactDecisionProposal"
         assert (sent_back["status"], sent_back["sentBackBy"], sent_back["sendBackNote"]) == (
-            "SENT_BACK", seed.CRS_MANAGER_ID, note
+            "SENT_BACK", demo_city.CRS_MANAGER_ID, note
         )
         assert sent_back["sentBackAt"] >= sent_back["proposedAt"]
         assert shown["status"] == "OPEN"
         assert [(p["status"], p["sendBackNote"]) for p in shown["decisionProposals"]] == [("SENT_BACK", note)]
-        assert (agreed["outcome"], agreed["agreedBy"]) == ("FAMILY_HELP", seed.SECOND_CRS_MANAGER_ID)
-        history = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
+        assert (agreed["outcome"], agreed["agreedBy"]) == ("FAMILY_HELP", demo_city.SECOND_CRS_MANAGER_ID)
+        history = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT_DECISIONS, id=contact_id)["contact"]
         assert [(p["id"], p["status"]) for p in history["decisionProposals"]] == [
             (first, "SENT_BACK"), (second, "AGREED")
         ]
         assert [(e["actor"], e["action"]) for e in audit_trail(graph_db, "contact.decision_sent_back")] == [
-            (seed.CRS_MANAGER_ID, "contact.decision_sent_back")
+            (demo_city.CRS_MANAGER_ID, "contact.decision_sent_back")
         ]
         [row] = stored(graph_db, "MATCH (d:ContactDecision {id: $id}) RETURN d.send_back_note AS n", id=first)
         assert "school" not in row["n"]
@@ -779,7 +786,8 @@ class TestManagerAgreement:
 
     @pytest.mark.parametrize(
         "professional",
-        [seed.SECOND_MASH_SOCIAL_WORKER_ID, seed.EDT_PRACTITIONER_ID, seed.POLICE_OFFICER_ID, seed.AUDITOR_ID],
+        [demo_city.SECOND_MASH_SOCIAL_WORKER_ID, demo_city.EDT_PRACTITIONER_ID, demo_city.POLICE_OFFICER_ID,
+         demo_city.AUDITOR_ID],
     )
     def test_only_a_front_door_manager_agrees_or_sends_back(self, hub: Hub, professional: str) -> None:
         contact_id = recorded_contact_id(hub)
@@ -790,31 +798,32 @@ class TestManagerAgreement:
         assert hub.graphql(professional, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]["__typename"] == (
             "NotAManager"
         )
-        assert hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]["status"] == "OPEN"
+        assert hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]["status"] == "OPEN"
 
     def test_the_proposer_may_never_agree_or_send_back_their_own_proposal(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
-        proposed = proposal_id(hub, contact_id, as_professional=seed.CRS_MANAGER_ID)
+        proposed = proposal_id(hub, contact_id, as_professional=demo_city.CRS_MANAGER_ID)
 
         assert agree(hub, proposed)["__typename"] == "SelfAgreementForbidden"
         assert send_back(hub, proposed, "mine")["__typename"] == "SelfAgreementForbidden"
-        agreed = agree(hub, proposed, as_professional=seed.SECOND_CRS_MANAGER_ID)
-        assert (agreed["decidedBy"], agreed["agreedBy"]) == (seed.CRS_MANAGER_ID, seed.SECOND_CRS_MANAGER_ID)
+        agreed = agree(hub, proposed, as_professional=demo_city.SECOND_CRS_MANAGER_ID)
+        assert (agreed["decidedBy"], agreed["agreedBy"]) == (demo_city.CRS_MANAGER_ID, demo_city.SECOND_CRS_MANAGER_ID)
 
     def test_the_edt_on_call_senior_manager_agrees_an_edt_practitioners_proposal(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
-        proposed = proposal_id(hub, contact_id, as_professional=seed.EDT_PRACTITIONER_ID)
+        proposed = proposal_id(hub, contact_id, as_professional=demo_city.EDT_PRACTITIONER_ID)
 
-        agreed = agree(hub, proposed, as_professional=seed.EDT_SENIOR_MANAGER_ID)
+        agreed = agree(hub, proposed, as_professional=demo_city.EDT_SENIOR_MANAGER_ID)
 
-        assert (agreed["decidedBy"], agreed["agreedBy"]) == (seed.EDT_PRACTITIONER_ID, seed.EDT_SENIOR_MANAGER_ID)
+        assert (agreed["decidedBy"], agreed["agreedBy"]) == (demo_city.EDT_PRACTITIONER_ID,
+                                                             demo_city.EDT_SENIOR_MANAGER_ID)
 
     def test_one_proposal_awaits_at_a_time_and_a_manager_does_not_decide_over_it(self, hub: Hub) -> None:
         contact_id = recorded_contact_id(hub)
         proposal_id(hub, contact_id)
 
-        again = propose(hub, contact_id, as_professional=seed.SECOND_MASH_SOCIAL_WORKER_ID)
-        alone = decide_contact(hub, contact_id, as_professional=seed.CRS_MANAGER_ID)
+        again = propose(hub, contact_id, as_professional=demo_city.SECOND_MASH_SOCIAL_WORKER_ID)
+        alone = decide_contact(hub, contact_id, as_professional=demo_city.CRS_MANAGER_ID)
 
         assert (again["__typename"], alone["__typename"]) == ("DecisionAwaitingAgreement", "DecisionAwaitingAgreement")
 
@@ -825,8 +834,9 @@ class TestManagerAgreement:
         send_back(hub, sent_back, "Check with health first.")
 
         for answered in (agreed, sent_back):
-            assert agree(hub, answered, as_professional=seed.SECOND_CRS_MANAGER_ID)["__typename"] == "AlreadyDecided"
-            assert send_back(hub, answered, "again", as_professional=seed.SECOND_CRS_MANAGER_ID)["__typename"] == (
+            assert agree(hub, answered,
+                         as_professional=demo_city.SECOND_CRS_MANAGER_ID)["__typename"] == "AlreadyDecided"
+            assert send_back(hub, answered, "again", as_professional=demo_city.SECOND_CRS_MANAGER_ID)["__typename"] == (
                 "AlreadyDecided"
             )
 
@@ -845,7 +855,8 @@ class TestManagerAgreement:
                 "__typename": "ProposalNotFound", "message": "no such proposed decision"
             }
         assert propose(hub, contact_id)["__typename"] == "ContactNotFound"
-        assert hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]["items"] == []
+        assert hub.graphql(demo_city.CRS_MANAGER_ID, AWAITING,
+                           first=5)["contactDecisionsAwaitingAgreement"]["items"] == []
 
 
 class TestAwaitingAgreement:
@@ -856,46 +867,47 @@ class TestAwaitingAgreement:
         answered = recorded_contact_id(hub, urgency="RED")
         for contact_id in (green, red):
             proposal_id(hub, contact_id)
-        proposal_id(hub, own, as_professional=seed.CRS_MANAGER_ID)
+        proposal_id(hub, own, as_professional=demo_city.CRS_MANAGER_ID)
         agree(hub, proposal_id(hub, answered))
 
-        first = hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=1)["contactDecisionsAwaitingAgreement"]
-        rest = hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=5, after=first["endCursor"])[
+        first = hub.graphql(demo_city.CRS_MANAGER_ID, AWAITING, first=1)["contactDecisionsAwaitingAgreement"]
+        rest = hub.graphql(demo_city.CRS_MANAGER_ID, AWAITING, first=5, after=first["endCursor"])[
             "contactDecisionsAwaitingAgreement"
         ]
-        colleague = hub.graphql(seed.SECOND_CRS_MANAGER_ID, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]
+        colleague = hub.graphql(demo_city.SECOND_CRS_MANAGER_ID, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]
 
         assert [i["contactId"] for i in first["items"]] == [red] and first["hasNextPage"]
         assert [i["contactId"] for i in rest["items"]] == [green] and not rest["hasNextPage"]
         item = first["items"][0]
         assert (item["proposedBy"], item["rationale"], item["childGivenName"]) == (
-            seed.MASH_SOCIAL_WORKER_ID, RATIONALE, "Tyler"
+            demo_city.MASH_SOCIAL_WORKER_ID, RATIONALE, "Tyler"
         )
         assert {i["contactId"] for i in colleague["items"]} == {red, green, own}
 
     @pytest.mark.parametrize(("first", "after"), [(0, None), (101, None), (5, "bm90LWEtY3Vyc29y")])
     def test_bad_bounds_and_cursors_are_refused(self, hub: Hub, first: int, after: str | None) -> None:
-        answer = hub.graphql(seed.CRS_MANAGER_ID, AWAITING, first=first, after=after)
+        answer = hub.graphql(demo_city.CRS_MANAGER_ID, AWAITING, first=first, after=after)
         assert answer["contactDecisionsAwaitingAgreement"]["__typename"] == "InvalidInput"
 
 
 class TestWholePath:
     def test_contact_to_decision(self, hub: Hub, graph_db: Driver) -> None:
         contact_id = recorded_contact_id(hub, urgency="RED")
-        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID])
-        request = request_information(hub, contact_id, agencies=(seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID))
-        assert share(hub, seed.POLICE_OFFICER_ID, request["id"], content="One call-out.")["__typename"] == (
+        give_consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID, demo_city.HEALTH_AGENCY_ID])
+        request = request_information(hub, contact_id, agencies=(demo_city.POLICE_AGENCY_ID,
+                                                                 demo_city.HEALTH_AGENCY_ID))
+        assert share(hub, demo_city.POLICE_OFFICER_ID, request["id"], content="One call-out.")["__typename"] == (
             "InformationShare"
         )
-        hub.graphql(seed.HEALTH_OFFICER_ID, DECLINE, input={"requestId": request["id"], "reason": "Not known."})
+        hub.graphql(demo_city.HEALTH_OFFICER_ID, DECLINE, input={"requestId": request["id"], "reason": "Not known."})
 
         decided = decide(hub, contact_id, outcome="SECTION_47_STRATEGY_MEETING")
 
         assert decided["__typename"] == "Contact"
         assert decided["status"] == "DECIDED" and decided["outcome"] == "SECTION_47_STRATEGY_MEETING"
-        assert decided["agreedBy"] == seed.CRS_MANAGER_ID
+        assert decided["agreedBy"] == demo_city.CRS_MANAGER_ID
         assert decided["responseToReferrer"] == "Thank you; the family has been offered support."
-        contact = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+        contact = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
         assert contact["informationRequestIds"] == [request["id"]]
         [row] = stored(
             graph_db, "MATCH (k:Contact {id: $id}) RETURN k.rationale AS r, k.response_to_referrer AS s", id=contact_id
@@ -928,7 +940,7 @@ class TestFailClosed:
             json={"query": RECORD_CONTACT, "variables": {"input": contact_input(
                 childId=None, newChild={"givenName": "Noor", "familyName": "Haddad"},
             )}},
-            headers={"authorization": "Bearer " + token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)},
+            headers={"authorization": "Bearer " + token_for(hub.settings, demo_city.MASH_SOCIAL_WORKER_ID)},
         )
 
         body = response.json()
@@ -950,7 +962,7 @@ class TestFailClosed:
                 "contactId": contact_id, "outcome": "NO_FURTHER_ACTION", "rationale": "No concerns found.",
                 "responseToReferrer": "Thank you.",
             }}},
-            headers={"authorization": "Bearer " + token_for(hub.settings, seed.CRS_MANAGER_ID)},
+            headers={"authorization": "Bearer " + token_for(hub.settings, demo_city.CRS_MANAGER_ID)},
         )
 
         assert response.json()["data"] is None
@@ -966,7 +978,7 @@ class TestFailClosed:
 
         response = hub.client.post(
             "/graphql", json={"query": AGREE, "variables": {"id": proposed}},
-            headers={"authorization": "Bearer " + token_for(hub.settings, seed.CRS_MANAGER_ID)},
+            headers={"authorization": "Bearer " + token_for(hub.settings, demo_city.CRS_MANAGER_ID)},
         )
 
         assert response.json()["data"] is None

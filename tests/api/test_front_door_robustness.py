@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from protection.keyring import UNREADABLE
 from tests.api.client import Hub, token_for
 from tests.api.test_front_door import (
@@ -133,7 +133,7 @@ SET target.content = source.content
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -151,14 +151,15 @@ def raw_graphql(hub: Hub, as_professional: str, query: str, **variables: Any) ->
 
 
 def withdraw_the_consent(hub: Hub) -> None:
-    consents = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONSENTS, c=seed.DEMO_FAMILY_CHILD_ID)["consents"]["items"]
+    consents = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONSENTS,
+                           c=demo_city.DEMO_FAMILY_CHILD_ID)["consents"]["items"]
     for consent in consents:
-        assert hub.graphql(seed.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=consent["id"])["withdrawConsent"][
+        assert hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, WITHDRAW, id=consent["id"])["withdrawConsent"][
             "__typename"
         ] == "Consent"
 
 
-def consented_request(hub: Hub, agencies: tuple[str, ...] = (seed.POLICE_AGENCY_ID,)) -> tuple[str, str]:
+def consented_request(hub: Hub, agencies: tuple[str, ...] = (demo_city.POLICE_AGENCY_ID,)) -> tuple[str, str]:
     contact_id = recorded_contact_id(hub)
     give_consent(hub, scope="TARGETED", agencies=list(agencies))
     request = request_information(hub, contact_id, agencies=agencies)
@@ -216,7 +217,7 @@ class TestImplausibleReceivedTimes:
     def test_the_window_is_configured_by_the_settings(
         self, graph_db: Driver, test_settings: Settings
     ) -> None:
-        seed.load(graph_db, [seed.demo_city()], database="neo4j")
+        demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
         narrow = test_settings.model_copy(update={"contact_received_window_days": 30})
         app = create_app(narrow, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
         received = datetime.now(UTC) - timedelta(days=60)
@@ -243,7 +244,7 @@ class TestQueueWithABadStoredTime:
         bad = recorded_contact_id(hub, urgency="AMBER")
         graph_db.execute_query(SET_TIMES, id=bad, received=received, due=due)
 
-        body = raw_graphql(hub, seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)
+        body = raw_graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)
 
         assert "errors" not in body, body
         items = {item["id"]: item for item in body["data"]["contacts"]["items"]}
@@ -263,7 +264,7 @@ class TestQueueWithABadStoredTime:
             id=bad,
         )
 
-        body = raw_graphql(hub, seed.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)
+        body = raw_graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=10)
 
         assert "errors" not in body, body
         items = {item["id"]: item for item in body["data"]["contacts"]["items"]}
@@ -275,7 +276,7 @@ class TestQueueWithABadStoredTime:
         bad = recorded_contact_id(hub)
         graph_db.execute_query(SET_TIMES, id=bad, received="0001-01-01T00:00:00Z", due="0001-01-02T00:00:00Z")
 
-        body = raw_graphql(hub, seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=bad)
+        body = raw_graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=bad)
 
         assert "errors" not in body, body
         contact = body["data"]["contact"]
@@ -291,7 +292,7 @@ class TestDamagedFields:
         target = recorded_contact_id(hub, urgency="RED")
         graph_db.execute_query(COPY_CONCERN, source=source, target=target)
 
-        body = raw_graphql(hub, seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=target)
+        body = raw_graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=target)
 
         assert "errors" not in body, body
         contact = body["data"]["contact"]
@@ -299,31 +300,31 @@ class TestDamagedFields:
         assert (contact["concern"], contact["concernUnavailable"]) == (None, UNREADABLE)
         # An open contact has no rationale yet: nothing is withheld, so no reason is given.
         assert (contact["rationale"], contact["rationaleUnavailable"]) == (None, None)
-        assert hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=source)["contact"]["concernUnavailable"] is None
+        assert hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=source)["contact"]["concernUnavailable"] is None
 
     def test_shared_content_copied_from_another_answer_is_withheld_and_the_rest_reads(
         self, hub: Hub, graph_db: Driver
     ) -> None:
-        _, request_id = consented_request(hub, (seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID))
-        police = answer(hub, seed.POLICE_OFFICER_ID, request_id)["id"]
-        health = answer(hub, seed.HEALTH_OFFICER_ID, request_id)["id"]
+        _, request_id = consented_request(hub, (demo_city.POLICE_AGENCY_ID, demo_city.HEALTH_AGENCY_ID))
+        police = answer(hub, demo_city.POLICE_OFFICER_ID, request_id)["id"]
+        health = answer(hub, demo_city.HEALTH_OFFICER_ID, request_id)["id"]
         graph_db.execute_query(COPY_SHARE_CONTENT, source=police, target=health)
 
-        body = raw_graphql(hub, seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)
+        body = raw_graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)
 
         assert "errors" not in body, body
         answers = {a["id"]: a for a in body["data"]["informationRequest"]["answers"]}
         assert (answers[health]["content"], answers[health]["contentUnavailable"]) == (None, UNREADABLE)
-        assert answers[health]["agencyId"] == seed.HEALTH_AGENCY_ID
+        assert answers[health]["agencyId"] == demo_city.HEALTH_AGENCY_ID
         assert (answers[police]["content"], answers[police]["contentUnavailable"]) == ("One call-out.", None)
 
     def test_the_partner_sees_its_own_damaged_answer_withheld_too(self, hub: Hub, graph_db: Driver) -> None:
-        _, request_id = consented_request(hub, (seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID))
-        police = answer(hub, seed.POLICE_OFFICER_ID, request_id)["id"]
-        health = answer(hub, seed.HEALTH_OFFICER_ID, request_id)["id"]
+        _, request_id = consented_request(hub, (demo_city.POLICE_AGENCY_ID, demo_city.HEALTH_AGENCY_ID))
+        police = answer(hub, demo_city.POLICE_OFFICER_ID, request_id)["id"]
+        health = answer(hub, demo_city.HEALTH_OFFICER_ID, request_id)["id"]
         graph_db.execute_query(COPY_SHARE_CONTENT, source=police, target=health)
 
-        body = raw_graphql(hub, seed.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id=request_id)
+        body = raw_graphql(hub, demo_city.HEALTH_OFFICER_ID, INFORMATION_REQUEST, id=request_id)
 
         assert "errors" not in body, body
         [own] = body["data"]["informationRequest"]["answers"]
@@ -336,10 +337,10 @@ SWEEP: list[tuple[str, str, str, dict[str, Any]]] = [
     ("request", INFORMATION_REQUEST, "informationRequest", {}),
     ("contact", DECIDE, "decideContact", {"input": {
         "outcome": "NO_FURTHER_ACTION", "rationale": "No concerns found.", "responseToReferrer": "Thank you.",
-        "agreedBy": seed.CRS_MANAGER_ID,
+        "agreedBy": demo_city.CRS_MANAGER_ID,
     }}),
     ("contact", REQUEST, "requestInformation", {"input": {
-        "scope": "TARGETED", "agencies": [seed.POLICE_AGENCY_ID], "basis": "CONSENT",
+        "scope": "TARGETED", "agencies": [demo_city.POLICE_AGENCY_ID], "basis": "CONSENT",
     }}),
     ("request", SHARE, "shareInformation", {"input": {
         "content": "One call-out.", "factOrOpinion": "FACT", "historic": True,
@@ -371,9 +372,9 @@ class TestHiddenReadsAsMissing:
     @pytest.fixture
     def hidden(self, hub: Hub, graph_db: Driver) -> dict[str, str]:
         contact_id = recorded_contact_id(hub)
-        give_consent(hub, scope="TARGETED", agencies=[seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID])
-        to_police = request_information(hub, contact_id, agencies=(seed.POLICE_AGENCY_ID,))["id"]
-        to_health = request_information(hub, contact_id, agencies=(seed.HEALTH_AGENCY_ID,))["id"]
+        give_consent(hub, scope="TARGETED", agencies=[demo_city.POLICE_AGENCY_ID, demo_city.HEALTH_AGENCY_ID])
+        to_police = request_information(hub, contact_id, agencies=(demo_city.POLICE_AGENCY_ID,))["id"]
+        to_health = request_information(hub, contact_id, agencies=(demo_city.HEALTH_AGENCY_ID,))["id"]
         # Another authority's front door contact and request, in the same graph: hidden from this one's.
         graph_db.execute_query(
             "MATCH (k:Contact {id: $id})-[:CONCERNS]->(c), (r:InformationRequest {id: $request})"
@@ -392,13 +393,13 @@ class TestHiddenReadsAsMissing:
     @pytest.mark.parametrize(
         ("professional", "hidden_contact", "hidden_request"),
         [
-            (seed.POLICE_OFFICER_ID, "contact", "to_health"),
-            (seed.HEALTH_OFFICER_ID, "contact", "to_police"),
-            (seed.VOLUNTARY_WORKER_ID, "contact", "to_police"),
-            (seed.FS_SOCIAL_WORKER_ID, "contact", "to_police"),
-            (seed.AUDITOR_ID, "contact", "to_police"),
+            (demo_city.POLICE_OFFICER_ID, "contact", "to_health"),
+            (demo_city.HEALTH_OFFICER_ID, "contact", "to_police"),
+            (demo_city.VOLUNTARY_WORKER_ID, "contact", "to_police"),
+            (demo_city.FS_SOCIAL_WORKER_ID, "contact", "to_police"),
+            (demo_city.AUDITOR_ID, "contact", "to_police"),
             # The front door sees its own authority's contacts and requests, not another's.
-            (seed.MASH_SOCIAL_WORKER_ID, "contact_elsewhere", "request_elsewhere"),
+            (demo_city.MASH_SOCIAL_WORKER_ID, "contact_elsewhere", "request_elsewhere"),
         ],
     )
     def test_a_real_but_hidden_id_answers_exactly_as_an_unknown_one(
@@ -420,8 +421,8 @@ class TestHiddenReadsAsMissing:
         withdraw_the_consent(hub)
         decide(hub, hidden["contact"])
 
-        real = answer(hub, seed.HEALTH_OFFICER_ID, hidden["to_police"], decline=decline)
-        unknown = answer(hub, seed.HEALTH_OFFICER_ID, "request-that-never-was", decline=decline)
+        real = answer(hub, demo_city.HEALTH_OFFICER_ID, hidden["to_police"], decline=decline)
+        unknown = answer(hub, demo_city.HEALTH_OFFICER_ID, "request-that-never-was", decline=decline)
 
         assert real == unknown
         assert real["__typename"] == "RequestNotFound"
@@ -433,7 +434,7 @@ class TestAnswersAfterTheBasisWent:
         _, request_id = consented_request(hub)
         withdraw_the_consent(hub)
 
-        refused = answer(hub, seed.POLICE_OFFICER_ID, request_id, decline=decline)
+        refused = answer(hub, demo_city.POLICE_OFFICER_ID, request_id, decline=decline)
 
         assert refused["__typename"] == "RequestWithdrawn"
         assert refused["reason"] == "the consent it rested on was withdrawn"
@@ -444,7 +445,7 @@ class TestAnswersAfterTheBasisWent:
         contact_id, request_id = consented_request(hub)
         assert decide(hub, contact_id)["__typename"] == "Contact"
 
-        refused = answer(hub, seed.POLICE_OFFICER_ID, request_id, decline=decline)
+        refused = answer(hub, demo_city.POLICE_OFFICER_ID, request_id, decline=decline)
 
         assert refused["__typename"] == "RequestClosed"
         assert stored(graph_db, "MATCH (s:InformationShare) RETURN count(s) AS n") == [{"n": 0}]
@@ -453,11 +454,11 @@ class TestAnswersAfterTheBasisWent:
         contact_id = recorded_contact_id(hub)
         override_id = approve_override(hub)
         request = request_information(hub, contact_id, basis="OVERRIDE")
-        assert hub.graphql(seed.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]["__typename"] == (
+        assert hub.graphql(demo_city.CRS_MANAGER_ID, REVOKE, id=override_id)["revokeOverride"]["__typename"] == (
             "ConsentOverride"
         )
 
-        refused = answer(hub, seed.POLICE_OFFICER_ID, request["id"])
+        refused = answer(hub, demo_city.POLICE_OFFICER_ID, request["id"])
 
         assert refused["__typename"] == "RequestWithdrawn"
         assert refused["reason"] == "the override it rested on was revoked"
@@ -466,17 +467,18 @@ class TestAnswersAfterTheBasisWent:
         _, request_id = consented_request(hub)
         graph_db.execute_query(EXPIRE_CONSENTS)
 
-        seen = hub.graphql(seed.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        seen = hub.graphql(demo_city.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
 
         assert (seen["status"], seen["statusReason"]) == ("WITHDRAWN", "the consent it rested on has expired")
-        assert answer(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "RequestWithdrawn"
+        assert answer(hub, demo_city.POLICE_OFFICER_ID, request_id)["__typename"] == "RequestWithdrawn"
 
     def test_the_partner_sees_the_request_was_withdrawn_and_why(self, hub: Hub) -> None:
         _, request_id = consented_request(hub)
-        open_request = hub.graphql(seed.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        open_request = hub.graphql(demo_city.POLICE_OFFICER_ID, INFORMATION_REQUEST,
+                                   id=request_id)["informationRequest"]
         withdraw_the_consent(hub)
 
-        seen = hub.graphql(seed.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        seen = hub.graphql(demo_city.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
 
         assert (open_request["status"], open_request["statusReason"]) == ("OPEN", None)
         assert (seen["status"], seen["statusReason"]) == ("WITHDRAWN", "the consent it rested on was withdrawn")
@@ -485,17 +487,17 @@ class TestAnswersAfterTheBasisWent:
         contact_id, request_id = consented_request(hub)
         decide(hub, contact_id)
 
-        seen = hub.graphql(seed.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        seen = hub.graphql(demo_city.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
 
         assert seen["status"] == "CLOSED"
         assert seen["statusReason"] == "the contact it was made for was decided and closed"
 
     def test_an_answer_withheld_from_the_front_door_says_why(self, hub: Hub) -> None:
         _, request_id = consented_request(hub)
-        assert answer(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "InformationShare"
+        assert answer(hub, demo_city.POLICE_OFFICER_ID, request_id)["__typename"] == "InformationShare"
         withdraw_the_consent(hub)
 
-        request = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
+        request = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"]
 
         [withheld] = request["answers"]
         assert (withheld["content"], withheld["basis"]) == (None, None)
@@ -504,10 +506,10 @@ class TestAnswersAfterTheBasisWent:
 
     def test_the_answering_partner_still_reads_its_own_answer(self, hub: Hub) -> None:
         _, request_id = consented_request(hub)
-        assert answer(hub, seed.POLICE_OFFICER_ID, request_id)["__typename"] == "InformationShare"
+        assert answer(hub, demo_city.POLICE_OFFICER_ID, request_id)["__typename"] == "InformationShare"
         withdraw_the_consent(hub)
 
-        [own] = hub.graphql(seed.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"][
+        [own] = hub.graphql(demo_city.POLICE_OFFICER_ID, INFORMATION_REQUEST, id=request_id)["informationRequest"][
             "answers"]
 
         assert (own["content"], own["contentUnavailable"], own["basis"]) == ("One call-out.", None, "OWN_AGENCY")

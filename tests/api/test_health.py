@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import migrations, server
+from config.settings import Settings
+from devtools import local_neo4j
+from graph import migrations
 from graph.driver import connect
-from hub.settings import Settings
 from tests.conftest import MIGRATIONS_DIR
 
 
@@ -33,7 +34,7 @@ class TestHealth:
         assert body["migration"] == f"V{latest.version} {latest.description}"
 
     def test_neo4j_down_answers_503_with_a_reason(self, test_settings: Settings) -> None:
-        unreachable = test_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{server.free_port()}"})
+        unreachable = test_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{local_neo4j.free_port()}"})
         driver = connect(unreachable.neo4j_uri, "neo4j", "irrelevant")
         try:
             with TestClient(create_app(unreachable, driver=driver)) as down_client:

@@ -19,14 +19,14 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.signing import keyring
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
+from services.key_material import keyring
 from tests.api.client import Hub, token_for
 
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
-CHILD = seed.DEMO_FAMILY_CHILD_ID
-HOUSEHOLD = seed.DEMO_FAMILY_HOUSEHOLD_ID
+CHILD = demo_city.DEMO_FAMILY_CHILD_ID
+HOUSEHOLD = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
 RECORD = "record-001-001"
 
 REAL = {"child": CHILD, "household": HOUSEHOLD, "record": RECORD}
@@ -81,7 +81,7 @@ EXISTENCE_ANSWERS = {"familyNetwork", "explainAccess child", "explainAccess reco
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -130,10 +130,10 @@ def first_member(driver: Driver, team_id: str, role: str) -> str:
 def real_consent(hub: Hub) -> str:
     """A consent for the demo child that reaches children's services and education alone."""
     result = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID,
+        demo_city.MASH_SOCIAL_WORKER_ID,
         "mutation($input: RecordConsentInput!) { recordConsent(input: $input) { ... on Consent { id } } }",
-        input={"childId": CHILD, "givenBy": seed.DEMO_MOTHER_ID, "scope": "TARGETED",
-               "agencies": [seed.EDUCATION_AGENCY_ID], "purpose": "MASH enquiry", "method": "in person"},
+        input={"childId": CHILD, "givenBy": demo_city.DEMO_MOTHER_ID, "scope": "TARGETED",
+               "agencies": [demo_city.EDUCATION_AGENCY_ID], "purpose": "MASH enquiry", "method": "in person"},
     )
     return str(result["recordConsent"]["id"])
 
@@ -158,9 +158,9 @@ class TestEveryRoleWithoutABasis:
         self, hub: Hub, graph_db: Driver, real_consent: str
     ) -> None:
         roles = {
-            "auditor": seed.AUDITOR_ID,
-            "administrator": seed.ADMINISTRATOR_ID,
-            "voluntary sector worker": seed.VOLUNTARY_WORKER_ID,
+            "auditor": demo_city.AUDITOR_ID,
+            "administrator": demo_city.ADMINISTRATOR_ID,
+            "voluntary sector worker": demo_city.VOLUNTARY_WORKER_ID,
             "family hub worker": unrelated_family_hub_worker(graph_db),
             "other team's domestic abuse worker": first_member(graph_db, "team-fs-2", "domestic_abuse_worker"),
             "LADO social worker": first_member(graph_db, "team-lado", "social_worker"),
@@ -181,7 +181,7 @@ class TestEveryRoleWithoutABasis:
     ) -> None:
         differing = {
             who: found
-            for who in (seed.POLICE_OFFICER_ID, seed.HEALTH_OFFICER_ID)
+            for who in (demo_city.POLICE_OFFICER_ID, demo_city.HEALTH_OFFICER_ID)
             if (found := sweep(hub, who, real_consent, skip=EXISTENCE_ANSWERS))
         }
 
@@ -193,13 +193,13 @@ class TestARestrictedChild:
         self, hub: Hub, real_consent: str
     ) -> None:
         restricted = hub.graphql(
-            seed.CRS_MANAGER_ID,
+            demo_city.CRS_MANAGER_ID,
             "mutation($id: ID!) { restrictChild(input: {childId: $id, reason: \"staff family\"}) { __typename } }",
             id=CHILD,
         )
         assert restricted["restrictChild"]["__typename"] == "ChildRestriction"
 
-        differing = sweep(hub, seed.SECOND_MASH_SOCIAL_WORKER_ID, real_consent, skip=EXISTENCE_ANSWERS | {
+        differing = sweep(hub, demo_city.SECOND_MASH_SOCIAL_WORKER_ID, real_consent, skip=EXISTENCE_ANSWERS | {
             # Withdrawal is the family's right and must never be blocked by a restriction.
             "withdrawConsent",
         })

@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.signing import keyring
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
+from services.key_material import keyring
 from tests.api.client import Hub
 
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
-CHILD = seed.DEMO_FAMILY_CHILD_ID
+CHILD = demo_city.DEMO_FAMILY_CHILD_ID
 UNKNOWN = "person-999-99"
 
 NETWORK = """
@@ -85,7 +85,7 @@ EXPLANATION = "The child disclosed at school today; the case holder is on leave 
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -113,8 +113,8 @@ def strangers(graph_db: Driver) -> dict[str, str]:
 
 def record_full_consent(hub: Hub) -> None:
     result = hub.graphql(
-        seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
-        input={"childId": CHILD, "givenBy": seed.DEMO_MOTHER_ID, "scope": "FULL",
+        demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+        input={"childId": CHILD, "givenBy": demo_city.DEMO_MOTHER_ID, "scope": "FULL",
                "purpose": "MASH enquiry", "method": "in person"},
     )
     assert result["recordConsent"]["__typename"] == "Consent"
@@ -146,9 +146,10 @@ class TestConsentsNeedABasisForThisChild:
     def test_the_case_holder_and_the_front_door_read_the_consent(self, hub: Hub) -> None:
         record_full_consent(hub)
 
-        for who in (seed.FS_SOCIAL_WORKER_ID, seed.FS_DOMESTIC_ABUSE_WORKER_ID, seed.MASH_SOCIAL_WORKER_ID):
+        for who in (demo_city.FS_SOCIAL_WORKER_ID, demo_city.FS_DOMESTIC_ABUSE_WORKER_ID,
+                    demo_city.MASH_SOCIAL_WORKER_ID):
             items = hub.graphql(who, CONSENTS, childId=CHILD)["consents"]["items"]
-            assert [item["givenBy"] for item in items] == [seed.DEMO_MOTHER_ID], who
+            assert [item["givenBy"] for item in items] == [demo_city.DEMO_MOTHER_ID], who
 
 
 class TestCouncilStaffNeedALegitimateRelationship:
@@ -168,13 +169,13 @@ class TestCouncilStaffNeedALegitimateRelationship:
 
     def test_the_case_holders_team_sees_the_family_on_the_allocated_basis(self, hub: Hub) -> None:
         # The domestic abuse worker of team 1 is not allocated: the case is held in their team.
-        network = hub.graphql(seed.FS_DOMESTIC_ABUSE_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        network = hub.graphql(demo_city.FS_DOMESTIC_ABUSE_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
 
         assert network["access"] == {"allowed": True, "basis": "ALLOCATED"}
         assert all(person["givenName"] for person in network["people"])
 
     def test_the_front_door_sees_any_child(self, hub: Hub) -> None:
-        network = hub.graphql(seed.SECOND_MASH_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        network = hub.graphql(demo_city.SECOND_MASH_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
 
         assert network["access"] == {"allowed": True, "basis": "OWN_AGENCY"}
 
@@ -208,8 +209,8 @@ class TestBreakGlass:
         hub.graphql(who, NETWORK, childId=CHILD)
         hub.graphql(who, NETWORK, childId=CHILD)
 
-        uses = hub.graphql(seed.FS_SOCIAL_WORKER_ID, USES, childId=CHILD)["breakGlassUses"]
-        review = hub.graphql(seed.AUDITOR_ID, REVIEW)["breakGlassReview"]
+        uses = hub.graphql(demo_city.FS_SOCIAL_WORKER_ID, USES, childId=CHILD)["breakGlassUses"]
+        review = hub.graphql(demo_city.AUDITOR_ID, REVIEW)["breakGlassReview"]
 
         assert uses == [{"id": opened["id"], "professionalId": who, "reason": "IMMEDIATE_RISK_OF_HARM",
                          "explanation": EXPLANATION, "reads": 2}]
@@ -222,9 +223,9 @@ class TestBreakGlass:
     ) -> None:
         break_glass(hub, strangers["LADO social worker"])
 
-        for who in (strangers["LADO social worker"], strangers["other team's manager"], seed.POLICE_OFFICER_ID):
+        for who in (strangers["LADO social worker"], strangers["other team's manager"], demo_city.POLICE_OFFICER_ID):
             assert hub.graphql(who, USES, childId=CHILD)["breakGlassUses"] == []
-        assert hub.graphql(seed.POLICE_OFFICER_ID, REVIEW)["breakGlassReview"]["__typename"] == "NotPermitted"
+        assert hub.graphql(demo_city.POLICE_OFFICER_ID, REVIEW)["breakGlassReview"]["__typename"] == "NotPermitted"
 
     def test_an_expired_break_glass_shows_nothing_again(
         self, hub: Hub, graph_db: Driver, strangers: dict[str, str]
@@ -241,28 +242,29 @@ class TestBreakGlass:
         who = strangers["LADO social worker"]
 
         assert break_glass(hub, who, explanation="urgent")["__typename"] == "InvalidInput"
-        assert break_glass(hub, seed.POLICE_OFFICER_ID)["__typename"] == "NotPermitted"
-        assert break_glass(hub, seed.MASH_SOCIAL_WORKER_ID)["__typename"] == "NotPermitted"
+        assert break_glass(hub, demo_city.POLICE_OFFICER_ID)["__typename"] == "NotPermitted"
+        assert break_glass(hub, demo_city.MASH_SOCIAL_WORKER_ID)["__typename"] == "NotPermitted"
         assert break_glass(hub, who, child_id=UNKNOWN) == {"__typename": "ChildNotFound", "message": "no such child"}
 
 
 class TestRestrictedChildren:
     def restrict(self, hub: Hub, named: list[str]) -> dict[str, Any]:
         result: dict[str, Any] = hub.graphql(
-            seed.CRS_MANAGER_ID, RESTRICT,
+            demo_city.CRS_MANAGER_ID, RESTRICT,
             input={"childId": CHILD, "reason": "a member of staff's family", "namedProfessionalIds": named},
         )["restrictChild"]
         return result
 
     def test_only_named_professionals_see_a_restricted_child_beyond_existence(self, hub: Hub) -> None:
-        restricted = self.restrict(hub, [seed.MASH_SOCIAL_WORKER_ID])
+        restricted = self.restrict(hub, [demo_city.MASH_SOCIAL_WORKER_ID])
 
-        named = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
-        front_door = hub.graphql(seed.SECOND_MASH_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
-        case_holder = hub.graphql(seed.FS_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        named = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        front_door = hub.graphql(demo_city.SECOND_MASH_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        case_holder = hub.graphql(demo_city.FS_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
 
         assert restricted["__typename"] == "ChildRestriction"
-        assert sorted(restricted["namedProfessionalIds"]) == sorted([seed.MASH_SOCIAL_WORKER_ID, seed.CRS_MANAGER_ID])
+        assert sorted(restricted["namedProfessionalIds"]) == sorted([demo_city.MASH_SOCIAL_WORKER_ID,
+                                                                     demo_city.CRS_MANAGER_ID])
         assert named["access"]["basis"] == "OWN_AGENCY"
         # The front door may still learn which agencies know the child, and nothing more.
         assert front_door["access"]["allowed"] is False and front_door["records"] == []
@@ -281,15 +283,15 @@ class TestRestrictedChildren:
         record_full_consent(hub)
         self.restrict(hub, [])
 
-        network = hub.graphql(seed.POLICE_OFFICER_ID, NETWORK, childId=CHILD)["familyNetwork"]
-        consents = hub.graphql(seed.SECOND_MASH_SOCIAL_WORKER_ID, CONSENTS, childId=CHILD)["consents"]
+        network = hub.graphql(demo_city.POLICE_OFFICER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        consents = hub.graphql(demo_city.SECOND_MASH_SOCIAL_WORKER_ID, CONSENTS, childId=CHILD)["consents"]
 
         assert network["access"]["allowed"] is False and network["records"] == []
         assert consents["items"] == []
 
     def test_only_a_front_door_manager_restricts_and_only_known_professionals_are_named(self, hub: Hub) -> None:
         refused = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, RESTRICT,
+            demo_city.MASH_SOCIAL_WORKER_ID, RESTRICT,
             input={"childId": CHILD, "reason": "high-profile case", "namedProfessionalIds": []},
         )["restrictChild"]
         unknown_name = self.restrict(hub, ["pro-nobody"])
@@ -297,15 +299,15 @@ class TestRestrictedChildren:
         assert refused["__typename"] == "NotPermitted"
         assert unknown_name["__typename"] == "InvalidInput"
         # Nothing was restricted by either.
-        network = hub.graphql(seed.FS_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        network = hub.graphql(demo_city.FS_SOCIAL_WORKER_ID, NETWORK, childId=CHILD)["familyNetwork"]
         assert network["access"]["basis"] == "ALLOCATED"
 
 
 class TestPartnerToPartner:
-    GIVE = {"childId": CHILD, "givenBy": seed.DEMO_MOTHER_ID, "purpose": "MASH enquiry", "method": "in person"}
+    GIVE = {"childId": CHILD, "givenBy": demo_city.DEMO_MOTHER_ID, "purpose": "MASH enquiry", "method": "in person"}
 
     def police_sees(self, hub: Hub) -> dict[str, set[str]]:
-        network = hub.graphql(seed.POLICE_OFFICER_ID, NETWORK, childId=CHILD)["familyNetwork"]
+        network = hub.graphql(demo_city.POLICE_OFFICER_ID, NETWORK, childId=CHILD)["familyNetwork"]
         seen: dict[str, set[str]] = {}
         for record in network["records"]:
             seen.setdefault(record["access"]["basis"], set()).add(record["id"])
@@ -321,20 +323,21 @@ class TestPartnerToPartner:
     def test_a_full_consent_lets_the_police_read_childrens_services_never_health(
         self, hub: Hub, graph_db: Driver
     ) -> None:
-        hub.graphql(seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT, input={**self.GIVE, "scope": "FULL"})
+        hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT, input={**self.GIVE, "scope": "FULL"})
 
         seen = self.police_sees(hub)
 
-        assert self.holders(graph_db, seen["CONSENT"]) == {seed.COUNCIL_AGENCY_ID}
+        assert self.holders(graph_db, seen["CONSENT"]) == {demo_city.COUNCIL_AGENCY_ID}
 
     def test_a_consent_naming_police_and_health_lets_the_police_read_healths_records(
         self, hub: Hub, graph_db: Driver
     ) -> None:
         hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
-            input={**self.GIVE, "scope": "TARGETED", "agencies": [seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID]},
+            demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+            input={**self.GIVE, "scope": "TARGETED", "agencies": [demo_city.POLICE_AGENCY_ID,
+                                                                  demo_city.HEALTH_AGENCY_ID]},
         )
 
         seen = self.police_sees(hub)
 
-        assert self.holders(graph_db, seen["CONSENT"]) == {seed.COUNCIL_AGENCY_ID, seed.HEALTH_AGENCY_ID}
+        assert self.holders(graph_db, seen["CONSENT"]) == {demo_city.COUNCIL_AGENCY_ID, demo_city.HEALTH_AGENCY_ID}

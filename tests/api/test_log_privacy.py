@@ -19,8 +19,8 @@ from neo4j import Driver
 from api.app import create_app
 from api.metrics import Metrics
 from api.middleware import RequestContext
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub, token_for
 from tests.api.test_front_door import CONTACT, OFFICE_HOURS, RECORD_CONTACT, contact_input
 
@@ -37,7 +37,7 @@ SET k.concern = substring(k.concern, 0, size(k.concern) - 6) + 'AAAAAA'
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)) as client:
         yield Hub(client, test_settings)
 
@@ -58,7 +58,7 @@ def post(hub: Hub, query: str, operation: str | None = None, **variables: Any) -
     response = hub.client.post(
         "/graphql",
         json={"query": query, "variables": variables, "operationName": operation},
-        headers={"authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}",
+        headers={"authorization": f"Bearer {token_for(hub.settings, demo_city.MASH_SOCIAL_WORKER_ID)}",
                  "x-request-id": REQUEST_ID},
     )
     assert response.status_code < 500, response.text
@@ -159,7 +159,7 @@ class TestAFailureIsLoggedByCodes:
         assert failure.levelno == logging.WARNING
         assert getattr(failure, "operation", None) == "Search"
         assert getattr(failure, "request_id", None) == REQUEST_ID
-        assert getattr(failure, "professional_id", None) == seed.MASH_SOCIAL_WORKER_ID
+        assert getattr(failure, "professional_id", None) == demo_city.MASH_SOCIAL_WORKER_ID
 
     def test_an_operation_name_that_is_not_a_name_is_not_logged(
         self, hub: Hub, logs: pytest.LogCaptureFixture

@@ -18,7 +18,7 @@ from neo4j import Driver
 from pydantic import SecretStr
 
 from api.app import create_app
-from hub.settings import Settings
+from config.settings import Settings
 
 LOOPBACK = ("127.0.0.1", 40000)
 OUTSIDER = ("203.0.113.7", 40000)

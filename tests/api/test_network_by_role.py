@@ -18,15 +18,15 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.signing import keyring
-from graph import seed
+from config.settings import Settings
+from devtools import demo_city
 from graph.model import AgencyRecord
-from hub.settings import Settings
+from services.key_material import keyring
 from tests.api.client import Hub
 
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
 CONTENT_BASES = {"OWN_AGENCY", "ALLOCATED", "CONSENT", "OVERRIDE", "BREAK_GLASS"}
-COUNCIL = seed.COUNCIL_AGENCY_ID
+COUNCIL = demo_city.COUNCIL_AGENCY_ID
 
 NETWORK = """
 query($childId: ID!) {
@@ -52,16 +52,16 @@ class Situation(Enum):
 
 
 VIEWERS = {
-    seed.MASH_SOCIAL_WORKER_ID: seed.COUNCIL_AGENCY_ID,
-    seed.POLICE_OFFICER_ID: seed.POLICE_AGENCY_ID,
-    seed.HEALTH_OFFICER_ID: seed.HEALTH_AGENCY_ID,
-    seed.EDUCATION_OFFICER_ID: seed.EDUCATION_AGENCY_ID,
+    demo_city.MASH_SOCIAL_WORKER_ID: demo_city.COUNCIL_AGENCY_ID,
+    demo_city.POLICE_OFFICER_ID: demo_city.POLICE_AGENCY_ID,
+    demo_city.HEALTH_OFFICER_ID: demo_city.HEALTH_AGENCY_ID,
+    demo_city.EDUCATION_OFFICER_ID: demo_city.EDUCATION_AGENCY_ID,
 }
 
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -70,21 +70,21 @@ def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
 def establish(hub: Hub, situation: Situation) -> None:
     if situation is Situation.CONSENT:
         result = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID,
+            demo_city.MASH_SOCIAL_WORKER_ID,
             "mutation($input: RecordConsentInput!) { recordConsent(input: $input) { __typename } }",
-            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": seed.DEMO_MOTHER_ID, "scope": "FULL",
+            input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "givenBy": demo_city.DEMO_MOTHER_ID, "scope": "FULL",
                    "purpose": "MASH enquiry", "method": "in person"},
         )
         assert result["recordConsent"]["__typename"] == "Consent"
     elif situation is Situation.OVERRIDE:
         requested = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID,
+            demo_city.MASH_SOCIAL_WORKER_ID,
             REQUEST_OVERRIDE,
-            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
+            input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
                    "justification": "Asking the parents would alert the alleged abuser and raise the risk."},
         )["requestOverride"]
         approved = hub.graphql(
-            seed.CRS_MANAGER_ID,
+            demo_city.CRS_MANAGER_ID,
             'mutation($id: ID!) { approveOverride(overrideId: $id, note: "Agreed") { __typename } }',
             id=requested["id"],
         )
@@ -92,7 +92,7 @@ def establish(hub: Hub, situation: Situation) -> None:
 
 
 def expected_network_basis(viewer_agency: str, situation: Situation) -> str | None:
-    if viewer_agency == seed.COUNCIL_AGENCY_ID:
+    if viewer_agency == demo_city.COUNCIL_AGENCY_ID:
         return "OWN_AGENCY"
     return None if situation is Situation.NO_BASIS else situation.value
 
@@ -109,7 +109,7 @@ def expected_record_basis(viewer_agency: str, situation: Situation, record: Agen
 
 
 def family_records() -> list[AgencyRecord]:
-    return list(seed.demo_city().records)
+    return list(demo_city.demo_city().records)
 
 
 @pytest.mark.parametrize("situation", list(Situation), ids=lambda s: s.value)
@@ -118,16 +118,16 @@ def test_each_role_sees_what_the_policy_allows_on_each_basis(hub: Hub, viewer: s
     establish(hub, situation)
     viewer_agency = VIEWERS[viewer]
 
-    network: dict[str, Any] = hub.graphql(viewer, NETWORK, childId=seed.DEMO_FAMILY_CHILD_ID)["familyNetwork"]
+    network: dict[str, Any] = hub.graphql(viewer, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID)["familyNetwork"]
 
     network_basis = expected_network_basis(viewer_agency, situation)
     assert network["access"]["basis"] == network_basis
     people = {p["id"] for p in network["people"]}
     if network_basis is None:
         # No basis for the family: the child alone, unnamed, and nothing about the others.
-        assert network["people"] == [{"id": seed.DEMO_FAMILY_CHILD_ID, "givenName": None}]
+        assert network["people"] == [{"id": demo_city.DEMO_FAMILY_CHILD_ID, "givenName": None}]
     else:
-        assert {seed.DEMO_MOTHER_ID, seed.DEMO_YOUNGEST_CHILD_ID} <= people
+        assert {demo_city.DEMO_MOTHER_ID, demo_city.DEMO_YOUNGEST_CHILD_ID} <= people
         assert all(p["givenName"] for p in network["people"])
     about_network = [r for r in family_records() if r.person_id in people]
     expected = {r.id: expected_record_basis(viewer_agency, situation, r) for r in about_network}
@@ -147,11 +147,11 @@ def test_each_role_sees_what_the_policy_allows_on_each_basis(hub: Hub, viewer: s
 def test_the_auditor_sees_no_case_content_on_any_basis(hub: Hub, situation: Situation) -> None:
     establish(hub, situation)
 
-    network = hub.graphql(seed.AUDITOR_ID, NETWORK, childId=seed.DEMO_FAMILY_CHILD_ID)["familyNetwork"]
+    network = hub.graphql(demo_city.AUDITOR_ID, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID)["familyNetwork"]
 
     # Not even that the child exists: the answer is the one an unknown id gets.
     assert network is None
-    assert hub.graphql(seed.AUDITOR_ID, NETWORK, childId="person-nobody")["familyNetwork"] is None
+    assert hub.graphql(demo_city.AUDITOR_ID, NETWORK, childId="person-nobody")["familyNetwork"] is None
 
 
 def test_the_family_has_records_held_by_every_viewer_agency() -> None:

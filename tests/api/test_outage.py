@@ -17,9 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from graph import migrations, seed, server
+from config.settings import PROJECT_ROOT, Settings
+from devtools import demo_city, local_neo4j
+from graph import migrations
 from graph.driver import connect
-from hub.settings import PROJECT_ROOT, Settings
 from tests.api.client import token_for
 from tests.api.test_front_door import RECORD_CONTACT, contact_input
 
@@ -60,7 +61,7 @@ class Caller:
         self._client = client
         self._settings = settings
 
-    def graphql(self, query: str, *, as_professional: str = seed.MASH_SOCIAL_WORKER_ID, **variables: Any) -> Timed:
+    def graphql(self, query: str, *, as_professional: str = demo_city.MASH_SOCIAL_WORKER_ID, **variables: Any) -> Timed:
         headers = {"authorization": f"Bearer {token_for(self._settings, as_professional)}"}
         return self._timed(lambda: self._client.post("/graphql", json={"query": query, "variables": variables},
                                                      headers=headers))
@@ -76,9 +77,9 @@ class Caller:
 
 
 @pytest.fixture(scope="module")
-def own_neo4j(neo4j_lib: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[server.LocalNeo4j]:
-    instance = server.LocalNeo4j(
-        home=tmp_path_factory.mktemp("outage-neo4j"), lib_dir=neo4j_lib, bolt_port=server.free_port(),
+def own_neo4j(neo4j_lib: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo4j.LocalNeo4j]:
+    instance = local_neo4j.LocalNeo4j(
+        home=tmp_path_factory.mktemp("outage-neo4j"), lib_dir=neo4j_lib, bolt_port=local_neo4j.free_port(),
         password=PASSWORD, heap="512m", pagecache="64m",
     )
     instance.start()
@@ -89,7 +90,7 @@ def own_neo4j(neo4j_lib: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="module")
-def settings(own_neo4j: server.LocalNeo4j, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(own_neo4j: local_neo4j.LocalNeo4j, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         neo4j_uri=own_neo4j.uri, neo4j_password=PASSWORD, dev_keys_dir=tmp_path_factory.mktemp("outage-keys"),
     )
@@ -102,16 +103,16 @@ def count(settings: Settings, query: LiteralString, **parameters: Any) -> int:
 
 
 @pytest.fixture(scope="module")
-def caller(own_neo4j: server.LocalNeo4j, settings: Settings) -> Iterator[Caller]:
+def caller(own_neo4j: local_neo4j.LocalNeo4j, settings: Settings) -> Iterator[Caller]:
     with connect(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()) as driver:
         migrations.migrate(driver, PROJECT_ROOT / "migrations", database="neo4j")
-        seed.load(driver, [seed.demo_city()], database="neo4j")
+        demo_city.load(driver, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(settings)) as client:
         yield Caller(client, settings)
 
 
 @pytest.fixture(scope="module")
-def outage(own_neo4j: server.LocalNeo4j, settings: Settings, caller: Caller) -> Outage:
+def outage(own_neo4j: local_neo4j.LocalNeo4j, settings: Settings, caller: Caller) -> Outage:
     # A just-started JVM may answer the first check after /health's bound; the next gets its answer.
     assert until_healthy(caller).status == 200 and caller.graphql(ME).status == 200
     contacts_before = count(settings, COUNT_CONTACTS)
@@ -188,7 +189,7 @@ class TestAfterNeo4jReturns:
 
     def test_the_audit_chain_still_verifies(self, outage: Outage, caller: Caller) -> None:
         until_healthy(caller)
-        verified = caller.graphql(VERIFY_AUDIT, as_professional=seed.AUDITOR_ID)
+        verified = caller.graphql(VERIFY_AUDIT, as_professional=demo_city.AUDITOR_ID)
 
         assert verified.status == 200
         assert verified.body["data"]["verifyAudit"]["ok"] is True, verified.body

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub
 from tests.api.protected_hub import JUSTIFICATION, seed_encrypted
 
@@ -85,7 +85,7 @@ def hub(graph_db: Driver, test_settings: Settings, clock: Clock) -> Iterator[Hub
     graph_db.execute_query(
         "MATCH (t:Team {id: $team})"
         " CREATE (:Professional {id: $id, name: 'Head of Service', roles: ['head_of_service']})-[:MEMBER_OF]->(t)",
-        team=seed.EDT_TEAM_ID, id=HEAD_OF_SERVICE_ID,
+        team=demo_city.EDT_TEAM_ID, id=HEAD_OF_SERVICE_ID,
     )
     with TestClient(create_app(test_settings, driver=graph_db, consent_clock=clock)) as client:
         yield Hub(client, test_settings)
@@ -94,7 +94,7 @@ def hub(graph_db: Driver, test_settings: Settings, clock: Clock) -> Iterator[Hub
 def request_override(hub: Hub, requester: str) -> str:
     requested = hub.graphql(
         requester, REQUEST_OVERRIDE,
-        input={"childId": seed.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
+        input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "ground": "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION",
                "justification": JUSTIFICATION},
     )["requestOverride"]
     assert requested["__typename"] == "ConsentOverride", requested
@@ -107,7 +107,7 @@ def approve(hub: Hub, manager: str, override_id: str) -> dict[str, Any]:
 
 
 def review(hub: Hub, override_id: str) -> dict[str, Any]:
-    items = hub.graphql(seed.AUDITOR_ID, OVERRIDES, first=20)["overrides"]["items"]
+    items = hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=20)["overrides"]["items"]
     [found] = [item for item in items if item["id"] == override_id]
     return found  # type: ignore[no-any-return]
 
@@ -127,10 +127,10 @@ class TestOutOfHoursEscalation:
         self, hub: Hub, clock: Clock
     ) -> None:
         clock.now = NIGHT
-        override_id = request_override(hub, seed.EDT_SENIOR_MANAGER_ID)
+        override_id = request_override(hub, demo_city.EDT_SENIOR_MANAGER_ID)
 
-        own = approve(hub, seed.EDT_SENIOR_MANAGER_ID, override_id)
-        crs = approve(hub, seed.CRS_MANAGER_ID, override_id)
+        own = approve(hub, demo_city.EDT_SENIOR_MANAGER_ID, override_id)
+        crs = approve(hub, demo_city.CRS_MANAGER_ID, override_id)
         head = approve(hub, HEAD_OF_SERVICE_ID, override_id)
 
         assert (own["__typename"], crs["__typename"]) == ("SelfApprovalForbidden", "OutsideOfficeHours")
@@ -141,7 +141,7 @@ class TestOutOfHoursEscalation:
         self, hub: Hub, clock: Clock
     ) -> None:
         clock.now = NIGHT
-        override_id = request_override(hub, seed.EDT_SENIOR_MANAGER_ID)
+        override_id = request_override(hub, demo_city.EDT_SENIOR_MANAGER_ID)
 
         read = hub.graphql(HEAD_OF_SERVICE_ID, OVERRIDE, id=override_id)["consentOverride"]
 
@@ -161,7 +161,7 @@ class TestOutOfHoursEscalation:
         assert approve(hub, HEAD_OF_SERVICE_ID, override_id)["__typename"] == "SelfApprovalForbidden"
 
     def test_the_head_of_service_decides_out_of_hours_only(self, hub: Hub, clock: Clock) -> None:
-        override_id = request_override(hub, seed.MASH_SOCIAL_WORKER_ID)
+        override_id = request_override(hub, demo_city.MASH_SOCIAL_WORKER_ID)
 
         by_day = approve(hub, HEAD_OF_SERVICE_ID, override_id)
         clock.now = NIGHT
@@ -175,41 +175,43 @@ class TestRefusedDecisionsAreOnTheRecord:
     def test_each_refused_attempt_is_in_the_chain_and_in_the_overrides_review(
         self, hub: Hub, graph_db: Driver, clock: Clock
     ) -> None:
-        override_id = request_override(hub, seed.CRS_MANAGER_ID)
+        override_id = request_override(hub, demo_city.CRS_MANAGER_ID)
         # An id that names no override has nothing to be recorded against.
-        assert approve(hub, seed.CRS_MANAGER_ID, "override-that-never-was")["__typename"] == "OverrideNotFound"
-        assert approve(hub, seed.POLICE_OFFICER_ID, "override-that-never-was")["__typename"] == "NotAManager"
+        assert approve(hub, demo_city.CRS_MANAGER_ID, "override-that-never-was")["__typename"] == "OverrideNotFound"
+        assert approve(hub, demo_city.POLICE_OFFICER_ID, "override-that-never-was")["__typename"] == "NotAManager"
 
-        attempts = [approve(hub, seed.CRS_MANAGER_ID, override_id)["__typename"]]
-        attempts.append(approve(hub, seed.POLICE_OFFICER_ID, override_id)["__typename"])
+        attempts = [approve(hub, demo_city.CRS_MANAGER_ID, override_id)["__typename"]]
+        attempts.append(approve(hub, demo_city.POLICE_OFFICER_ID, override_id)["__typename"])
         clock.now = NIGHT
-        attempts.append(approve(hub, seed.SECOND_CRS_MANAGER_ID, override_id)["__typename"])
-        assert approve(hub, seed.EDT_SENIOR_MANAGER_ID, override_id)["__typename"] == "ConsentOverride"
-        attempts.append(hub.graphql(seed.EDT_SENIOR_MANAGER_ID, REJECT, id=override_id)["rejectOverride"]["__typename"])
+        attempts.append(approve(hub, demo_city.SECOND_CRS_MANAGER_ID, override_id)["__typename"])
+        assert approve(hub, demo_city.EDT_SENIOR_MANAGER_ID, override_id)["__typename"] == "ConsentOverride"
+        attempts.append(hub.graphql(demo_city.EDT_SENIOR_MANAGER_ID, REJECT,
+                                    id=override_id)["rejectOverride"]["__typename"])
 
         kinds = ["SelfApprovalForbidden", "NotAManager", "OutsideOfficeHours", "AlreadyDecided"]
         assert attempts == kinds
         refused = review(hub, override_id)["refusedDecisions"]
         assert [(r["actor"], r["refusal"]) for r in refused] == [
-            (seed.CRS_MANAGER_ID, "SelfApprovalForbidden"),
-            (seed.POLICE_OFFICER_ID, "NotAManager"),
-            (seed.SECOND_CRS_MANAGER_ID, "OutsideOfficeHours"),
-            (seed.EDT_SENIOR_MANAGER_ID, "AlreadyDecided"),
+            (demo_city.CRS_MANAGER_ID, "SelfApprovalForbidden"),
+            (demo_city.POLICE_OFFICER_ID, "NotAManager"),
+            (demo_city.SECOND_CRS_MANAGER_ID, "OutsideOfficeHours"),
+            (demo_city.EDT_SENIOR_MANAGER_ID, "AlreadyDecided"),
         ]
-        assert refused[1]["agency"] == seed.POLICE_AGENCY_ID and refused[1]["role"] == "police_mash_officer"
+        assert refused[1]["agency"] == demo_city.POLICE_AGENCY_ID and refused[1]["role"] == "police_mash_officer"
         assert [r["seq"] for r in refused] == sorted(r["seq"] for r in refused)
         assert events(graph_db, "override.decision_refused") == [
             {"actor": actor, "action": f"override.decision_refused.{kind}", "override_id": override_id,
-             "basis": None, "targets": [override_id, seed.DEMO_FAMILY_CHILD_ID]}
+             "basis": None, "targets": [override_id, demo_city.DEMO_FAMILY_CHILD_ID]}
             for actor, kind in zip(
-                [seed.CRS_MANAGER_ID, seed.POLICE_OFFICER_ID, seed.SECOND_CRS_MANAGER_ID, seed.EDT_SENIOR_MANAGER_ID],
+                [demo_city.CRS_MANAGER_ID, demo_city.POLICE_OFFICER_ID, demo_city.SECOND_CRS_MANAGER_ID,
+                 demo_city.EDT_SENIOR_MANAGER_ID],
                 kinds, strict=True,
             )
         ]
 
     def test_a_decision_that_goes_through_leaves_no_refusal(self, hub: Hub) -> None:
-        override_id = request_override(hub, seed.MASH_SOCIAL_WORKER_ID)
-        approve(hub, seed.CRS_MANAGER_ID, override_id)
+        override_id = request_override(hub, demo_city.MASH_SOCIAL_WORKER_ID)
+        approve(hub, demo_city.CRS_MANAGER_ID, override_id)
 
         assert review(hub, override_id)["refusedDecisions"] == []
 
@@ -218,17 +220,17 @@ class TestSearchUnderAnOverride:
     def test_a_search_that_shows_the_child_under_an_override_is_one_of_the_overrides_reads(
         self, hub: Hub, graph_db: Driver
     ) -> None:
-        override_id = request_override(hub, seed.MASH_SOCIAL_WORKER_ID)
-        approve(hub, seed.CRS_MANAGER_ID, override_id)
+        override_id = request_override(hub, demo_city.MASH_SOCIAL_WORKER_ID)
+        approve(hub, demo_city.CRS_MANAGER_ID, override_id)
 
-        found = hub.graphql(seed.HEALTH_OFFICER_ID, SEARCH, name="Tyler Marsh")["searchPeople"]["candidates"]
+        found = hub.graphql(demo_city.HEALTH_OFFICER_ID, SEARCH, name="Tyler Marsh")["searchPeople"]["candidates"]
 
-        child = next(c for c in found if c["id"] == seed.DEMO_FAMILY_CHILD_ID)
+        child = next(c for c in found if c["id"] == demo_city.DEMO_FAMILY_CHILD_ID)
         assert child["access"]["basis"] == "OVERRIDE"
         [searched] = [e for e in events(graph_db, "person.searched") if e["basis"] == "OVERRIDE"]
         assert searched["override_id"] == override_id
-        assert seed.DEMO_FAMILY_CHILD_ID in searched["targets"]
+        assert demo_city.DEMO_FAMILY_CHILD_ID in searched["targets"]
         reads = review(hub, override_id)["reads"]
         assert [r["action"] for r in reads] == ["person.searched"]
-        assert reads[0]["actor"] == seed.HEALTH_OFFICER_ID
-        assert seed.DEMO_FAMILY_CHILD_ID in reads[0]["targets"]
+        assert reads[0]["actor"] == demo_city.HEALTH_OFFICER_ID
+        assert demo_city.DEMO_FAMILY_CHILD_ID in reads[0]["targets"]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub
 from tests.api.protected_hub import JUSTIFICATION, request_override, running_hub, seed_encrypted
 
@@ -41,7 +41,8 @@ def read(hub: Hub, who: str, override_id: str) -> dict[str, Any]:
     return result
 
 
-@pytest.mark.parametrize("reader", [seed.CRS_MANAGER_ID, seed.EDT_SENIOR_MANAGER_ID, seed.MASH_SOCIAL_WORKER_ID])
+@pytest.mark.parametrize("reader", [demo_city.CRS_MANAGER_ID, demo_city.EDT_SENIOR_MANAGER_ID,
+                                    demo_city.MASH_SOCIAL_WORKER_ID])
 def test_deciding_managers_and_the_requester_read_the_justification(hub: Hub, reader: str) -> None:
     override_id = request_override(hub)
 
@@ -54,14 +55,14 @@ def test_deciding_managers_and_the_requester_read_the_justification(hub: Hub, re
 def test_another_practitioner_sees_the_request_without_its_reasons(hub: Hub) -> None:
     override_id = request_override(hub)
 
-    found = read(hub, seed.SECOND_MASH_SOCIAL_WORKER_ID, override_id)
+    found = read(hub, demo_city.SECOND_MASH_SOCIAL_WORKER_ID, override_id)
 
-    assert found["requestedBy"] == seed.MASH_SOCIAL_WORKER_ID
+    assert found["requestedBy"] == demo_city.MASH_SOCIAL_WORKER_ID
     assert found["justification"] is None
     assert "requester" in found["justificationUnavailable"]
 
 
-@pytest.mark.parametrize("reader", [seed.POLICE_OFFICER_ID, seed.FS_TEAM_MANAGER_ID])
+@pytest.mark.parametrize("reader", [demo_city.POLICE_OFFICER_ID, demo_city.FS_TEAM_MANAGER_ID])
 def test_partners_and_other_services_may_not_read_override_requests(hub: Hub, reader: str) -> None:
     override_id = request_override(hub)
 
@@ -69,16 +70,16 @@ def test_partners_and_other_services_may_not_read_override_requests(hub: Hub, re
 
 
 def test_an_unknown_override_is_not_found(hub: Hub) -> None:
-    assert read(hub, seed.CRS_MANAGER_ID, "override-missing")["__typename"] == "OverrideNotFound"
+    assert read(hub, demo_city.CRS_MANAGER_ID, "override-missing")["__typename"] == "OverrideNotFound"
 
 
 def test_each_reading_of_the_reasons_is_audited(hub: Hub, graph_db: Driver) -> None:
     override_id = request_override(hub)
-    read(hub, seed.CRS_MANAGER_ID, override_id)
-    read(hub, seed.SECOND_MASH_SOCIAL_WORKER_ID, override_id)
+    read(hub, demo_city.CRS_MANAGER_ID, override_id)
+    read(hub, demo_city.SECOND_MASH_SOCIAL_WORKER_ID, override_id)
 
     records, _, _ = graph_db.execute_query(
         "MATCH (e:AuditEvent {action: 'override.justification_read'}) RETURN e.actor AS actor, e.override_id AS id"
     )
 
-    assert [(r["actor"], r["id"]) for r in records] == [(seed.CRS_MANAGER_ID, override_id)]
+    assert [(r["actor"], r["id"]) for r in records] == [(demo_city.CRS_MANAGER_ID, override_id)]

@@ -16,11 +16,12 @@ from neo4j import Driver
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.services.policy import load_policy
-from graph import policy_store, seed
+from config.settings import Settings, get_settings
+from devtools import demo_city
+from graph import policy_store
 from hub import cli
-from hub.settings import Settings, get_settings
 from policies import MODEL_PATH, POLICY_PATH, Policy
+from services.policy import load_policy
 from tests.api.client import Hub, token_for
 
 EXPLAIN = """
@@ -34,7 +35,7 @@ def _police_record_about_mother(driver: Driver) -> str:
     records, _, _ = driver.execute_query(
         "MATCH (:Agency {id: $agency})<-[:HELD_BY]-(r:AgencyRecord)-[:ABOUT]->(:Person {id: $person}) "
         "RETURN r.id AS id ORDER BY id LIMIT 1",
-        agency=seed.POLICE_AGENCY_ID, person=seed.DEMO_MOTHER_ID,
+        agency=demo_city.POLICE_AGENCY_ID, person=demo_city.DEMO_MOTHER_ID,
     )
     return str(records[0]["id"])
 
@@ -49,7 +50,7 @@ def _policy_without_own_records(folder: Path) -> Policy:
 
 @pytest.fixture
 def two_processes(graph_db: Driver, test_settings: Settings) -> Iterator[tuple[Hub, Hub]]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     with ExitStack() as stack:
         hubs = tuple(
             Hub(stack.enter_context(TestClient(create_app(test_settings, driver=graph_db))), test_settings)
@@ -59,7 +60,7 @@ def two_processes(graph_db: Driver, test_settings: Settings) -> Iterator[tuple[H
 
 
 def _explain(hub: Hub, record_id: str) -> dict[str, object]:
-    answer: dict[str, object] = hub.graphql(seed.POLICE_OFFICER_ID, EXPLAIN, id=record_id)["explainAccess"]
+    answer: dict[str, object] = hub.graphql(demo_city.POLICE_OFFICER_ID, EXPLAIN, id=record_id)["explainAccess"]
     return answer
 
 
@@ -123,7 +124,7 @@ class TestFailClosed:
 
         response = first.client.post(
             "/graphql", json={"query": EXPLAIN, "variables": {"id": "anything"}},
-            headers={"authorization": f"Bearer {token_for(first.settings, seed.POLICE_OFFICER_ID)}"},
+            headers={"authorization": f"Bearer {token_for(first.settings, demo_city.POLICE_OFFICER_ID)}"},
         )
 
         assert response.status_code == 503

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub, token_for
 from tests.api.production_hub import seeded_production_hub
 
@@ -47,9 +47,9 @@ def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) ->
 
 @pytest.fixture
 def development_hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(test_settings, driver=graph_db)) as client:
-        client.headers.update({"authorization": f"Bearer {token_for(test_settings, seed.MASH_SOCIAL_WORKER_ID)}"})
+        client.headers.update({"authorization": f"Bearer {token_for(test_settings, demo_city.MASH_SOCIAL_WORKER_ID)}"})
         yield Hub(client, test_settings)
 
 

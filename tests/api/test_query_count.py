@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.signing import keyring
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
+from services.key_material import keyring
 from tests.api.client import Hub
 from tests.api.query_counter import CountingDriver
 from tests.api.test_front_door import (
@@ -81,7 +81,7 @@ mutation($input: RecordContactInput!) { recordContact(input: $input) { __typenam
 
 @pytest.fixture
 def counter(graph_db: Driver, test_settings: Settings) -> CountingDriver:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
     return CountingDriver(graph_db)
 
 
@@ -107,9 +107,9 @@ def add_contacts(hub: Hub, count: int) -> None:
     start = datetime.now(UTC) - timedelta(hours=1)
     for i in range(count):
         hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, RECORD_CONTACT,
+            demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONTACT,
             input={
-                "childId": seed.DEMO_FAMILY_CHILD_ID if i % 2 else seed.DEMO_YOUNGEST_CHILD_ID,
+                "childId": demo_city.DEMO_FAMILY_CHILD_ID if i % 2 else demo_city.DEMO_YOUNGEST_CHILD_ID,
                 "referrer": {"kind": "PUBLIC", "name": "Anonymous"}, "channel": "TELEPHONE",
                 "concern": f"Concern number {i}", "urgency": "AMBER", "consentPosition": "NOT_SOUGHT",
                 "consentNotSoughtReason": "Anonymous referral",
@@ -120,23 +120,23 @@ def add_contacts(hub: Hub, count: int) -> None:
 
 class TestOneRoundTrip:
     @pytest.mark.parametrize(
-        "professional", [seed.MASH_SOCIAL_WORKER_ID, seed.POLICE_OFFICER_ID, seed.HEALTH_OFFICER_ID]
+        "professional", [demo_city.MASH_SOCIAL_WORKER_ID, demo_city.POLICE_OFFICER_ID, demo_city.HEALTH_OFFICER_ID]
     )
     def test_family_network_is_one_query(self, hub: Hub, counter: CountingDriver, professional: str) -> None:
-        cost = operation_cost(hub, counter, professional, NETWORK, childId=seed.DEMO_FAMILY_CHILD_ID)
+        cost = operation_cost(hub, counter, professional, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID)
 
         assert cost == 1
 
     def test_the_contact_queue_is_one_query_per_page(self, hub: Hub, counter: CountingDriver) -> None:
         add_contacts(hub, 7)
 
-        first_page = operation_cost(hub, counter, seed.MASH_SOCIAL_WORKER_ID, QUEUE)
-        cursor = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, QUEUE)["contacts"]["endCursor"]
-        next_page = operation_cost(hub, counter, seed.MASH_SOCIAL_WORKER_ID, QUEUE, after=cursor)
+        first_page = operation_cost(hub, counter, demo_city.MASH_SOCIAL_WORKER_ID, QUEUE)
+        cursor = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE)["contacts"]["endCursor"]
+        next_page = operation_cost(hub, counter, demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, after=cursor)
 
         assert (first_page, next_page) == (1, 1)
 
-    @pytest.mark.parametrize("professional", [seed.MASH_SOCIAL_WORKER_ID, seed.POLICE_OFFICER_ID])
+    @pytest.mark.parametrize("professional", [demo_city.MASH_SOCIAL_WORKER_ID, demo_city.POLICE_OFFICER_ID])
     def test_people_search_is_one_query(self, hub: Hub, counter: CountingDriver, professional: str) -> None:
         assert operation_cost(hub, counter, professional, SEARCH) == 1
 
@@ -150,20 +150,20 @@ class TestOneRoundTrip:
         assert len(counter.sent) > 3
 
     def test_a_workbook_page_is_one_query_besides_its_one_audit_query(self, hub: Hub, counter: CountingDriver) -> None:
-        household = seed.DEMO_FAMILY_HOUSEHOLD_ID
+        household = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
         for i in range(5):
-            hub.graphql(seed.FS_SOCIAL_WORKER_ID, ADD_ENTRY, household=household, body=f"Entry {i}")
-        authentication = queries_for(hub, counter, seed.FS_TEAM_MANAGER_ID, "query { __typename }")
+            hub.graphql(demo_city.FS_SOCIAL_WORKER_ID, ADD_ENTRY, household=household, body=f"Entry {i}")
+        authentication = queries_for(hub, counter, demo_city.FS_TEAM_MANAGER_ID, "query { __typename }")
 
         costs = []
         cursor = None
         for _ in range(2):
-            queries_for(hub, counter, seed.FS_TEAM_MANAGER_ID, WORKBOOK, household=household, after=cursor)
+            queries_for(hub, counter, demo_city.FS_TEAM_MANAGER_ID, WORKBOOK, household=household, after=cursor)
             audit = [q for q in counter.sent if ":Audit" in q]
             # The process knows the chain's head from its last append, so the record is one query.
             assert len(audit) == 1, "every workbook read is audited, in one query"
             costs.append(len(counter.sent) - len(audit) - authentication)
-            cursor = hub.graphql(seed.FS_TEAM_MANAGER_ID, WORKBOOK, household=household)["workbook"]["endCursor"]
+            cursor = hub.graphql(demo_city.FS_TEAM_MANAGER_ID, WORKBOOK, household=household)["workbook"]["endCursor"]
 
         assert costs == [1, 1]
 
@@ -180,7 +180,7 @@ class TestOneKeyReadPerChild:
         assert decide(hub, contact_id)["__typename"] == "Contact"
 
         counter.sent.clear()
-        shown = hub.graphql(seed.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
+        shown = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
 
         assert shown["concern"] and shown["rationale"] and shown["responseToReferrer"]
         assert key_reads(counter) == 1
@@ -188,16 +188,16 @@ class TestOneKeyReadPerChild:
     def test_an_information_request_reads_its_childs_key_once_for_all_its_answers(
         self, hub: Hub, counter: CountingDriver
     ) -> None:
-        agencies = (seed.POLICE_AGENCY_ID, seed.HEALTH_AGENCY_ID)
+        agencies = (demo_city.POLICE_AGENCY_ID, demo_city.HEALTH_AGENCY_ID)
         give_consent(hub, scope="TARGETED", agencies=list(agencies))
         request = request_information(hub, recorded_contact_id(hub), agencies=agencies)
         assert request["__typename"] == "InformationRequest", request
-        for officer in (seed.POLICE_OFFICER_ID, seed.HEALTH_OFFICER_ID):
+        for officer in (demo_city.POLICE_OFFICER_ID, demo_city.HEALTH_OFFICER_ID):
             assert share(hub, officer, request["id"])["__typename"] == "InformationShare"
 
         counter.sent.clear()
         answers = hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request["id"]
+            demo_city.MASH_SOCIAL_WORKER_ID, INFORMATION_REQUEST, id=request["id"]
         )["informationRequest"]["answers"]
 
         assert [a["content"] is not None for a in answers] == [True, True]

@@ -12,8 +12,8 @@ from neo4j import Driver
 
 from api.app import create_app
 from api.graphql.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS, build_schema
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub, token_for
 from tests.api.production_hub import seeded_production_hub
 
@@ -30,7 +30,7 @@ def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) ->
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(test_settings, driver=graph_db)) as client:
         yield Hub(client, test_settings)
 
@@ -39,7 +39,7 @@ def bearer(hub: Hub) -> dict[str, str]:
     # The production hub's client already carries its identity provider's token.
     if hub.settings.is_production:
         return {}
-    return {"authorization": f"Bearer {token_for(hub.settings, seed.MASH_SOCIAL_WORKER_ID)}"}
+    return {"authorization": f"Bearer {token_for(hub.settings, demo_city.MASH_SOCIAL_WORKER_ID)}"}
 
 
 def post(hub: Hub, query: str) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def nested(depth: int) -> str:
     inner = "id"
     for level in range(depth):
         inner = f"level{level} {{ {inner} }}"
-    return f'{{ familyNetwork(childId: "{seed.DEMO_FAMILY_CHILD_ID}") {{ {inner} }} }}'
+    return f'{{ familyNetwork(childId: "{demo_city.DEMO_FAMILY_CHILD_ID}") {{ {inner} }} }}'
 
 
 def aliased(count: int) -> str:
@@ -74,7 +74,7 @@ class TestLimits:
         body = post(hub, aliased(MAX_ALIASES))
 
         assert "errors" not in body
-        assert body["data"]["a0"]["professionalId"] == seed.MASH_SOCIAL_WORKER_ID
+        assert body["data"]["a0"]["professionalId"] == demo_city.MASH_SOCIAL_WORKER_ID
 
     def test_a_deep_query_is_refused(self, hub: Hub) -> None:
         body = post(hub, nested(MAX_QUERY_DEPTH))
@@ -108,7 +108,7 @@ class TestProductionMode:
 
         assert ide.status_code in {404, 405} and "graphiql" not in ide.text.lower()
         assert body.get("data") is None and "introspection" in body["errors"][0]["message"].lower()
-        assert answered["data"] == {"me": {"professionalId": seed.MASH_SOCIAL_WORKER_ID}}
+        assert answered["data"] == {"me": {"professionalId": demo_city.MASH_SOCIAL_WORKER_ID}}
 
     def test_development_app_serves_graphiql(self, hub: Hub) -> None:
         ide = hub.client.get("/graphql", headers=browser(hub))

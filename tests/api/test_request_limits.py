@@ -11,21 +11,21 @@ from neo4j import Driver
 
 from api.app import create_app
 from api.graphql.limits import MAX_OPERATION_COST, MAX_STRING_LITERAL
-from api.signing import keyring
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
+from services.key_material import keyring
 from tests.api.client import Hub, token_for
 from tests.api.test_front_door import RECORD_CONTACT, contact_input
 
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
     with TestClient(create_app(test_settings, driver=graph_db)) as client:
         yield Hub(client, test_settings)
 
 
-def headers(hub: Hub, who: str = seed.MASH_SOCIAL_WORKER_ID) -> dict[str, str]:
+def headers(hub: Hub, who: str = demo_city.MASH_SOCIAL_WORKER_ID) -> dict[str, str]:
     return {"authorization": f"Bearer {token_for(hub.settings, who)}", "content-type": "application/json"}
 
 
@@ -88,7 +88,7 @@ class TestSize:
 
         query = '{ searchPeople(name: "' + long_name + '", first: 5) { __typename } }'
 
-        body = graphql(hub, seed.MASH_SOCIAL_WORKER_ID, query)
+        body = graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, query)
 
         assert body["data"] is None
         assert [e["message"] for e in body["errors"]] == [
@@ -97,16 +97,16 @@ class TestSize:
         assert contacts(graph_db) == before
 
     def test_a_request_within_the_limits_is_answered(self, hub: Hub) -> None:
-        body = graphql(hub, seed.MASH_SOCIAL_WORKER_ID, "{ me { professionalId } }")
+        body = graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, "{ me { professionalId } }")
 
-        assert body == {"data": {"me": {"professionalId": seed.MASH_SOCIAL_WORKER_ID}}}
+        assert body == {"data": {"me": {"professionalId": demo_city.MASH_SOCIAL_WORKER_ID}}}
 
 
 class TestCost:
     def test_many_aliased_audit_verifications_are_refused_before_any_runs(self, hub: Hub, graph_db: Driver) -> None:
         aliased = " ".join(f"v{i}: verifyAudit {{ __typename }}" for i in range(15))
 
-        body = graphql(hub, seed.AUDITOR_ID, "{ " + aliased + " }")
+        body = graphql(hub, demo_city.AUDITOR_ID, "{ " + aliased + " }")
 
         assert body["data"] is None
         assert body["errors"][0]["message"].startswith(f"This operation costs 300, more than the {MAX_OPERATION_COST}")
@@ -117,7 +117,7 @@ class TestCost:
     def test_many_aliased_fuzzy_searches_are_refused(self, hub: Hub) -> None:
         aliased = " ".join(f's{i}: searchPeople(name: "Marsh", first: 5) {{ __typename }}' for i in range(12))
 
-        body = graphql(hub, seed.MASH_SOCIAL_WORKER_ID, "{ " + aliased + " }")
+        body = graphql(hub, demo_city.MASH_SOCIAL_WORKER_ID, "{ " + aliased + " }")
 
         assert body["data"] is None and "costs 60" in body["errors"][0]["message"]
 
@@ -128,16 +128,16 @@ class TestCost:
             for i in range(3)
         )
 
-        body = graphql(hub, seed.AUDITOR_ID, "{ " + spreads + " } " + fragments)
+        body = graphql(hub, demo_city.AUDITOR_ID, "{ " + spreads + " } " + fragments)
 
         assert body["data"] is None and "costs 60" in body["errors"][0]["message"]
 
     def test_an_operation_within_the_budget_runs(self, hub: Hub) -> None:
         body = graphql(
-            hub, seed.MASH_SOCIAL_WORKER_ID,
+            hub, demo_city.MASH_SOCIAL_WORKER_ID,
             '{ a: searchPeople(name: "Marsh", first: 5) { __typename } '
-            'b: familyNetwork(childId: "' + seed.DEMO_FAMILY_CHILD_ID + '") { childId } }',
+            'b: familyNetwork(childId: "' + demo_city.DEMO_FAMILY_CHILD_ID + '") { childId } }',
         )
 
         assert "errors" not in body
-        assert body["data"]["b"]["childId"] == seed.DEMO_FAMILY_CHILD_ID
+        assert body["data"]["b"]["childId"] == demo_city.DEMO_FAMILY_CHILD_ID

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from api.app import DevelopmentDefaultsInProduction, create_app
 from api.identity import DEV_PUBLIC_KEY_FILE, ensure_dev_keypair
-from graph import seed, server
-from hub.settings import PROJECT_ROOT, Settings
+from config.settings import PROJECT_ROOT, Settings
+from devtools import demo_city, local_neo4j
 from tests.api.client import token_for
 from tests.api.production_hub import production
 
@@ -32,7 +32,7 @@ ME = {"query": "{ me { professionalId } }"}
 
 @pytest.fixture
 def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(test_settings, driver=graph_db), client=("127.0.0.1", 40000)) as test_client:
         yield test_client
 
@@ -43,9 +43,9 @@ def bearer(settings: Settings, professional_id: str) -> dict[str, str]:
 
 def responses(client: TestClient, settings: Settings) -> dict[str, httpx.Response]:
     return {
-        "graphql answer": client.post("/graphql", json=ME, headers=bearer(settings, seed.MASH_SOCIAL_WORKER_ID)),
+        "graphql answer": client.post("/graphql", json=ME, headers=bearer(settings, demo_city.MASH_SOCIAL_WORKER_ID)),
         "graphql refusal": client.post("/graphql", json=ME),
-        "audit export": client.get("/audit/export", headers=bearer(settings, seed.AUDITOR_ID)),
+        "audit export": client.get("/audit/export", headers=bearer(settings, demo_city.AUDITOR_ID)),
         "audit public key": client.get("/audit/public-key"),
         "health": client.get("/health"),
         "metrics": client.get("/metrics"),
@@ -76,7 +76,7 @@ class TestEveryResponseIsHardened:
         self, client: TestClient, test_settings: Settings
     ) -> None:
         page = client.get(
-            "/graphql", headers={"accept": "text/html", **bearer(test_settings, seed.MASH_SOCIAL_WORKER_ID)}
+            "/graphql", headers={"accept": "text/html", **bearer(test_settings, demo_city.MASH_SOCIAL_WORKER_ID)}
         )
 
         policy = dict(
@@ -99,7 +99,7 @@ class TestEveryResponseIsHardened:
 
 class TestServedByHubServe:
     def test_responses_carry_no_server_banner(self, graph_db: Driver, test_settings: Settings) -> None:
-        port = server.free_port()
+        port = local_neo4j.free_port()
         environment = {
             "HUB_NEO4J_URI": test_settings.neo4j_uri,
             "HUB_NEO4J_PASSWORD": test_settings.neo4j_password.get_secret_value(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.graphql.schema import printed_schema
-from hub.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 
 
 def test_the_built_schema_is_the_committed_one() -> None:

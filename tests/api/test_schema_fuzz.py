@@ -31,10 +31,10 @@ from neo4j import Driver
 
 from api.app import create_app
 from api.graphql.schema import build_schema
-from api.signing import keyring
-from graph import seed
+from config.settings import Settings
+from devtools import demo_city
 from graph.model import GraphBatch, PersonKind
-from hub.settings import Settings
+from services.key_material import keyring
 from tests.api.production_hub import IdentityProvider, production
 from tests.api.test_front_door import RECORD_CONTACT, contact_input
 
@@ -44,7 +44,7 @@ CANARY = "HUBCANARY"
 CONTACT_CANARY = f"{CANARY}-CONCERN: told only to the front door"
 # Callers whose role gives them no basis for a health record or a contact's concern: only
 # a consent, an override, break glass or an information request could give them one.
-NO_BASIS_ROLES = frozenset({seed.POLICE_OFFICER_ID, seed.AUDITOR_ID, seed.ADMINISTRATOR_ID})
+NO_BASIS_ROLES = frozenset({demo_city.POLICE_OFFICER_ID, demo_city.AUDITOR_ID, demo_city.ADMINISTRATOR_ID})
 GIVES_A_BASIS: LiteralString = """
 RETURN EXISTS { (:Consent) } OR EXISTS { (:ConsentOverride) } OR EXISTS { (:BreakGlass) }
     OR EXISTS { (:InformationRequest) } AS found
@@ -62,10 +62,10 @@ INTERNALS = re.compile(
 
 
 def canary_city() -> GraphBatch:
-    city = seed.demo_city()
+    city = demo_city.demo_city()
     city.records = [
         dataclasses.replace(record, summary=f"{CANARY}-HEALTH-{record.id} {record.summary}")
-        if record.agency_id == seed.HEALTH_AGENCY_ID else record
+        if record.agency_id == demo_city.HEALTH_AGENCY_ID else record
         for record in city.records
     ]
     return city
@@ -76,7 +76,7 @@ def health_record_children(city: GraphBatch) -> list[str]:
     children = {person.id for person in city.people if person.kind is PersonKind.CHILD}
     return sorted({
         record.person_id for record in city.records
-        if record.agency_id == seed.HEALTH_AGENCY_ID and record.person_id in children
+        if record.agency_id == demo_city.HEALTH_AGENCY_ID and record.person_id in children
     })
 
 
@@ -102,18 +102,18 @@ def fuzzed(graph_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterato
     city = canary_city()
     canary_records = [record for record in city.records if CANARY in record.summary]
     assert canary_records
-    seed.load(graph_db, [city], database="neo4j", sealer=keyring(provider.settings))
+    demo_city.load(graph_db, [city], database="neo4j", sealer=keyring(provider.settings))
     with TestClient(create_app(provider.settings, driver=graph_db)) as client:
         recorded = client.post(
             "/graphql", json={"query": RECORD_CONTACT, "variables": {"input": contact_input(concern=CONTACT_CANARY)}},
-            headers=provider.bearer(seed.MASH_SOCIAL_WORKER_ID),
+            headers=provider.bearer(demo_city.MASH_SOCIAL_WORKER_ID),
         ).json()["data"]["recordContact"]
         assert recorded["__typename"] == "Contact", recorded
         # The canaries reach a caller with a basis (health, for a child's own health record),
         # so an answer without one could carry them too.
         seen = client.post(
             "/graphql", json={"query": NETWORK_RECORDS, "variables": {"childId": health_record_children(city)[0]}},
-            headers=provider.bearer(seed.HEALTH_OFFICER_ID),
+            headers=provider.bearer(demo_city.HEALTH_OFFICER_ID),
         ).json()
         assert CANARY in str(seen), seen
         ids = sorted({
@@ -172,11 +172,11 @@ class TestGeneratedOperations:
             # Reads of what the canaries are about, by those without a basis and by the one
             # whose own agency holds them, so the canaries are reached.
             st.tuples(
-                st.sampled_from(sorted(NO_BASIS_ROLES | {seed.HEALTH_OFFICER_ID})),
+                st.sampled_from(sorted(NO_BASIS_ROLES | {demo_city.HEALTH_OFFICER_ID})),
                 queries(sdl, fields=["familyNetwork"], custom_scalars=scalars(st.sampled_from(fuzzed.canary_children))),
             ),
             st.tuples(
-                st.sampled_from(sorted(NO_BASIS_ROLES | {seed.MASH_SOCIAL_WORKER_ID})),
+                st.sampled_from(sorted(NO_BASIS_ROLES | {demo_city.MASH_SOCIAL_WORKER_ID})),
                 queries(sdl, fields=["contact"], custom_scalars=scalars(st.just(fuzzed.canary_contact))),
             ),
         )
@@ -206,7 +206,7 @@ class TestGeneratedOperations:
         the_hub_holds()
 
         print(f"\nfuzz outcomes in {time.monotonic() - started:.0f}s: {dict(sorted(outcomes.items()))}")
-        verified = fuzzed.send(seed.AUDITOR_ID, VERIFY_AUDIT)[1]["data"]["verifyAudit"]
+        verified = fuzzed.send(demo_city.AUDITOR_ID, VERIFY_AUDIT)[1]["data"]["verifyAudit"]
         assert verified["ok"] is True, verified
 
 

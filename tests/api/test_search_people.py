@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 from tests.api.client import Hub
 
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
@@ -37,7 +37,7 @@ mutation($input: RecordConsentInput!) { recordConsent(input: $input) { __typenam
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
     with TestClient(app) as client:
         yield Hub(client, test_settings)
@@ -58,39 +58,39 @@ def known_to(driver: Driver, agency_id: str) -> set[str]:
 
 class TestMatching:
     def test_misspelt_name_and_dob_find_the_child_first(self, hub: Hub) -> None:
-        found = search(hub, seed.MASH_SOCIAL_WORKER_ID, "Tylor Marsch", dob="2017-10-18")
+        found = search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "Tylor Marsch", dob="2017-10-18")
 
         best = found["candidates"][0]
-        assert (best["id"], best["givenName"], best["familyName"]) == (seed.DEMO_FAMILY_CHILD_ID, "Tyler", "Marsh")
+        assert (best["id"], best["givenName"], best["familyName"]) == (demo_city.DEMO_FAMILY_CHILD_ID, "Tyler", "Marsh")
         assert best["score"] > 0
         assert best["access"] == {"allowed": True, "basis": "OWN_AGENCY", "reason": "allowed on the OWN_AGENCY basis"}
 
     def test_date_of_birth_narrows_the_candidates(self, hub: Hub) -> None:
-        found = search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", dob="2017-10-18")
+        found = search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "Marsh", dob="2017-10-18")
 
         assert {c["dob"] for c in found["candidates"]} == {"2017-10-18"}
 
     def test_candidates_come_best_match_first(self, hub: Hub) -> None:
-        scores = [c["score"] for c in search(hub, seed.MASH_SOCIAL_WORKER_ID, "Emma Marsh")["candidates"]]
+        scores = [c["score"] for c in search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "Emma Marsh")["candidates"]]
 
         assert scores == sorted(scores, reverse=True)
         assert len(scores) > 1
 
     @pytest.mark.parametrize("name", ['Marsh) OR (*:*', 'Marsh~ AND "', "\\", "name:Marsh^9", "/re.*x/"])
     def test_lucene_syntax_in_the_name_is_taken_literally(self, hub: Hub, name: str) -> None:
-        assert search(hub, seed.MASH_SOCIAL_WORKER_ID, name)["__typename"] == "PersonSearchResults"
+        assert search(hub, demo_city.MASH_SOCIAL_WORKER_ID, name)["__typename"] == "PersonSearchResults"
 
     def test_a_blank_name_is_refused(self, hub: Hub) -> None:
-        assert search(hub, seed.MASH_SOCIAL_WORKER_ID, "   ")["__typename"] == "InvalidInput"
+        assert search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "   ")["__typename"] == "InvalidInput"
 
 
 class TestPaging:
     def test_pages_follow_on_without_repeats(self, hub: Hub) -> None:
-        everything = [c["id"] for c in search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", first=50)["candidates"]]
+        everything = [c["id"] for c in search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "Marsh", first=50)["candidates"]]
         paged: list[str] = []
         after = None
         while True:
-            page = search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", first=3, after=after)
+            page = search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "Marsh", first=3, after=after)
             paged += [c["id"] for c in page["candidates"]]
             if not page["hasNextPage"]:
                 break
@@ -101,18 +101,18 @@ class TestPaging:
 
     @pytest.mark.parametrize(("first", "after"), [(0, None), (51, None), (5, "bm90LWEtY3Vyc29y")])
     def test_bounds_and_cursors_are_checked(self, hub: Hub, first: int, after: str | None) -> None:
-        assert search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", first=first, after=after)["__typename"] == (
+        assert search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "Marsh", first=first, after=after)["__typename"] == (
             "InvalidInput"
         )
 
 
 class TestWhatEachCallerSees:
     def test_a_partner_sees_names_only_of_people_its_agency_knows(self, hub: Hub, graph_db: Driver) -> None:
-        police_know = known_to(graph_db, seed.POLICE_AGENCY_ID)
+        police_know = known_to(graph_db, demo_city.POLICE_AGENCY_ID)
 
-        candidates = search(hub, seed.POLICE_OFFICER_ID, "Marsh", first=50)["candidates"]
+        candidates = search(hub, demo_city.POLICE_OFFICER_ID, "Marsh", first=50)["candidates"]
 
-        everyone = search(hub, seed.MASH_SOCIAL_WORKER_ID, "Marsh", first=50)["candidates"]
+        everyone = search(hub, demo_city.MASH_SOCIAL_WORKER_ID, "Marsh", first=50)["candidates"]
         assert {c["id"] for c in everyone} - police_know, "the family has members the police do not know"
         # People the police may not see are not listed at all: not even their id or score.
         assert {c["id"] for c in candidates} <= police_know
@@ -123,24 +123,24 @@ class TestWhatEachCallerSees:
     def test_consent_lets_a_partner_see_the_child_and_the_read_is_audited(
         self, hub: Hub, graph_db: Driver
     ) -> None:
-        assert seed.DEMO_FAMILY_CHILD_ID not in known_to(graph_db, seed.HEALTH_AGENCY_ID)
-        before = {c["id"]: c for c in search(hub, seed.HEALTH_OFFICER_ID, "Tyler Marsh")["candidates"]}
+        assert demo_city.DEMO_FAMILY_CHILD_ID not in known_to(graph_db, demo_city.HEALTH_AGENCY_ID)
+        before = {c["id"]: c for c in search(hub, demo_city.HEALTH_OFFICER_ID, "Tyler Marsh")["candidates"]}
         hub.graphql(
-            seed.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
-            input={"childId": seed.DEMO_FAMILY_CHILD_ID, "givenBy": seed.DEMO_MOTHER_ID, "scope": "TARGETED",
-                   "agencies": [seed.HEALTH_AGENCY_ID], "purpose": "MASH enquiry", "method": "in person"},
+            demo_city.MASH_SOCIAL_WORKER_ID, RECORD_CONSENT,
+            input={"childId": demo_city.DEMO_FAMILY_CHILD_ID, "givenBy": demo_city.DEMO_MOTHER_ID, "scope": "TARGETED",
+                   "agencies": [demo_city.HEALTH_AGENCY_ID], "purpose": "MASH enquiry", "method": "in person"},
         )
 
-        after = {c["id"]: c for c in search(hub, seed.HEALTH_OFFICER_ID, "Tyler Marsh")["candidates"]}
+        after = {c["id"]: c for c in search(hub, demo_city.HEALTH_OFFICER_ID, "Tyler Marsh")["candidates"]}
 
-        assert seed.DEMO_FAMILY_CHILD_ID not in before
-        assert after[seed.DEMO_FAMILY_CHILD_ID]["givenName"] == "Tyler"
-        assert after[seed.DEMO_FAMILY_CHILD_ID]["access"]["basis"] == "CONSENT"
+        assert demo_city.DEMO_FAMILY_CHILD_ID not in before
+        assert after[demo_city.DEMO_FAMILY_CHILD_ID]["givenName"] == "Tyler"
+        assert after[demo_city.DEMO_FAMILY_CHILD_ID]["access"]["basis"] == "CONSENT"
         records, _, _ = graph_db.execute_query(
             "MATCH (e:AuditEvent {action: 'person.searched'}) RETURN e.basis AS basis, e.targets AS targets"
         )
         assert [r["basis"] for r in records] == ["CONSENT"]
-        assert seed.DEMO_FAMILY_CHILD_ID in records[0]["targets"]
+        assert demo_city.DEMO_FAMILY_CHILD_ID in records[0]["targets"]
 
     def test_an_auditor_may_not_search_people(self, hub: Hub) -> None:
-        assert search(hub, seed.AUDITOR_ID, "Marsh")["__typename"] == "NotPermitted"
+        assert search(hub, demo_city.AUDITOR_ID, "Marsh")["__typename"] == "NotPermitted"

@@ -21,8 +21,8 @@ from neo4j import Driver
 
 from api.app import create_app
 from api.identity import ensure_dev_keypair
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
 
 ME = "query { me { professionalId } }"
 
@@ -34,7 +34,7 @@ def _b64(data: bytes) -> str:
 def signed(settings: Settings, header: dict[str, Any], **claim_changes: Any) -> str:
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": seed.MASH_SOCIAL_WORKER_ID, "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+        "sub": demo_city.MASH_SOCIAL_WORKER_ID, "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
         "iat": now, "nbf": now, "exp": now + 600,
     }
     claims.update(claim_changes)
@@ -47,7 +47,7 @@ def signed(settings: Settings, header: dict[str, Any], **claim_changes: Any) -> 
 
 @pytest.fixture
 def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j")
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(test_settings, driver=graph_db), raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -15,17 +15,17 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.signing import keyring
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
+from services.key_material import keyring
 from tests.api.client import Hub
 
-HOUSEHOLD = seed.DEMO_FAMILY_HOUSEHOLD_ID
-MANAGER = seed.FS_TEAM_MANAGER_ID
-CASE_HOLDER = seed.FS_SOCIAL_WORKER_ID
-DOMESTIC_ABUSE = seed.FS_DOMESTIC_ABUSE_WORKER_ID
-MENTAL_HEALTH = seed.FS_MENTAL_HEALTH_PRACTITIONER_ID
-SUBSTANCE_MISUSE = seed.FS_SUBSTANCE_MISUSE_WORKER_ID
+HOUSEHOLD = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
+MANAGER = demo_city.FS_TEAM_MANAGER_ID
+CASE_HOLDER = demo_city.FS_SOCIAL_WORKER_ID
+DOMESTIC_ABUSE = demo_city.FS_DOMESTIC_ABUSE_WORKER_ID
+MENTAL_HEALTH = demo_city.FS_MENTAL_HEALTH_PRACTITIONER_ID
+SUBSTANCE_MISUSE = demo_city.FS_SUBSTANCE_MISUSE_WORKER_ID
 
 MENTAL_HEALTH_NOTE = "Mother's depot medication was changed in October; she reports low mood since."
 
@@ -86,7 +86,7 @@ mutation($id: ID!) {
 
 @pytest.fixture
 def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
     with TestClient(create_app(test_settings, driver=graph_db)) as client:
         yield Hub(client, test_settings)
 
@@ -130,7 +130,7 @@ class TestWhoReadsTheWorkbook:
         workbook = read(hub, member)
 
         assert workbook["__typename"] == "Workbook"
-        assert workbook["heldBy"] == [{"id": seed.FS_TEAM_ID, "name": "Family Safeguarding Team 1"}]
+        assert workbook["heldBy"] == [{"id": demo_city.FS_TEAM_ID, "name": "Family Safeguarding Team 1"}]
         assert entry_in(workbook, entry_id)["body"] == "Safety plan agreed with mother."
         assert entry_in(workbook, entry_id)["access"] == "READABLE"
 
@@ -148,7 +148,8 @@ class TestWhoReadsTheWorkbook:
         # The same answer whether or not there is a workbook to refuse.
         assert unknown == held
 
-    @pytest.mark.parametrize("partner", [seed.MASH_SOCIAL_WORKER_ID, seed.POLICE_OFFICER_ID, seed.HEALTH_OFFICER_ID])
+    @pytest.mark.parametrize("partner", [demo_city.MASH_SOCIAL_WORKER_ID, demo_city.POLICE_OFFICER_ID,
+                                         demo_city.HEALTH_OFFICER_ID])
     def test_mash_and_partners_learn_only_that_the_team_holds_the_family(self, hub: Hub, partner: str) -> None:
         added_id(hub, CASE_HOLDER, body="Nothing here may reach the MASH.")
 
@@ -156,12 +157,13 @@ class TestWhoReadsTheWorkbook:
 
         assert known == {
             "__typename": "WorkbookKnown", "householdId": HOUSEHOLD,
-            "heldBy": [{"id": seed.FS_TEAM_ID, "name": "Family Safeguarding Team 1"}],
+            "heldBy": [{"id": demo_city.FS_TEAM_ID, "name": "Family Safeguarding Team 1"}],
             "openedOn": known["openedOn"],
         }
         assert known["openedOn"] is not None
 
-    @pytest.mark.parametrize("role_holder", [seed.AUDITOR_ID, seed.ADMINISTRATOR_ID, seed.VOLUNTARY_WORKER_ID])
+    @pytest.mark.parametrize("role_holder", [demo_city.AUDITOR_ID, demo_city.ADMINISTRATOR_ID,
+                                             demo_city.VOLUNTARY_WORKER_ID])
     def test_roles_without_a_workbook_line_are_refused_outright(self, hub: Hub, role_holder: str) -> None:
         assert read(hub, role_holder)["__typename"] == "NotPermitted"
 
@@ -170,7 +172,7 @@ class TestWhoReadsTheWorkbook:
         graph_db.execute_query(
             "MATCH (p:Professional {id: $pro}), (c:Child {id: $child}) "
             "MERGE (p)-[:ALLOCATED_TO {role: 'case_holder'}]->(c)",
-            pro=family_help, child=seed.DEMO_YOUNGEST_CHILD_ID,
+            pro=family_help, child=demo_city.DEMO_YOUNGEST_CHILD_ID,
         )
         entry_id = added_id(hub, MENTAL_HEALTH, body=MENTAL_HEALTH_NOTE, visibility="DISCIPLINE")
 
@@ -205,7 +207,7 @@ class TestDisciplineEntries:
     def test_a_social_worker_in_the_team_who_does_not_hold_the_case_sees_it_withheld(
         self, hub: Hub, graph_db: Driver
     ) -> None:
-        colleague = team_member(graph_db, team_id=seed.FS_TEAM_ID, role="family_safeguarding_social_worker",
+        colleague = team_member(graph_db, team_id=demo_city.FS_TEAM_ID, role="family_safeguarding_social_worker",
                                 other_than=CASE_HOLDER)
         entry_id = added_id(hub, MENTAL_HEALTH, body=MENTAL_HEALTH_NOTE, visibility="DISCIPLINE")
 
@@ -280,7 +282,7 @@ class TestAmending:
 
 class TestAdding:
     def test_partners_outside_the_team_cannot_write(self, hub: Hub) -> None:
-        refused = add(hub, seed.MASH_SOCIAL_WORKER_ID)
+        refused = add(hub, demo_city.MASH_SOCIAL_WORKER_ID)
 
         assert refused["__typename"] == "NotPermitted"
         assert read(hub, CASE_HOLDER)["entries"] == []
@@ -338,7 +340,7 @@ class TestSupervisionSignOff:
 
         assert follow_up["refersTo"] == [supervision]
 
-    @pytest.mark.parametrize("who", [CASE_HOLDER, MENTAL_HEALTH, seed.CRS_MANAGER_ID])
+    @pytest.mark.parametrize("who", [CASE_HOLDER, MENTAL_HEALTH, demo_city.CRS_MANAGER_ID])
     def test_only_the_team_manager_signs_off(self, hub: Hub, who: str) -> None:
         supervision = added_id(hub, MANAGER, section="GROUP_SUPERVISION", body="Agreed.")
 
@@ -387,7 +389,7 @@ class TestAtRestAndAudited:
         hub.graphql(DOMESTIC_ABUSE, AMEND, id=entry_id, expected=1, body="Amended.")
         hub.graphql(SUBSTANCE_MISUSE, AMEND, id=entry_id, expected=1, body="Stale.")
         read(hub, MANAGER)
-        read(hub, seed.POLICE_OFFICER_ID)
+        read(hub, demo_city.POLICE_OFFICER_ID)
 
         records, _, _ = graph_db.execute_query(
             "MATCH (e:AuditEvent) WHERE e.action STARTS WITH 'workbook.' "
@@ -399,5 +401,5 @@ class TestAtRestAndAudited:
             (DOMESTIC_ABUSE, "workbook.entry_amended", "ALLOCATED"),
             (SUBSTANCE_MISUSE, "workbook.amend_conflict", "ALLOCATED"),
             (MANAGER, "workbook.read", "ALLOCATED"),
-            (seed.POLICE_OFFICER_ID, "workbook.existence_read", "EXISTENCE"),
+            (demo_city.POLICE_OFFICER_ID, "workbook.existence_read", "EXISTENCE"),
         ]

@@ -23,15 +23,15 @@ import uvicorn
 from neo4j import Driver
 
 from api.app import create_app
-from api.signing import keyring
-from graph import seed
-from hub.settings import Settings
+from config.settings import Settings
+from devtools import demo_city
+from services.key_material import keyring
 from tests.api.client import token_for
 
 WRITERS = 10
 ENTRIES_PER_WRITER = 200
 AMEND_CHANCE = 0.5
-HOUSEHOLD = seed.DEMO_FAMILY_HOUSEHOLD_ID
+HOUSEHOLD = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
 
 ADD = """
 mutation($household: ID!, $body: String!) {
@@ -68,7 +68,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def base_url(graph_db: Driver, test_settings: Settings) -> Iterator[str]:
-    seed.load(graph_db, [seed.demo_city()], database="neo4j", sealer=keyring(test_settings))
+    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(
         create_app(test_settings, driver=graph_db), host="127.0.0.1", port=port, log_config=None,
@@ -139,7 +139,7 @@ def _write(base_url: str, token: str, writer: int, ledger: Ledger) -> None:
 def _team(graph_db: Driver) -> list[str]:
     records, _, _ = graph_db.execute_query(
         "MATCH (p:Professional)-[:MEMBER_OF]->(:Team {id: $team}) RETURN p.id AS id ORDER BY id",
-        team=seed.FS_TEAM_ID,
+        team=demo_city.FS_TEAM_ID,
     )
     return [str(record["id"]) for record in records]
 
@@ -205,7 +205,7 @@ def test_ten_writers_lose_nothing_double_nothing_and_never_fork_a_version_chain(
     assert sum(chain["head"] - 1 for chain in chains.values()) == len(ledger.amended)
 
     # Through the API: each accepted write readable at its version, with the words written.
-    entries = _read_everything(base_url, token_for(test_settings, seed.FS_TEAM_MANAGER_ID))
+    entries = _read_everything(base_url, token_for(test_settings, demo_city.FS_TEAM_MANAGER_ID))
     assert sorted(entries) == sorted(ledger.added)
     for entry_id, entry in entries.items():
         by_version = {entry["version"]: entry["body"]} | {v["version"]: v["body"] for v in entry["history"]}

@@ -13,7 +13,7 @@ import pytest
 from neo4j import Driver
 
 from benchmarks import county, handwritten, harness, report
-from hub.settings import Settings
+from config.settings import Settings
 from policies import MODEL_PATH, POLICY_PATH, Policy
 from policies.kinds import Action, Basis, ResourceKind
 

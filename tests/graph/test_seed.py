@@ -6,7 +6,7 @@ from typing import Any, LiteralString
 import pytest
 from neo4j import Driver
 
-from graph import seed
+from devtools import demo_city
 from graph.model import AllocationRole, GraphBatch, PersonKind, Role, Service
 
 # Only what the seed writes: migrations may add bookkeeping nodes of their own.
@@ -114,27 +114,27 @@ def _node_ids(batch: GraphBatch) -> list[str]:
 
 @pytest.fixture
 def city(graph_db: Driver) -> GraphBatch:
-    batch = seed.demo_city()
-    seed.load(graph_db, [batch])
+    batch = demo_city.demo_city()
+    demo_city.load(graph_db, [batch])
     return batch
 
 
 class TestDeterminism:
     def test_same_seed_gives_an_identical_city(self) -> None:
-        assert seed.demo_city(7) == seed.demo_city(7)
+        assert demo_city.demo_city(7) == demo_city.demo_city(7)
 
     def test_different_seed_gives_a_different_city(self) -> None:
-        assert seed.demo_city(7) != seed.demo_city(8)
+        assert demo_city.demo_city(7) != demo_city.demo_city(8)
 
     def test_demo_family_is_the_same_whatever_the_seed(self) -> None:
         def family(batch: GraphBatch) -> list[object]:
             return [p for p in batch.people if p.id.startswith("person-001-")]
 
-        assert family(seed.demo_city(7)) == family(seed.demo_city(8))
+        assert family(demo_city.demo_city(7)) == family(demo_city.demo_city(8))
 
     def test_same_seed_gives_an_identical_county(self) -> None:
-        assert list(seed.county(300, seed=3)) == list(seed.county(300, seed=3))
-        assert list(seed.county(300, seed=3)) != list(seed.county(300, seed=4))
+        assert list(demo_city.county(300, seed=3)) == list(demo_city.county(300, seed=3))
+        assert list(demo_city.county(300, seed=3)) != list(demo_city.county(300, seed=4))
 
 
 def _workbooks_expected(city: GraphBatch) -> set[tuple[str, str]]:
@@ -183,35 +183,35 @@ class TestDemoCityLoaded:
         }
 
         assert _rows(graph_db, LIVES_IN, family="person-001-") == expected
-        assert (seed.DEMO_FAMILY_CHILD_ID, seed.DEMO_FAMILY_HOUSEHOLD_ID, True) in expected
-        assert (seed.DEMO_PARTNER_ID, seed.DEMO_FAMILY_HOUSEHOLD_ID, True) in expected
+        assert (demo_city.DEMO_FAMILY_CHILD_ID, demo_city.DEMO_FAMILY_HOUSEHOLD_ID, True) in expected
+        assert (demo_city.DEMO_PARTNER_ID, demo_city.DEMO_FAMILY_HOUSEHOLD_ID, True) in expected
 
     def test_demo_child_has_a_mother_with_pr_and_a_father_without(
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
-        parents = _rows(graph_db, PARENTS, child_id=seed.DEMO_FAMILY_CHILD_ID)
+        parents = _rows(graph_db, PARENTS, child_id=demo_city.DEMO_FAMILY_CHILD_ID)
 
-        assert parents == {(seed.DEMO_MOTHER_ID, True), (seed.DEMO_FATHER_ID, False)}
+        assert parents == {(demo_city.DEMO_MOTHER_ID, True), (demo_city.DEMO_FATHER_ID, False)}
         assert parents == {
             (p.adult_id, p.parental_responsibility)
-            for p in city.parent_of if p.child_id == seed.DEMO_FAMILY_CHILD_ID
+            for p in city.parent_of if p.child_id == demo_city.DEMO_FAMILY_CHILD_ID
         }
 
     def test_father_without_pr_lives_elsewhere(self, graph_db: Driver, city: GraphBatch) -> None:
-        assert _rows(graph_db, CURRENT_HOMES, person_id=seed.DEMO_FATHER_ID) == {
-            (seed.DEMO_FATHER_HOUSEHOLD_ID,)
+        assert _rows(graph_db, CURRENT_HOMES, person_id=demo_city.DEMO_FATHER_ID) == {
+            (demo_city.DEMO_FATHER_HOUSEHOLD_ID,)
         }
 
     def test_front_door_and_council_teams_exist_with_their_services(
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
-        teams = _rows(graph_db, COUNCIL_TEAMS, agency_id=seed.COUNCIL_AGENCY_ID)
+        teams = _rows(graph_db, COUNCIL_TEAMS, agency_id=demo_city.COUNCIL_AGENCY_ID)
 
         assert {
-            (seed.MASH_TEAM_ID, Service.CRS_MASH), (seed.EDT_TEAM_ID, Service.EDT),
-            (seed.FS_TEAM_ID, Service.FAMILY_SAFEGUARDING),
-            (seed.QUALITY_ASSURANCE_TEAM_ID, Service.QUALITY_ASSURANCE),
-            (seed.SYSTEMS_TEAM_ID, Service.SYSTEMS),
+            (demo_city.MASH_TEAM_ID, Service.CRS_MASH), (demo_city.EDT_TEAM_ID, Service.EDT),
+            (demo_city.FS_TEAM_ID, Service.FAMILY_SAFEGUARDING),
+            (demo_city.QUALITY_ASSURANCE_TEAM_ID, Service.QUALITY_ASSURANCE),
+            (demo_city.SYSTEMS_TEAM_ID, Service.SYSTEMS),
         } <= teams
         services = Counter(service for _, service in teams)
         assert services[Service.FAMILY_SAFEGUARDING] >= 2
@@ -231,28 +231,28 @@ class TestDemoCityLoaded:
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
         expected = {
-            (seed.MASH_SOCIAL_WORKER_ID, Role.MASH_SOCIAL_WORKER, seed.MASH_TEAM_ID),
-            (seed.SECOND_MASH_SOCIAL_WORKER_ID, Role.MASH_SOCIAL_WORKER, seed.MASH_TEAM_ID),
-            (seed.CRS_MANAGER_ID, Role.CRS_MANAGER, seed.MASH_TEAM_ID),
-            (seed.SECOND_CRS_MANAGER_ID, Role.CRS_MANAGER, seed.MASH_TEAM_ID),
-            (seed.EDT_PRACTITIONER_ID, Role.EDT_PRACTITIONER, seed.EDT_TEAM_ID),
-            (seed.EDT_SENIOR_MANAGER_ID, Role.EDT_ON_CALL_SENIOR_MANAGER, seed.EDT_TEAM_ID),
-            (seed.POLICE_OFFICER_ID, Role.POLICE_MASH_OFFICER, "team-police-mash"),
-            (seed.HEALTH_OFFICER_ID, Role.HEALTH_MASH_OFFICER, "team-health-mash"),
-            (seed.EDUCATION_OFFICER_ID, Role.EDUCATION_MASH_OFFICER, "team-education-mash"),
-            (seed.PROBATION_OFFICER_ID, Role.PROBATION_MASH_OFFICER, "team-probation-mash"),
-            (seed.HOUSING_OFFICER_ID, Role.HOUSING_MASH_OFFICER, "team-housing-mash"),
-            (seed.YOUTH_JUSTICE_OFFICER_ID, Role.YOUTH_JUSTICE_MASH_OFFICER,
+            (demo_city.MASH_SOCIAL_WORKER_ID, Role.MASH_SOCIAL_WORKER, demo_city.MASH_TEAM_ID),
+            (demo_city.SECOND_MASH_SOCIAL_WORKER_ID, Role.MASH_SOCIAL_WORKER, demo_city.MASH_TEAM_ID),
+            (demo_city.CRS_MANAGER_ID, Role.CRS_MANAGER, demo_city.MASH_TEAM_ID),
+            (demo_city.SECOND_CRS_MANAGER_ID, Role.CRS_MANAGER, demo_city.MASH_TEAM_ID),
+            (demo_city.EDT_PRACTITIONER_ID, Role.EDT_PRACTITIONER, demo_city.EDT_TEAM_ID),
+            (demo_city.EDT_SENIOR_MANAGER_ID, Role.EDT_ON_CALL_SENIOR_MANAGER, demo_city.EDT_TEAM_ID),
+            (demo_city.POLICE_OFFICER_ID, Role.POLICE_MASH_OFFICER, "team-police-mash"),
+            (demo_city.HEALTH_OFFICER_ID, Role.HEALTH_MASH_OFFICER, "team-health-mash"),
+            (demo_city.EDUCATION_OFFICER_ID, Role.EDUCATION_MASH_OFFICER, "team-education-mash"),
+            (demo_city.PROBATION_OFFICER_ID, Role.PROBATION_MASH_OFFICER, "team-probation-mash"),
+            (demo_city.HOUSING_OFFICER_ID, Role.HOUSING_MASH_OFFICER, "team-housing-mash"),
+            (demo_city.YOUTH_JUSTICE_OFFICER_ID, Role.YOUTH_JUSTICE_MASH_OFFICER,
              "team-youth-justice-mash"),
-            (seed.VOLUNTARY_WORKER_ID, Role.VOLUNTARY_SECTOR_WORKER, "team-voluntary-mash"),
-            (seed.AUDITOR_ID, Role.AUDITOR, seed.QUALITY_ASSURANCE_TEAM_ID),
-            (seed.ADMINISTRATOR_ID, Role.ADMINISTRATOR, seed.SYSTEMS_TEAM_ID),
-            (seed.FS_TEAM_MANAGER_ID, Role.FAMILY_SAFEGUARDING_TEAM_MANAGER, seed.FS_TEAM_ID),
-            (seed.FS_SOCIAL_WORKER_ID, Role.FAMILY_SAFEGUARDING_SOCIAL_WORKER, seed.FS_TEAM_ID),
-            (seed.FS_DOMESTIC_ABUSE_WORKER_ID, Role.DOMESTIC_ABUSE_WORKER, seed.FS_TEAM_ID),
-            (seed.FS_MENTAL_HEALTH_PRACTITIONER_ID, Role.ADULT_MENTAL_HEALTH_PRACTITIONER,
-             seed.FS_TEAM_ID),
-            (seed.FS_SUBSTANCE_MISUSE_WORKER_ID, Role.SUBSTANCE_MISUSE_WORKER, seed.FS_TEAM_ID),
+            (demo_city.VOLUNTARY_WORKER_ID, Role.VOLUNTARY_SECTOR_WORKER, "team-voluntary-mash"),
+            (demo_city.AUDITOR_ID, Role.AUDITOR, demo_city.QUALITY_ASSURANCE_TEAM_ID),
+            (demo_city.ADMINISTRATOR_ID, Role.ADMINISTRATOR, demo_city.SYSTEMS_TEAM_ID),
+            (demo_city.FS_TEAM_MANAGER_ID, Role.FAMILY_SAFEGUARDING_TEAM_MANAGER, demo_city.FS_TEAM_ID),
+            (demo_city.FS_SOCIAL_WORKER_ID, Role.FAMILY_SAFEGUARDING_SOCIAL_WORKER, demo_city.FS_TEAM_ID),
+            (demo_city.FS_DOMESTIC_ABUSE_WORKER_ID, Role.DOMESTIC_ABUSE_WORKER, demo_city.FS_TEAM_ID),
+            (demo_city.FS_MENTAL_HEALTH_PRACTITIONER_ID, Role.ADULT_MENTAL_HEALTH_PRACTITIONER,
+             demo_city.FS_TEAM_ID),
+            (demo_city.FS_SUBSTANCE_MISUSE_WORKER_ID, Role.SUBSTANCE_MISUSE_WORKER, demo_city.FS_TEAM_ID),
         }
 
         assert _rows(graph_db, PROFESSIONALS, ids=[pro_id for pro_id, _, _ in expected]) == expected
@@ -260,7 +260,7 @@ class TestDemoCityLoaded:
     def test_family_safeguarding_team_has_every_discipline(
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
-        assert _rows(graph_db, TEAM_DISCIPLINES, team_id=seed.FS_TEAM_ID) == {
+        assert _rows(graph_db, TEAM_DISCIPLINES, team_id=demo_city.FS_TEAM_ID) == {
             ("management",), ("social_work",), ("domestic_abuse",), ("adult_mental_health",),
             ("substance_misuse",),
         }
@@ -270,30 +270,30 @@ class TestDemoCityLoaded:
     ) -> None:
         ((homes, children),) = _rows(graph_db, HOUSEHOLDS_AND_CHILDREN)
 
-        assert homes == seed.DEMO_CITY_FAMILIES
-        assert seed.DEMO_CITY_FAMILIES <= children <= 4 * seed.DEMO_CITY_FAMILIES
+        assert homes == demo_city.DEMO_CITY_FAMILIES
+        assert demo_city.DEMO_CITY_FAMILIES <= children <= 4 * demo_city.DEMO_CITY_FAMILIES
 
     def test_demo_family_has_records_held_by_police_health_and_education(
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
         holders = _rows(graph_db, HOLDERS_OF_RECORDS_ABOUT_HOUSEHOLD,
-                        household_id=seed.DEMO_FAMILY_HOUSEHOLD_ID)
+                        household_id=demo_city.DEMO_FAMILY_HOUSEHOLD_ID)
 
-        assert {(seed.POLICE_AGENCY_ID,), (seed.HEALTH_AGENCY_ID,),
-                (seed.EDUCATION_AGENCY_ID,)} <= holders
+        assert {(demo_city.POLICE_AGENCY_ID,), (demo_city.HEALTH_AGENCY_ID,),
+                (demo_city.EDUCATION_AGENCY_ID,)} <= holders
 
     def test_demo_child_is_held_by_the_family_safeguarding_social_worker(
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
-        assert _rows(graph_db, ALLOCATIONS, child_id=seed.DEMO_FAMILY_CHILD_ID) == {
-            (seed.FS_SOCIAL_WORKER_ID, "case_holder")
+        assert _rows(graph_db, ALLOCATIONS, child_id=demo_city.DEMO_FAMILY_CHILD_ID) == {
+            (demo_city.FS_SOCIAL_WORKER_ID, "case_holder")
         }
 
     def test_demo_young_carer_cares_for_the_mother(
         self, graph_db: Driver, city: GraphBatch
     ) -> None:
         assert _rows(graph_db, CARERS, family="person-001-") == {
-            (seed.DEMO_YOUNG_CARER_ID, seed.DEMO_MOTHER_ID)
+            (demo_city.DEMO_YOUNG_CARER_ID, demo_city.DEMO_MOTHER_ID)
         }
 
 
@@ -301,7 +301,7 @@ class TestLoadingTwice:
     def test_second_load_duplicates_nothing(self, graph_db: Driver, city: GraphBatch) -> None:
         before = _counts(graph_db)
 
-        seed.load(graph_db, [seed.demo_city()])
+        demo_city.load(graph_db, [demo_city.demo_city()])
 
         assert _counts(graph_db) == before
 
@@ -310,17 +310,17 @@ class TestLoad:
     def test_returns_and_reports_every_item_written(self, graph_db: Driver) -> None:
         progress: list[int] = []
 
-        written = seed.load(graph_db, seed.county(120, chunk_families=50), batch_size=500,
+        written = demo_city.load(graph_db, demo_city.county(120, chunk_families=50), batch_size=500,
                             on_progress=progress.append)
 
-        assert written == sum(progress) == seed.count_items(seed.county(120))
+        assert written == sum(progress) == demo_city.count_items(demo_city.county(120))
 
 
 class TestCounty:
     def test_families_have_realistic_proportions(self) -> None:
         families = 2_000
         batch = GraphBatch()
-        for chunk in seed.county(families):
+        for chunk in demo_city.county(families):
             batch.extend(chunk)
         children = sum(1 for p in batch.people if p.kind is PersonKind.CHILD)
         allocated = {a.child_id for a in batch.allocations}
@@ -331,7 +331,7 @@ class TestCounty:
         assert 0.2 <= len(allocated) / children <= 0.7
 
     def test_one_case_holding_professional_per_about_forty_families(self) -> None:
-        first = next(seed.county(4_000))
+        first = next(demo_city.county(4_000))
         case_holders = [
             p for p in first.professionals
             if p.roles[0] in {Role.FAMILY_SAFEGUARDING_SOCIAL_WORKER, Role.SOCIAL_WORKER}
@@ -340,21 +340,21 @@ class TestCounty:
         assert 30 <= 4_000 / len(case_holders) <= 50
 
     def test_organisation_comes_once_in_the_first_chunk(self) -> None:
-        chunks = list(seed.county(500, chunk_families=200))
+        chunks = list(demo_city.county(500, chunk_families=200))
 
         assert [len(c.agencies) > 0 for c in chunks] == [True, False, False]
         assert [len({h.id[:-2] for h in c.households}) for c in chunks] == [200, 200, 100]
 
     def test_loads_beside_the_demo_city_without_sharing_an_id(self, graph_db: Driver) -> None:
-        city = seed.demo_city()
-        county = list(seed.county(500))
+        city = demo_city.demo_city()
+        county = list(demo_city.county(500))
         ids = _node_ids(city) + [i for chunk in county for i in _node_ids(chunk)]
         everything = GraphBatch()
         for batch in (city, *county):
             everything.extend(batch)
         ids += sorted({f"workbook-{household}" for household, _ in _workbooks_expected(everything)})
 
-        seed.load(graph_db, [city, *county])
+        demo_city.load(graph_db, [city, *county])
 
         assert _rows(graph_db, NODE_IDS, labels=SEEDED_LABELS) == {(len(ids), len(set(ids)))}
         assert len(set(ids)) == len(ids)

@@ -15,14 +15,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from neo4j import Driver
 
-from api.services.consent import ConsentService, Refused
-from api.services.contacts import Refused as SearchRefused
-from api.services.network import NetworkService
-from api.services.principal import Principal
-from api.services.search import SearchService
 from graph.model import AgencyKind
 from policies import Action, BasisFacts, Policy, ResourceKind
 from protection.audit import AuditTrail
+from services.consent import ConsentService, Refused
+from services.contacts import Refused as SearchRefused
+from services.network import NetworkService
+from services.principal import Principal
+from services.search import SearchService
 from tests.policies.test_compiled_filter_property import CHILD, POLICY, Case, agency_id, cases, facts, write_case
 
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo4j import Driver
 
-from api.services.principal import Principal
-from api.services.workbook import WorkbookKnown, WorkbookService, WorkbookView
-from api.signing import keyring
+from config.settings import Settings
 from graph.model import Role
-from hub.settings import Settings
 from policies import Action, Basis, Policy, ResourceKind
 from protection.audit import AuditTrail
+from services.key_material import keyring
+from services.principal import Principal
+from services.workbook import WorkbookKnown, WorkbookService, WorkbookView
 
 POLICY = Policy()
 DISCIPLINES = ("social_work", "domestic_abuse", "adult_mental_health", "substance_misuse")

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from neo4j import Driver, ManagedTransaction
 
+from config.settings import PROJECT_ROOT
 from graph import audit as audit_store
-from hub.settings import PROJECT_ROOT
 from protection.audit import AuditTrail
 from protection.chain import (
     GENESIS_HASH,

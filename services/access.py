@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from neo4j import ManagedTransaction
 
-from api.services.principal import Principal
 from graph import access
 from policies import DENIED, Action, BasisFacts, Decision, Policy, ResourceKind
+from services.principal import Principal
 
 
 def facts_of(found: access.AccessFacts) -> BasisFacts:

@@ -22,13 +22,13 @@ from typing import TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit, text
-from api.services.principal import Principal
 from graph import keys as key_store
 from graph import workbook as repo
 from graph.workbook import Section, Visibility
 from policies import Action, Basis, Policy, ResourceKind
 from protection.keyring import Keyring
+from services import audit, text
+from services.principal import Principal
 
 _T = TypeVar("_T")
 

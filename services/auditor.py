@@ -16,9 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit
-from api.services.consent import Refused
-from api.services.principal import Principal
 from graph import audit as audit_store
 from graph import consent as consent_store
 from graph.consent import OverrideRecord, OverrideStatus
@@ -26,6 +23,9 @@ from policies import Action, Policy, ResourceKind
 from protection.audit import AuditTrail
 from protection.chain import AuditEvent, Checkpoint, VerificationReport, public_key_pem
 from protection.keyring import Keyring, OpenedField
+from services import audit
+from services.consent import Refused
+from services.principal import Principal
 
 MAX_PAGE = 100
 

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from neo4j import ManagedTransaction
 
-from api.services.principal import Principal
+from services.principal import Principal
 
 # Acts whose event is sealed by a signed checkpoint in the same transaction. An override
 # decision is what an intruder would most want to rewrite (who approved, whether it was

@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import access, audit, text
-from api.services.principal import Principal
 from graph import consent as repo
 from graph.consent import (
     ConsentRecord,
@@ -28,6 +26,8 @@ from graph.consent import (
 from policies import Action, Policy, ResourceKind
 from protection.errors import ContentErased
 from protection.keyring import Keyring
+from services import access, audit, text
+from services.principal import Principal
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit
-from api.services.principal import Principal
 from graph import keys as key_store
 from protection.keyring import Keyring
+from services import audit
+from services.principal import Principal
 
 
 class UnknownScope(Exception):

@@ -10,13 +10,13 @@ from dataclasses import dataclass, replace
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import access as access_decisions
-from api.services import audit
-from api.services.principal import Principal
 from graph import access, network
 from graph import keys as key_store
 from policies import PREFERENCE, Action, Basis, Decision, Policy, ResourceKind
 from protection.keyring import Keyring
+from services import access as access_decisions
+from services import audit
+from services.principal import Principal
 
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
 

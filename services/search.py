@@ -9,12 +9,12 @@ from datetime import date
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit
-from api.services.contacts import Refused
-from api.services.principal import Principal
 from graph import search
 from graph.network import Viewer
 from policies import Basis, Policy
+from services import audit
+from services.contacts import Refused
+from services.principal import Principal
 
 MAX_PAGE = 50
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})

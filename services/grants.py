@@ -17,14 +17,14 @@ from typing import TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import access, audit, text
-from api.services.consent import MIN_JUSTIFICATION, Refused
-from api.services.principal import Principal
 from graph import grants as repo
 from graph.grants import BreakGlassReason, BreakGlassRecord
 from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased
 from protection.keyring import Keyring
+from services import access, audit, text
+from services.consent import MIN_JUSTIFICATION, Refused
+from services.principal import Principal
 
 _T = TypeVar("_T")
 

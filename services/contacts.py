@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 
 from neo4j import Driver, ManagedTransaction
 
-from api.services import audit, text
-from api.services.principal import Principal
 from graph import contacts as repo
 from graph.contacts import (
     BasisState,
@@ -41,6 +39,8 @@ from graph.contacts import (
 from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased, ProtectionError
 from protection.keyring import ERASED, UNREADABLE, Keyring, OpenedField, ScopeReader
+from services import audit, text
+from services.principal import Principal
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.settings import Settings
+from config.settings import Settings
 from protection.chain import generate_signing_key, load_private_key_pem, private_key_pem
 from protection.keyring import Keyring
 from protection.keys import LocalKeyEncryptionKey, generate_kek_base64

@@ -7,9 +7,9 @@ import logging
 from neo4j import Driver
 from neo4j.exceptions import Neo4jError
 
-from api.services.errors import HubError
 from graph import policy_store
 from policies import Policy, PolicyError
+from services.errors import HubError
 
 log = logging.getLogger("hub.policy")
 
