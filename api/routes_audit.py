@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.logs import request_id_var
-from services.auditor import AuditorService
+from services.audit_review import AuditorService
 from services.consent import Refused
 from services.errors import Forbidden
 from services.principal import Principal

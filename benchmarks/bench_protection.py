@@ -22,7 +22,7 @@ from neo4j import Driver, ManagedTransaction
 
 from devtools import demo_city
 from graph.driver import connect
-from protection.audit import AuditTrail
+from protection.audit_trail import AuditTrail
 from protection.chain import (
     GENESIS_HASH,
     AuditEvent,
@@ -33,10 +33,10 @@ from protection.chain import (
     sign_checkpoint,
     verify_chain,
 )
+from protection.envelope_keys import LocalKeyEncryptionKey, generate_data_key
 from protection.export import read_export, write_export
 from protection.fields import decrypt_field, encrypt_field
 from protection.keyring import Keyring
-from protection.keys import LocalKeyEncryptionKey, generate_data_key
 
 FIELD_TEXT = (
     "Contact from school: the child arrived hungry and with a bruise to the left arm; "

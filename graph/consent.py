@@ -13,7 +13,7 @@ from typing import Any, LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.network import to_python
+from graph.values import to_python
 
 
 class ConsentScope(StrEnum):

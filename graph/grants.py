@@ -14,7 +14,7 @@ from typing import LiteralString
 from neo4j import ManagedTransaction
 
 from graph.access_rules import SHUT_OUT
-from graph.network import to_python
+from graph.values import to_python
 
 
 class BreakGlassReason(StrEnum):

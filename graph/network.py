@@ -7,10 +7,9 @@ from datetime import date, datetime
 from typing import Any, LiteralString
 
 from neo4j import ManagedTransaction
-from neo4j.time import Date, DateTime
 
 from graph.access_rules import CHOOSE_BASIS, CONTENT_BASES, STANDING, first_covering
-from graph.keys import DATA_KEY_MAP, keys_by_scope
+from graph.data_key_store import DATA_KEY_MAP, keys_by_scope
 
 MAX_NETWORK_DEPTH = 3
 
@@ -233,15 +232,6 @@ class Viewer:
     # For each resource kind, the bases the caller's roles may read it on (from the policy).
     read_bases: dict[str, list[str]]
     content_bases: tuple[str, ...] = CONTENT_BASES
-
-
-def to_python(value: Any) -> Any:
-    """Neo4j temporal values become the standard library's, so callers never see driver types."""
-    if isinstance(value, DateTime):
-        return value.to_native()
-    if isinstance(value, Date):
-        return value.to_native()
-    return value
 
 
 # The network query returns its dates and times as ISO-8601 text: the driver's own temporal

@@ -13,7 +13,7 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.network import to_python
+from graph.values import to_python
 
 STORE_REVISION: LiteralString = """
 MERGE (r:PolicyRevision {revision: $revision})

@@ -14,7 +14,8 @@ from typing import LiteralString
 from neo4j import ManagedTransaction
 
 from graph.access_rules import BREAK_GLASS, CHOOSE_BASIS, CONSENTS, OVERRIDES, RELATIONSHIP, SHUT_OUT
-from graph.network import Viewer, to_python
+from graph.network import Viewer
+from graph.values import to_python
 
 MAX_TERMS = 6
 MAX_TERM_LENGTH = 40

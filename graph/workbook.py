@@ -21,8 +21,8 @@ from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction
 
-from graph.keys import DATA_KEY_MAP, keys_by_scope
-from graph.network import to_python
+from graph.data_key_store import DATA_KEY_MAP, keys_by_scope
+from graph.values import to_python
 
 
 class Section(StrEnum):

@@ -24,9 +24,9 @@ from config.settings import PROJECT_ROOT, Settings, get_settings
 from graph import migrations, policy_store
 from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
 from protection import verify as offline_verify
+from protection.envelope_keys import LocalKeyEncryptionKey
 from protection.keyring import rotate_kek
-from protection.keys import LocalKeyEncryptionKey
-from services import auditor, erasure
+from services import audit_review, erasure
 from services.composition import audit_trail, connect_driver
 from services.key_material import key_encryption_key, keyring
 from services.policy import load_policy
@@ -215,7 +215,7 @@ def audit_export(
         agency_kind="OPERATOR", team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
     )
     with _driver(settings) as driver:
-        sealed = auditor.record_export(
+        sealed = audit_review.record_export(
             driver, database=settings.neo4j_database, trail=trail, principal=operator,
             request_id=f"cli-{uuid.uuid4().hex}",
         )

@@ -14,8 +14,8 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from protection.envelope_keys import NONCE_BYTES, DataKey, encode_key_id
 from protection.errors import FieldTampered, MalformedCiphertext
-from protection.keys import NONCE_BYTES, DataKey, encode_key_id
 
 PREFIX = "hub1:"
 _VERSION = 1

@@ -15,10 +15,10 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
-from graph import keys as key_store
+from graph import data_key_store as key_store
+from protection.envelope_keys import DataKey, KeyEncryptionKey, generate_data_key, wrapped_key_id
 from protection.errors import ContentErased, DataKeyMissing, KeyUnwrapFailed, ProtectionError
 from protection.fields import ciphertext_key_id, decrypt_field, encrypt_field
-from protection.keys import DataKey, KeyEncryptionKey, generate_data_key, wrapped_key_id
 
 log = logging.getLogger("hub.protection")
 

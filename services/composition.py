@@ -15,9 +15,9 @@ from neo4j import Driver
 from config.settings import Settings
 from graph.driver import connect
 from policies import Policy
-from protection.audit import AuditTrail
+from protection.audit_trail import AuditTrail
 from protection.keyring import Keyring
-from services.auditor import AuditorService
+from services.audit_review import AuditorService
 from services.consent import ConsentService
 from services.contacts import ContactService, DueTimes
 from services.grants import GrantService

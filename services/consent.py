@@ -26,7 +26,7 @@ from graph.consent import (
 from policies import Action, Policy, ResourceKind
 from protection.errors import ContentErased
 from protection.keyring import Keyring
-from services import access, audit, text
+from services import access, audit_events, text
 from services.principal import Principal
 
 _T = TypeVar("_T")
@@ -74,7 +74,7 @@ class ConsentService:
         *,
         database: str,
         policy: Policy,
-        audit_sink: audit.AuditSink,
+        audit_sink: audit_events.AuditSink,
         override_valid_hours: int = DEFAULT_OVERRIDE_VALID_HOURS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         keyring: Keyring | None = None,
@@ -124,7 +124,7 @@ class ConsentService:
                 purpose=purpose, method=method, expires_at=expires_at,
                 recorded_by=principal.professional_id,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="consent.recorded",
                 targets=[consent_id, child_id], request_id=request_id,
             )
@@ -146,7 +146,7 @@ class ConsentService:
                 return _refused("ConsentNotFound", "no such consent")
             if not repo.withdraw_consent(tx, consent_id=consent_id, withdrawn_by=principal.professional_id):
                 return _refused("AlreadyWithdrawn", "this consent was already withdrawn")
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="consent.withdrawn",
                 targets=[consent_id, current.child_id], request_id=request_id,
             )
@@ -217,7 +217,7 @@ class ConsentService:
             created = repo.get_override(tx, override_id=override_id)
             if created is None:
                 return _refused("ChildNotFound", "no such child")
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="override.requested",
                 targets=[override_id, child_id], request_id=request_id, override_id=override_id,
             )
@@ -245,7 +245,7 @@ class ConsentService:
                 tx, scope_id=current.child_id, node_id=current.id, field="justification",
                 ciphertext=current.justification_ciphertext,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="override.justification_read",
                 targets=[current.id, current.child_id], request_id=request_id, override_id=current.id,
             )
@@ -283,7 +283,7 @@ class ConsentService:
                 tx, override_id=override_id, status=status, decided_by=principal.professional_id,
                 note=note, valid_hours=self._override_valid_hours,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal,
                 action="override.approved" if approve else "override.rejected",
                 targets=[override_id, current.child_id], request_id=request_id,
@@ -310,7 +310,7 @@ class ConsentService:
                 return _refused(
                     "NotRevocable", f"only an approved, unexpired override can be revoked ({current.status})"
                 )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="override.revoked",
                 targets=[override_id, current.child_id], request_id=request_id,
                 override_id=override_id,
@@ -362,7 +362,7 @@ class ConsentService:
             attempted = repo.get_override(tx, override_id=override_id)
             if attempted is None:
                 return
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action=repo.refused_decision_action(refused.kind),
                 targets=[attempted.id, attempted.child_id], request_id=request_id, override_id=attempted.id,
             )

@@ -39,7 +39,7 @@ from graph.contacts import (
 from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased, ProtectionError
 from protection.keyring import ERASED, UNREADABLE, Keyring, OpenedField, ScopeReader
-from services import audit, text
+from services import audit_events, text
 from services.principal import Principal
 
 _T = TypeVar("_T")
@@ -234,7 +234,7 @@ class ContactService:
         *,
         database: str,
         policy: Policy,
-        audit_sink: audit.AuditSink,
+        audit_sink: audit_events.AuditSink,
         keyring: Keyring,
         due_times: DueTimes = DueTimes(),
         received_window: timedelta = DEFAULT_RECEIVED_WINDOW,
@@ -313,7 +313,7 @@ class ContactService:
                 consent_position=contact.consent_position,
                 consent_not_sought_reason=contact.consent_not_sought_reason,
             ))
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="contact.recorded",
                 targets=[contact_id, child_id], request_id=request_id,
             )
@@ -385,7 +385,7 @@ class ContactService:
                 tx, contact_id=contact_id, outcome=outcome, rationale=rationale_ct, response=response_ct,
                 decided_by=principal.professional_id, agreed_by=principal.professional_id,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action=f"contact.decided.{outcome.value.lower()}",
                 targets=[contact_id, contact.child_id, principal.professional_id], request_id=request_id,
             )
@@ -417,7 +417,7 @@ class ContactService:
                 tx, proposal_id=proposal_id, contact_id=contact_id, outcome=outcome, rationale=rationale_ct,
                 response=response_ct, proposed_by=principal.professional_id,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="contact.decision_proposed",
                 targets=[proposal_id, contact_id, contact.child_id], request_id=request_id,
             )
@@ -452,7 +452,7 @@ class ContactService:
                 tx, proposal_id=proposal.id, agreed_by=principal.professional_id, rationale=rationale_ct,
                 response=response_ct,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action=f"contact.decided.{proposal.outcome.value.lower()}",
                 targets=[proposal.contact_id, proposal.child_id, principal.professional_id, proposal.id,
                          proposal.proposed_by],
@@ -483,7 +483,7 @@ class ContactService:
                 tx, scope_id=proposal.child_id, node_id=proposal.id, field="send_back_note", plaintext=note,
             )
             repo.send_back_proposal(tx, proposal_id=proposal.id, sent_back_by=principal.professional_id, note=note_ct)
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="contact.decision_sent_back",
                 targets=[proposal.id, proposal.contact_id, proposal.child_id, proposal.proposed_by],
                 request_id=request_id,
@@ -583,7 +583,7 @@ class ContactService:
                 agencies=sorted(wanted), basis=basis, grant_id=grant.id, due_by=standing.due_by,
                 requested_by=principal.professional_id,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="information.requested",
                 targets=[new_id, contact_id, standing.child_id, *sorted(wanted)], request_id=request_id,
                 basis=basis.value, override_id=grant.id if basis is RequestBasis.OVERRIDE else None,
@@ -609,7 +609,7 @@ class ContactService:
             shares = [self._share_view(child_key, principal, row, share, share_bases) for share in row.shares]
             shown = sorted({s.basis for s in shares if s.basis in _SHARE_BASES and s.content is not None})
             for basis in shown:
-                audit.record(
+                audit_events.record(
                     self._audit, tx, principal, action="information.read",
                     targets=[row.id, row.child_id, *(s.id for s in shares if s.basis == basis)],
                     request_id=request_id, basis=basis,
@@ -704,7 +704,7 @@ class ContactService:
                 shared=shared, ciphertext=ciphertext, fact_or_opinion=fact_or_opinion, historic=historic,
                 shared_by=principal.professional_id,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal,
                 action="information.shared" if shared else "information.declined",
                 targets=[share_id, request_to_answer, standing.child_id], request_id=request_id,

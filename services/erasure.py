@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from neo4j import Driver, ManagedTransaction
 
-from graph import keys as key_store
+from graph import data_key_store as key_store
 from protection.keyring import Keyring
-from services import audit
+from services import audit_events
 from services.principal import Principal
 
 
@@ -15,7 +15,7 @@ class UnknownScope(Exception):
 
 
 def erase_scope(
-    driver: Driver, *, keyring: Keyring, audit_sink: audit.AuditSink, operator: Principal,
+    driver: Driver, *, keyring: Keyring, audit_sink: audit_events.AuditSink, operator: Principal,
     scope_id: str, request_id: str, database: str,
 ) -> None:
     """Destroys the scope's data key and records who did it, in one transaction.
@@ -29,7 +29,7 @@ def erase_scope(
         if not key_store.scope_known(tx, scope_id=scope_id):
             raise UnknownScope(f"no child, adult, household or data key has the id {scope_id!r}")
         keyring.shred(tx, scope_id)
-        audit.record(
+        audit_events.record(
             audit_sink, tx, operator, action="keys.erased", targets=[scope_id], request_id=request_id
         )
 

@@ -22,7 +22,7 @@ from graph.grants import BreakGlassReason, BreakGlassRecord
 from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased
 from protection.keyring import Keyring
-from services import access, audit, text
+from services import access, audit_events, text
 from services.consent import MIN_JUSTIFICATION, Refused
 from services.principal import Principal
 
@@ -57,7 +57,7 @@ _NO_SUCH_CHILD = Refused("ChildNotFound", "no such child")
 
 class GrantService:
     def __init__(
-        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink,
+        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit_events.AuditSink,
         keyring: Keyring, break_glass_hours: int = DEFAULT_BREAK_GLASS_HOURS,
     ) -> None:
         self._driver = driver
@@ -100,7 +100,7 @@ class GrantService:
                 professional_id=principal.professional_id, agency_id=principal.agency_id, reason=reason,
                 detail_ciphertext=sealed, valid_hours=self._break_glass_hours,
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="break_glass.opened",
                 targets=[break_glass_id, child_id], request_id=request_id, basis=Basis.BREAK_GLASS.value,
             )
@@ -153,7 +153,7 @@ class GrantService:
             )
             uses.append(BreakGlassUse(record, opened.text, opened.unavailable))
         if uses:
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="break_glass.reviewed",
                 targets=[use.record.id for use in uses], request_id=request_id,
             )
@@ -190,7 +190,7 @@ class GrantService:
             )
             found = repo.restriction_for_child(tx, child_id=child_id)
             assert found is not None
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="child.restricted",
                 targets=[found[0], child_id, *everyone], request_id=request_id,
             )

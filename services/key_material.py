@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from config.settings import Settings
 from protection.chain import generate_signing_key, load_private_key_pem, private_key_pem
+from protection.envelope_keys import LocalKeyEncryptionKey, generate_kek_base64
 from protection.keyring import Keyring
-from protection.keys import LocalKeyEncryptionKey, generate_kek_base64
 
 _DEV_AUDIT_KEY = "audit-signing-key.pem"
 _DEV_KEK = "key-encryption-key.b64"

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 from neo4j import Driver, ManagedTransaction
 
 from graph import access, network
-from graph import keys as key_store
+from graph import data_key_store as key_store
 from policies import PREFERENCE, Action, Basis, Decision, Policy, ResourceKind
 from protection.keyring import Keyring
 from services import access as access_decisions
-from services import audit
+from services import audit_events
 from services.principal import Principal
 
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
@@ -34,7 +34,7 @@ class Explanation:
 
 class NetworkService:
     def __init__(
-        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink,
+        self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit_events.AuditSink,
         keyring: Keyring | None = None,
     ) -> None:
         self._driver = driver
@@ -94,7 +94,7 @@ class NetworkService:
         for basis, record_ids in sorted(revealed.items()):
             # A read under break glass names the break glass, so its review lists every read.
             under = [found.break_glass_id] if basis == Basis.BREAK_GLASS.value and found.break_glass_id else []
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="network.read",
                 targets=[found.child_id, *under, *record_ids], request_id=request_id, basis=basis,
                 override_id=found.override_id if basis == Basis.OVERRIDE.value else None,

@@ -12,7 +12,7 @@ from neo4j import Driver, ManagedTransaction
 from graph import search
 from graph.network import Viewer
 from policies import Basis, Policy
-from services import audit
+from services import audit_events
 from services.contacts import Refused
 from services.principal import Principal
 
@@ -40,7 +40,7 @@ def decode_cursor(cursor: str) -> search.SearchKey | None:
 
 
 class SearchService:
-    def __init__(self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit.AuditSink) -> None:
+    def __init__(self, driver: Driver, *, database: str, policy: Policy, audit_sink: audit_events.AuditSink) -> None:
         self._driver = driver
         self._database = database
         self._policy = policy
@@ -75,7 +75,7 @@ class SearchService:
             # review lists the people a search showed under it.
             groups = sorted({(c.basis, c.override_id or "") for c in shown if c.basis in _AUDITED_BASES})
             for basis, override_id in groups:
-                audit.record(
+                audit_events.record(
                     self._audit, tx, principal, action="person.searched",
                     targets=[c.id for c in shown if (c.basis, c.override_id or "") == (basis, override_id)],
                     request_id=request_id, basis=basis, override_id=override_id or None,

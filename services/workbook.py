@@ -22,12 +22,12 @@ from typing import TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
-from graph import keys as key_store
+from graph import data_key_store as key_store
 from graph import workbook as repo
 from graph.workbook import Section, Visibility
 from policies import Action, Basis, Policy, ResourceKind
 from protection.keyring import Keyring
-from services import audit, text
+from services import audit_events, text
 from services.principal import Principal
 
 _T = TypeVar("_T")
@@ -158,7 +158,7 @@ class WorkbookService:
         *,
         database: str,
         policy: Policy,
-        audit_sink: audit.AuditSink,
+        audit_sink: audit_events.AuditSink,
         keyring: Keyring,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -205,7 +205,7 @@ class WorkbookService:
             teams = page.teams
             if may_read and page.allocated:
                 shown = page.entries[:first]
-                audit.record(
+                audit_events.record(
                     self._audit, tx, principal, action="workbook.read",
                     targets=[page.id, *(e.id for e in shown if e.sees)], request_id=request_id,
                     basis=Basis.ALLOCATED.value,
@@ -219,7 +219,7 @@ class WorkbookService:
                     has_next_page=len(page.entries) > first,
                 )
             if Basis.EXISTENCE in bases:
-                audit.record(
+                audit_events.record(
                     self._audit, tx, principal, action="workbook.existence_read", targets=[page.id],
                     request_id=request_id, basis=Basis.EXISTENCE.value,
                 )
@@ -288,7 +288,7 @@ class WorkbookService:
                 entry_id=entry_id, workbook_id=standing.workbook_id, section=section, visibility=visibility,
                 discipline=principal.discipline, body_ciphertext=ciphertext, refers_to=references, now=now,
             ))
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="workbook.entry_added",
                 targets=[entry_id, standing.workbook_id, *references], request_id=request_id,
                 basis=Basis.ALLOCATED.value,
@@ -316,7 +316,7 @@ class WorkbookService:
             if entry.locked_at is not None:
                 return _locked(entry)
             if entry.version != expected_version:
-                audit.record(
+                audit_events.record(
                     self._audit, tx, principal, action="workbook.amend_conflict", targets=[entry_id],
                     request_id=request_id, basis=Basis.ALLOCATED.value,
                 )
@@ -334,7 +334,7 @@ class WorkbookService:
                 tx, entry_id=entry_id, version=version, professional_id=principal.professional_id,
                 discipline=principal.discipline, body_ciphertext=ciphertext, now=self._clock(),
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="workbook.entry_amended",
                 targets=[entry_id, repo.version_id(entry_id, version)], request_id=request_id,
                 basis=Basis.ALLOCATED.value,
@@ -362,7 +362,7 @@ class WorkbookService:
                 tx, entry_id=entry_id, professional_id=principal.professional_id,
                 professional_name=principal.name, now=self._clock(),
             )
-            audit.record(
+            audit_events.record(
                 self._audit, tx, principal, action="workbook.supervision_signed_off",
                 targets=[entry_id, *locked], request_id=request_id, basis=Basis.ALLOCATED.value,
             )

@@ -13,7 +13,7 @@ from api.graphql.context import Context
 from api.graphql.refusals import InvalidInput, NotPermitted
 from graph.consent import OverrideStatus as StoredOverrideStatus
 from protection.chain import AuditEvent as ChainEvent
-from services import auditor as service
+from services import audit_review as service
 from services.consent import Refused
 
 

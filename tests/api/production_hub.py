@@ -22,7 +22,7 @@ from api.identity import mint_token
 from config.settings import Environment, Settings
 from devtools import demo_city
 from protection.chain import generate_signing_key, private_key_pem
-from protection.keys import generate_kek_base64
+from protection.envelope_keys import generate_kek_base64
 from tests.api.client import Hub
 
 IDENTITY_PROVIDER_ISSUER = "https://login.example-council.gov.uk/realms/safeguarding"

@@ -15,9 +15,9 @@ from neo4j import Driver
 
 from config.settings import Settings
 from devtools import demo_city
+from protection.envelope_keys import generate_kek_base64
 from protection.fields import PREFIX
 from protection.keyring import ERASED, UNREADABLE
-from protection.keys import generate_kek_base64
 from tests.api.client import Hub
 from tests.api.protected_hub import (
     JUSTIFICATION,

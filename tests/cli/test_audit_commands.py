@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from neo4j import Driver, ManagedTransaction
 
 from config.settings import PROJECT_ROOT, Settings
-from protection.audit import AuditTrail
+from protection.audit_trail import AuditTrail
 from protection.chain import generate_signing_key, public_key_pem
 from services.key_material import audit_signing_key
 from tests.api.protected_hub import run_hub_command

@@ -9,7 +9,7 @@ from typing import LiteralString
 import pytest
 from neo4j import Driver, ManagedTransaction
 
-from graph import audit
+from graph import audit_chain
 
 CREATE_CONTACT: LiteralString = "CREATE (:Contact {id: $id})"
 COUNT_CONTACTS: LiteralString = "MATCH (c:Contact) RETURN count(c) AS n"
@@ -22,13 +22,13 @@ class _RefusedError(Exception):
     pass
 
 
-def _hash(fields: audit.AuditEventFields) -> str:
+def _hash(fields: audit_chain.AuditEventFields) -> str:
     # The store is indifferent to how events are hashed; any stable function will do here.
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def _append(tx: ManagedTransaction, request_id: str) -> audit.AuditEventRow:
-    return audit.append_event(
+def _append(tx: ManagedTransaction, request_id: str) -> audit_chain.AuditEventRow:
+    return audit_chain.append_event(
         tx,
         actor="prof-1",
         agency="agency-police",
@@ -42,15 +42,16 @@ def _append(tx: ManagedTransaction, request_id: str) -> audit.AuditEventRow:
     )
 
 
-def _append_guessing(tx: ManagedTransaction, request_id: str, guess: audit.HeadRow | None) -> audit.AuditEventRow:
-    return audit.append_event(
+def _append_guessing(tx: ManagedTransaction, request_id: str,
+                     guess: audit_chain.HeadRow | None) -> audit_chain.AuditEventRow:
+    return audit_chain.append_event(
         tx, actor="p", agency="a", role="r", action="x", targets=[], basis=None, override_id=None,
         request_id=request_id, hasher=_hash, head_guess=guess,
     )
 
 
-def _append_at(tx: ManagedTransaction, request_id: str, at: str) -> audit.AuditEventRow:
-    return audit.append_event(
+def _append_at(tx: ManagedTransaction, request_id: str, at: str) -> audit_chain.AuditEventRow:
+    return audit_chain.append_event(
         tx,
         actor="p",
         agency="a",
@@ -66,7 +67,7 @@ def _append_at(tx: ManagedTransaction, request_id: str, at: str) -> audit.AuditE
 
 
 def _checkpoint_at(tx: ManagedTransaction, seq: int) -> None:
-    audit.append_checkpoint(
+    audit_chain.append_checkpoint(
         tx,
         seq=seq,
         head_hash="h" * 64,
@@ -76,9 +77,9 @@ def _checkpoint_at(tx: ManagedTransaction, seq: int) -> None:
     )
 
 
-def _all_events(driver: Driver) -> list[audit.AuditEventRow]:
+def _all_events(driver: Driver) -> list[audit_chain.AuditEventRow]:
     with driver.session(database="neo4j") as session:
-        return session.execute_read(lambda tx: audit.events_page(tx, after_seq=0, limit=EVENTS * 2))
+        return session.execute_read(lambda tx: audit_chain.events_page(tx, after_seq=0, limit=EVENTS * 2))
 
 
 def _count(driver: Driver, query: LiteralString) -> int:
@@ -99,7 +100,7 @@ class TestConcurrentAppends:
         def writer(number: int) -> None:
             # A guessing writer assumes the head is its own last event: wrong whenever
             # another writer came between, which under this contention is most of the time.
-            guess: audit.HeadRow | None = None
+            guess: audit_chain.HeadRow | None = None
             try:
                 with graph_db.session(database="neo4j") as session:
                     barrier.wait()
@@ -107,7 +108,7 @@ class TestConcurrentAppends:
                         row = session.execute_write(
                             _append_guessing, f"req-{number}-{index}", guess if guessing else None
                         )
-                        guess = audit.HeadRow(seq=row["seq"], hash=row["hash"])
+                        guess = audit_chain.HeadRow(seq=row["seq"], hash=row["hash"])
             except BaseException as error:  # reported by the assertion below
                 errors.append(error)
 
@@ -120,7 +121,7 @@ class TestConcurrentAppends:
         assert errors == []
         events = _all_events(graph_db)
         assert [e["seq"] for e in events] == list(range(1, EVENTS + 1))
-        assert events[0]["prev_hash"] == audit.GENESIS_HASH
+        assert events[0]["prev_hash"] == audit_chain.GENESIS_HASH
         for previous, event in pairwise(events):
             assert event["prev_hash"] == previous["hash"]
         for event in events:
@@ -128,7 +129,7 @@ class TestConcurrentAppends:
             assert _hash(fields) == event["hash"]  # type: ignore[arg-type]
         assert len({e["request_id"] for e in events}) == EVENTS
         with graph_db.session(database="neo4j") as session:
-            head = session.execute_read(audit.read_head)
+            head = session.execute_read(audit_chain.read_head)
         assert head == {"seq": EVENTS, "hash": events[-1]["hash"]}
 
 
@@ -137,7 +138,7 @@ class TestHeadGuess:
         with graph_db.session(database="neo4j") as session:
             first = session.execute_write(_append, "req-1")
             second = session.execute_write(
-                _append_guessing, "req-2", audit.HeadRow(seq=first["seq"], hash=first["hash"])
+                _append_guessing, "req-2", audit_chain.HeadRow(seq=first["seq"], hash=first["hash"])
             )
 
         assert (second["seq"], second["prev_hash"]) == (2, first["hash"])
@@ -147,9 +148,9 @@ class TestHeadGuess:
             first = session.execute_write(_append, "req-1")
             latest = [session.execute_write(_append, f"req-{n}") for n in range(2, 4)][-1]
             appended = session.execute_write(
-                _append_guessing, "req-4", audit.HeadRow(seq=first["seq"], hash=first["hash"])
+                _append_guessing, "req-4", audit_chain.HeadRow(seq=first["seq"], hash=first["hash"])
             )
-            head = session.execute_read(audit.read_head)
+            head = session.execute_read(audit_chain.read_head)
 
         assert (appended["seq"], appended["prev_hash"]) == (4, latest["hash"])
         assert appended["hash"] == _hash({k: v for k, v in appended.items() if k != "hash"})  # type: ignore[arg-type]
@@ -157,7 +158,7 @@ class TestHeadGuess:
         assert _count(graph_db, COUNT_EVENTS) == 4
 
     def test_a_guess_from_a_rolled_back_append_is_corrected(self, graph_db: Driver) -> None:
-        phantom: list[audit.AuditEventRow] = []
+        phantom: list[audit_chain.AuditEventRow] = []
 
         def rolled_back(tx: ManagedTransaction) -> None:
             phantom.append(_append(tx, "req-lost"))
@@ -167,7 +168,7 @@ class TestHeadGuess:
             kept = session.execute_write(_append, "req-1")
             with pytest.raises(_RefusedError):
                 session.execute_write(rolled_back)
-            guess = audit.HeadRow(seq=phantom[0]["seq"], hash=phantom[0]["hash"])
+            guess = audit_chain.HeadRow(seq=phantom[0]["seq"], hash=phantom[0]["hash"])
             appended = session.execute_write(_append_guessing, "req-2", guess)
 
         assert (appended["seq"], appended["prev_hash"]) == (2, kept["hash"])
@@ -176,9 +177,9 @@ class TestHeadGuess:
         graph_db.execute_query("MATCH (h:AuditHead) DETACH DELETE h", database_="neo4j")
 
         with graph_db.session(database="neo4j") as session:
-            first = session.execute_write(_append_guessing, "req-1", audit.HeadRow(seq=7, hash="f" * 64))
+            first = session.execute_write(_append_guessing, "req-1", audit_chain.HeadRow(seq=7, hash="f" * 64))
 
-        assert (first["seq"], first["prev_hash"]) == (1, audit.GENESIS_HASH)
+        assert (first["seq"], first["prev_hash"]) == (1, audit_chain.GENESIS_HASH)
 
 
 class TestFailClosed:
@@ -197,12 +198,12 @@ class TestFailClosed:
         assert _count(graph_db, COUNT_EVENTS) == 0
 
     def test_failing_audit_write_aborts_the_act(self, graph_db: Driver) -> None:
-        def refuse(fields: audit.AuditEventFields) -> str:
+        def refuse(fields: audit_chain.AuditEventFields) -> str:
             raise _RefusedError
 
         def act(tx: ManagedTransaction) -> None:
             tx.run(CREATE_CONTACT, id="contact-1").consume()
-            audit.append_event(
+            audit_chain.append_event(
                 tx,
                 actor="prof-1",
                 agency="a",
@@ -232,7 +233,7 @@ class TestFailClosed:
             kept = session.execute_write(_append, "req-kept")
 
         assert kept["seq"] == 1
-        assert kept["prev_hash"] == audit.GENESIS_HASH
+        assert kept["prev_hash"] == audit_chain.GENESIS_HASH
 
 
 class TestHead:
@@ -241,9 +242,9 @@ class TestHead:
 
         with graph_db.session(database="neo4j") as session:
             first = session.execute_write(_append, "req-1")
-            head = session.execute_read(audit.read_head)
+            head = session.execute_read(audit_chain.read_head)
 
-        assert (first["seq"], first["prev_hash"]) == (1, audit.GENESIS_HASH)
+        assert (first["seq"], first["prev_hash"]) == (1, audit_chain.GENESIS_HASH)
         assert head == {"seq": 1, "hash": first["hash"]}
 
     def test_event_time_is_utc_iso_8601_and_follows_seq_order(self, graph_db: Driver) -> None:
@@ -261,13 +262,13 @@ class TestReads:
             for n in range(7):
                 session.execute_write(_append, f"req-{n}")
             first_page = session.execute_read(
-                lambda tx: audit.events_page(tx, after_seq=0, limit=3)
+                lambda tx: audit_chain.events_page(tx, after_seq=0, limit=3)
             )
             second_page = session.execute_read(
-                lambda tx: audit.events_page(tx, after_seq=3, limit=3)
+                lambda tx: audit_chain.events_page(tx, after_seq=3, limit=3)
             )
             middle = session.execute_read(
-                lambda tx: audit.events_between(tx, first_seq=2, last_seq=4)
+                lambda tx: audit_chain.events_between(tx, first_seq=2, last_seq=4)
             )
 
         assert [e["seq"] for e in first_page] == [1, 2, 3]
@@ -281,7 +282,7 @@ class TestReads:
             for n, at in enumerate(("2025-01-01T09:00:00.000000Z", "2025-01-02T09:00:00.000000Z")):
                 session.execute_write(_append_at, f"req-{n}", at)
             found = session.execute_read(
-                lambda tx: audit.events_in_period(
+                lambda tx: audit_chain.events_in_period(
                     tx, from_at="2025-01-02T00:00:00Z", to_at="2025-01-03T00:00:00Z"
                 )
             )
@@ -290,11 +291,11 @@ class TestReads:
 
     def test_checkpoints_are_listed_by_seq_and_the_latest_is_found(self, graph_db: Driver) -> None:
         with graph_db.session(database="neo4j") as session:
-            assert session.execute_read(audit.latest_checkpoint) is None
+            assert session.execute_read(audit_chain.latest_checkpoint) is None
             for seq in (20, 10):
                 session.execute_write(_checkpoint_at, seq)
-            listed = session.execute_read(audit.checkpoints)
-            latest = session.execute_read(audit.latest_checkpoint)
+            listed = session.execute_read(audit_chain.checkpoints)
+            latest = session.execute_read(audit_chain.latest_checkpoint)
 
         assert [c["seq"] for c in listed] == [10, 20]
         assert latest is not None and latest["seq"] == 20

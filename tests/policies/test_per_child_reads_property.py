@@ -17,7 +17,7 @@ from neo4j import Driver
 
 from graph.model import AgencyKind
 from policies import Action, BasisFacts, Policy, ResourceKind
-from protection.audit import AuditTrail
+from protection.audit_trail import AuditTrail
 from services.consent import ConsentService, Refused
 from services.contacts import Refused as SearchRefused
 from services.network import NetworkService

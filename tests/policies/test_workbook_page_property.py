@@ -20,7 +20,7 @@ from neo4j import Driver
 from config.settings import Settings
 from graph.model import Role
 from policies import Action, Basis, Policy, ResourceKind
-from protection.audit import AuditTrail
+from protection.audit_trail import AuditTrail
 from services.key_material import keyring
 from services.principal import Principal
 from services.workbook import WorkbookKnown, WorkbookService, WorkbookView

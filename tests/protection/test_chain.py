@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from neo4j import Driver, ManagedTransaction
 
 from config.settings import PROJECT_ROOT
-from graph import audit as audit_store
-from protection.audit import AuditTrail
+from graph import audit_chain as audit_store
+from protection.audit_trail import AuditTrail
 from protection.chain import (
     GENESIS_HASH,
     AuditEvent,

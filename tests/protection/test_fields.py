@@ -4,9 +4,9 @@ import base64
 
 import pytest
 
+from protection.envelope_keys import DataKey, generate_data_key
 from protection.errors import FieldTampered, MalformedCiphertext
 from protection.fields import PREFIX, ciphertext_key_id, decrypt_field, encrypt_field
-from protection.keys import DataKey, generate_data_key
 
 SECRET = "Mother disclosed that her partner hit the child on 3 March."
 

@@ -8,10 +8,10 @@ from typing import Any, LiteralString
 import pytest
 from neo4j import Driver, ManagedTransaction
 
-from graph import keys as key_store
+from graph import data_key_store as key_store
+from protection.envelope_keys import DataKey, LocalKeyEncryptionKey, generate_kek_base64
 from protection.errors import ContentErased, DataKeyMissing, FieldTampered, KeyUnwrapFailed
 from protection.keyring import Keyring, rotate_kek
-from protection.keys import DataKey, LocalKeyEncryptionKey, generate_kek_base64
 
 DATA_KEY_COUNT: LiteralString = "MATCH (k:DataKey {scope_id: $scope_id}) RETURN count(k) AS n"
 DATA_KEY_PROPERTIES: LiteralString = (

@@ -16,14 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 from neo4j import Driver, ManagedTransaction
 
-from graph import audit as audit_store
+from graph import audit_chain as audit_store
 from graph import consent as consent_store
 from graph.consent import OverrideRecord, OverrideStatus
 from policies import Action, Policy, ResourceKind
-from protection.audit import AuditTrail
+from protection.audit_trail import AuditTrail
 from protection.chain import AuditEvent, Checkpoint, VerificationReport, public_key_pem
 from protection.keyring import Keyring, OpenedField
-from services import audit
+from services import audit_events
 from services.consent import Refused
 from services.principal import Principal
 
@@ -183,7 +183,7 @@ class AuditorService:
             )
             if page:
                 # The auditor has just read these justifications: that read is recorded too.
-                audit.record(
+                audit_events.record(
                     self._trail, tx, principal, action="audit.overrides.read",
                     targets=[record.id for record in page], request_id=request_id,
                 )
@@ -256,7 +256,7 @@ def record_export(
     """
 
     def work(tx: ManagedTransaction) -> Checkpoint:
-        audit.record(
+        audit_events.record(
             trail, tx, principal, action="audit.exported", targets=["audit-chain"],
             request_id=request_id,
         )

@@ -16,7 +16,7 @@ from typing import IO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from neo4j import Driver, ManagedTransaction
 
-from graph import audit as audit_store
+from graph import audit_chain as audit_store
 from protection.chain import (
     AuditEvent,
     ChainHead,
@@ -80,7 +80,7 @@ class AuditTrail:
         self._timer_lock = threading.Lock()
         # The head this process last appended after: right whenever no other process or
         # rolled-back transaction came between, which saves the append a round trip. A wrong
-        # guess costs a round trip and nothing else (see graph.audit.append_event).
+        # guess costs a round trip and nothing else (see graph.audit_chain.append_event).
         self._head_guess: audit_store.HeadRow | None = None
 
     @property
