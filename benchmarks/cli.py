@@ -16,7 +16,13 @@ from graph.driver import connect
 
 bench_app = typer.Typer(help="Benchmarks at county scale on a dedicated Neo4j instance.", no_args_is_help=True)
 console = Console(stderr=True)
+
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def add_commands(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")
 
 
 def _running_bench_server(bolt_port: int) -> local_neo4j.LocalNeo4j:

@@ -1,4 +1,4 @@
-"""The development commands: the local Neo4j, the demo city, `hub up` and the benchmarks.
+"""The development commands: the local Neo4j, the demo city and `hub up`.
 
 `hub` adds them when this source tree is present; an installed hub has none of them.
 """
@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from benchmarks.cli import bench_app
 from config.settings import Settings, get_settings
 from devtools import demo_city, local_neo4j
 from hub.cli import _driver, _fail, _serve, console, migrate, policy_load
@@ -20,9 +19,8 @@ from services.key_material import keyring
 neo4j_app = typer.Typer(help="The local Neo4j Community server (no Docker needed).", no_args_is_help=True)
 
 
-def add_development_commands(app: typer.Typer) -> None:
+def add_commands(app: typer.Typer) -> None:
     app.add_typer(neo4j_app, name="neo4j")
-    app.add_typer(bench_app, name="bench")
     app.command("seed")(seed_command)
     app.command("up")(up)
 

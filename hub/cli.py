@@ -43,6 +43,7 @@ audit_app = typer.Typer(help="The audit chain: export it, verify an export offli
 app.add_typer(audit_app, name="audit")
 
 console = Console(stderr=True)
+DEVELOPMENT_PACKAGES = ("devtools", "benchmarks")
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
@@ -253,11 +254,13 @@ def audit_verify(
 
 def main() -> None:
     """The `hub` command; in a source checkout, with the development commands too."""
-    # The development tools are not in the wheel: found only beside an editable install's source.
-    if (PROJECT_ROOT / "devtools" / "cli.py").is_file():
-        if str(PROJECT_ROOT) not in sys.path:
-            sys.path.append(str(PROJECT_ROOT))
-        importlib.import_module("devtools.cli").add_development_commands(app)
+    # The development tools and benchmarks are not in the wheel: found only beside an editable
+    # install's source tree, and then each adds its own commands.
+    for package in DEVELOPMENT_PACKAGES:
+        if (PROJECT_ROOT / package / "cli.py").is_file():
+            if str(PROJECT_ROOT) not in sys.path:
+                sys.path.append(str(PROJECT_ROOT))
+            importlib.import_module(f"{package}.cli").add_commands(app)
     app()
 
 
