@@ -4,7 +4,32 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: up test lint bench clean
+# The pages' browser assets (GOV.UK Frontend, Cytoscape.js, GraphiQL), pinned by package-lock.json
+# and copied into web/static/vendor (git-ignored); rebuilt when the lock file changes.
+WEB_VENDOR := web/static/vendor
+WEB_STAMP := $(WEB_VENDOR)/.built-$(shell sha256sum package-lock.json | cut -c1-12)
+
+.PHONY: up test lint bench clean web-assets chromium
+
+$(WEB_STAMP): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(WEB_VENDOR)
+	mkdir -p $(WEB_VENDOR)/govuk $(WEB_VENDOR)/cytoscape $(WEB_VENDOR)/graphiql
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(WEB_VENDOR)/govuk/
+	cp -R node_modules/govuk-frontend/dist/govuk/assets $(WEB_VENDOR)/govuk/assets
+	cp node_modules/cytoscape/dist/cytoscape.min.js $(WEB_VENDOR)/cytoscape/
+	cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css $(WEB_VENDOR)/graphiql/
+	cp node_modules/react/umd/react.production.min.js node_modules/react-dom/umd/react-dom.production.min.js $(WEB_VENDOR)/graphiql/
+	touch $@
+
+web-assets: $(WEB_STAMP)
+
+# The browser tests drive Debian's Chromium: installed here when missing and apt can, else say how.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "the browser tests need Chromium: run 'sudo apt-get install chromium' and then make test again" >&2; exit 1; fi; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +38,11 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-up: $(STAMP)
+up: $(STAMP) $(WEB_STAMP)
 	$(VENV)/bin/hub up
 
 # pytest exits 5 when it collected nothing: a run that proves nothing fails.
-test: $(STAMP)
+test: $(STAMP) $(WEB_STAMP) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest; status=$$?; \
@@ -28,4 +53,4 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache .hypothesis node_modules $(WEB_VENDOR)

@@ -15,6 +15,7 @@ from neo4j import Driver
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+import web
 from api.auth import Authenticator, build_verifier
 from api.graphql.context import Context
 from api.graphql.router import ThreadedGraphQLRouter
@@ -28,6 +29,7 @@ from config.settings import Settings
 from policies import Policy
 from services.composition import assemble
 from services.errors import GRAPH_UNAVAILABLE_ERRORS, GraphUnavailable, HubError
+from services.principal import PrincipalLookup
 
 
 class DevelopmentDefaultsInProduction(RuntimeError):
@@ -97,9 +99,8 @@ def create_app(
     keep_content_out_of_library_logs()
     hub = assemble(settings, driver=driver, policy=policy, consent_clock=consent_clock)
     services = hub.services
-    authenticator = Authenticator(
-        build_verifier(settings), hub.driver, database=settings.neo4j_database, policy_sync=hub.policy_sync,
-    )
+    principals = PrincipalLookup(hub.driver, database=settings.neo4j_database, policy_sync=hub.policy_sync)
+    authenticator = Authenticator(build_verifier(settings), principals)
     metrics = Metrics()
     scrapers = ScraperAllowList(
         settings.metrics_allowed_clients,
@@ -161,11 +162,15 @@ def create_app(
     for unavailable in GRAPH_UNAVAILABLE_ERRORS:
         app.add_exception_handler(unavailable, render_graph_unavailable)
 
+    pages = web.mount(app, hub, principals=principals, request_id=request_id_var.get)
+
     async def context_getter(request: Request) -> Context:
-        # Nothing is read for a request whose caller is not established first.
-        principal = await run_in_threadpool(
-            authenticator.principal, request.headers.get("authorization")
-        )
+        # Nothing is read for a request whose caller is not established first: a bearer token,
+        # or a page's own request with the browser session and its CSRF header.
+        authorization = request.headers.get("authorization")
+        principal = None if authorization else await pages.aprincipal_for_graphql(request)
+        if principal is None:
+            principal = await run_in_threadpool(authenticator.principal, authorization)
         return Context(services=services, principal=principal, request_id=request_id_var.get())
 
     graphql = ThreadedGraphQLRouter(

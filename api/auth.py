@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from neo4j import Driver
-
 from api.identity import InvalidToken, TokenVerifier, ensure_dev_keypair
 from config.settings import Settings
-from graph.professionals import get_professional
 from services.errors import Unauthenticated
-from services.policy import PolicySync
-from services.principal import Principal
+from services.principal import Principal, PrincipalLookup
 
 
 def build_verifier(settings: Settings) -> TokenVerifier:
@@ -25,13 +21,9 @@ def build_verifier(settings: Settings) -> TokenVerifier:
 
 
 class Authenticator:
-    def __init__(
-        self, verifier: TokenVerifier, driver: Driver, *, database: str, policy_sync: PolicySync
-    ) -> None:
+    def __init__(self, verifier: TokenVerifier, principals: PrincipalLookup) -> None:
         self._verifier = verifier
-        self._driver = driver
-        self._database = database
-        self._policy_sync = policy_sync
+        self._principals = principals
 
     def principal(self, authorization: str | None) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")
@@ -41,14 +33,7 @@ class Authenticator:
             claims = self._verifier.verify(token.strip())
         except InvalidToken as error:
             raise Unauthenticated(error.reason) from error
-        with self._driver.session(database=self._database) as session:
-            professional = session.execute_read(get_professional, professional_id=claims.subject)
-        if professional is None:
+        principal = self._principals.principal(claims.subject)
+        if principal is None:
             raise Unauthenticated("unknown professional")
-        self._policy_sync.ensure(professional.policy_revision)
-        return Principal(
-            professional_id=professional.id, name=professional.name,
-            agency_id=professional.agency_id, agency_kind=professional.agency_kind,
-            team_id=professional.team_id, team_service=professional.team_service,
-            roles=professional.roles, discipline=professional.discipline,
-        )
+        return principal

@@ -36,13 +36,16 @@ from config.settings import Settings, get_settings
 from graph import network
 from graph.driver import connect
 from services.composition import assemble
+from services.principal import PrincipalLookup
 
 
 def _stages(settings: Settings, driver: Driver, cast: harness.Cast) -> dict[str, Callable[[str], Any]]:
     database = settings.neo4j_database
     hub = assemble(settings, driver=driver)
     service = hub.services.network
-    authenticator = Authenticator(build_verifier(settings), driver, database=database, policy_sync=hub.policy_sync)
+    authenticator = Authenticator(
+        build_verifier(settings), PrincipalLookup(driver, database=database, policy_sync=hub.policy_sync)
+    )
     private_pem, _ = ensure_dev_keypair(settings.dev_keys_dir)
     bearer = "Bearer " + mint_token(private_pem, subject=cast.social_worker, issuer=settings.jwt_issuer,
                                     audience=settings.jwt_audience, lifetime_seconds=3600)

@@ -6,19 +6,94 @@ deployment is configured the same way wherever it runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import Field, IPvAnyNetwork, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from graph.driver import ACQUISITION_TIMEOUT_SECONDS, CONNECTION_TIMEOUT_SECONDS, TRANSACTION_RETRY_SECONDS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What the hub makes for itself in development (keys, the local Neo4j): a source checkout
+# keeps it in its own .cache; an installed hub under the folder it runs in, never beside its
+# code in site-packages, which is not its to write (and in the image is not writable).
+SOURCE_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+STATE_DIR = PROJECT_ROOT / ".cache" if SOURCE_CHECKOUT else Path(".hub")
 LOOPBACK_NETWORKS: tuple[IPv4Network | IPv6Network, ...] = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
+
+
+class SecretFileError(ValueError):
+    """A secret's `HUB_<NAME>_FILE` cannot be used; the message names the variable, never the content."""
+
+
+def _is_secret(field: FieldInfo) -> bool:
+    return field.annotation is SecretStr or SecretStr in get_args(field.annotation)
+
+
+class SecretFiles(PydanticBaseSettingsSource):
+    """`HUB_<NAME>_FILE` for every secret setting (each `SecretStr` field): the secret is read
+    from the file the variable names, as Docker and Kubernetes mount secrets, so it need never
+    sit in the environment, where `docker inspect` and every child process can read it.
+
+    Giving a secret both ways is refused rather than one quietly preferred.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], sources: tuple[EnvSettingsSource, ...]) -> None:
+        super().__init__(settings_cls)
+        self._sources = sources
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        # Unused: __call__ reads every secret at once.
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            if not _is_secret(field):
+                continue
+            variable = f"HUB_{name.upper()}_FILE"
+            path = self._first(f"hub_{name}_file")
+            if path is None:
+                continue
+            if self._first(f"hub_{name}") is not None:
+                raise SecretFileError(f"set HUB_{name.upper()} or {variable}, not both")
+            values[name] = _read_secret(variable, Path(path))
+        return values
+
+    def _first(self, variable: str) -> str | None:
+        for source in self._sources:
+            value = _lookup(source.env_vars, variable)
+            if value:
+                return value
+        return None
+
+
+def _lookup(env_vars: Mapping[str, str | None], variable: str) -> str | None:
+    # Variables are matched without regard to case, as the other HUB_* settings are.
+    return env_vars.get(variable) or env_vars.get(variable.upper())
+
+
+def _read_secret(variable: str, path: Path) -> str:
+    try:
+        # The newline `echo secret > file` leaves is not part of the secret.
+        secret = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SecretFileError(f"{variable} names {path}, which cannot be read ({type(error).__name__})") from error
+    if not secret:
+        raise SecretFileError(f"{variable} names {path}, which is empty")
+    return secret
 
 
 class Environment(StrEnum):
@@ -28,6 +103,20 @@ class Environment(StrEnum):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        environment = tuple(
+            source for source in (env_settings, dotenv_settings) if isinstance(source, EnvSettingsSource)
+        )
+        return init_settings, env_settings, SecretFiles(settings_cls, environment), dotenv_settings, file_secret_settings
 
     environment: Environment = Environment.DEVELOPMENT
 
@@ -47,8 +136,8 @@ class Settings(BaseSettings):
 
     # The local runner: where Neo4j Community is cached and where its instance lives.
     neo4j_version: str = "5.26.30"
-    neo4j_cache_dir: Path = PROJECT_ROOT / ".cache" / "neo4j"
-    neo4j_home: Path = PROJECT_ROOT / ".cache" / "neo4j" / "instances" / "local"
+    neo4j_cache_dir: Path = STATE_DIR / "neo4j"
+    neo4j_home: Path = STATE_DIR / "neo4j" / "instances" / "local"
     # Sized for a 2-core, 24 GB machine: room for the API, tests and a county-scale graph.
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
@@ -62,7 +151,7 @@ class Settings(BaseSettings):
     jwt_public_key_files: list[Path] = Field(default_factory=list)
     jwt_jwks_url: str | None = None
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
-    dev_keys_dir: Path = PROJECT_ROOT / ".cache" / "keys"
+    dev_keys_dir: Path = STATE_DIR / "keys"
 
     # The audit chain's checkpoint signing key (Ed25519 PEM). In development the hub makes
     # one under dev_keys_dir; in production it must be given.
@@ -97,6 +186,23 @@ class Settings(BaseSettings):
     # How far back a contact's receivedAt may be: older is taken for a typing or import error.
     contact_received_window_days: int = Field(default=365, ge=1, le=3650)
 
+    # The pages (web/): a browser's session is a cookie sealed with this key (a Fernet key:
+    # base64 of 32 bytes, in a file). In development the hub makes one under dev_keys_dir; in
+    # production browser sign-in needs it. A session ends after this long without a request,
+    # and after the absolute limit however busy it is.
+    web_session_key_file: Path | None = None
+    web_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    web_session_absolute_hours: int = Field(default=10, ge=1, le=24)
+    # Browser sign-in with OpenID Connect (authorization code flow with PKCE) at the identity
+    # provider that issues the API's tokens (HUB_JWT_ISSUER; its metadata is read from
+    # <issuer>/.well-known/openid-configuration). The ID token's subject is the professional's
+    # id, as a bearer token's is. Off until a client id is set.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # Where the provider sends the browser back: this hub's /sign-in/callback as the browser reaches it.
+    oidc_redirect_url: str | None = None
+    oidc_scopes: str = "openid profile"
+
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -105,6 +211,14 @@ class Settings(BaseSettings):
     # 404 of an unknown path. With a token set, a scraper must also send it as a bearer.
     metrics_allowed_clients: list[IPvAnyNetwork] = Field(default_factory=lambda: list(LOOPBACK_NETWORKS))
     metrics_token: SecretStr | None = None
+
+    # OpenTelemetry tracing, off unless a collector is named: each request a span, each Neo4j
+    # transaction a child of it, sent over OTLP/HTTP (e.g. http://collector:4318/v1/traces).
+    # The headers are the collector's credentials, as `name=value,name=value`.
+    otlp_traces_endpoint: str | None = None
+    otlp_headers: SecretStr | None = None
+    tracing_service_name: str = "safeguarding-hub"
+    tracing_sample_ratio: float = Field(default=1.0, ge=0, le=1)
 
     # Production refuses plain bolt:// to any host but this machine's, which would carry
     # the password and every query unencrypted, unless this says the network is trusted.

@@ -1,8 +1,14 @@
-"""The caller of a request, as the graph knows them."""
+"""The caller of a request, as the graph knows them, looked up for every request by both faces."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from neo4j import Driver, ManagedTransaction
+
+from graph import directory
+from graph.professionals import get_professional
+from services.policy import PolicySync
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,3 +25,74 @@ class Principal:
     @property
     def primary_role(self) -> str:
         return self.roles[0] if self.roles else ""
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A principal with the names a page header shows: who, in which team and agency."""
+
+    principal: Principal
+    team_name: str
+    agency_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignInChoice:
+    professional_id: str
+    name: str
+    roles: tuple[str, ...]
+    team_name: str
+    agency_name: str
+
+
+class PrincipalLookup:
+    """A verified identity (a token's subject, a browser session's professional) to the principal
+    the graph records now: a professional removed from the graph is refused on their next request,
+    and a newly loaded policy is adopted before any decision is made for them."""
+
+    def __init__(self, driver: Driver, *, database: str, policy_sync: PolicySync) -> None:
+        self._driver = driver
+        self._database = database
+        self._policy_sync = policy_sync
+
+    def principal(self, professional_id: str) -> Principal | None:
+        found = self._read(professional_id, with_place=False)
+        return found.principal if found is not None else None
+
+    def signed_in(self, professional_id: str) -> SignedIn | None:
+        return self._read(professional_id, with_place=True)
+
+    def sign_in_choices(self) -> list[SignInChoice]:
+        """Everyone the graph lists, for the development sign-in page only."""
+        with self._driver.session(database=self._database) as session:
+            listed = session.execute_read(directory.professionals)
+        return [
+            SignInChoice(professional_id=p.id, name=p.name, roles=p.roles, team_name=p.team_name,
+                         agency_name=p.agency_name)
+            for p in listed
+        ]
+
+    def _read(self, professional_id: str, *, with_place: bool) -> SignedIn | None:
+        def work(tx: ManagedTransaction) -> tuple[str | None, SignedIn] | None:
+            professional = get_professional(tx, professional_id=professional_id)
+            if professional is None:
+                return None
+            place = directory.place_of(tx, team_id=professional.team_id) if with_place else None
+            principal = Principal(
+                professional_id=professional.id, name=professional.name,
+                agency_id=professional.agency_id, agency_kind=professional.agency_kind,
+                team_id=professional.team_id, team_service=professional.team_service,
+                roles=professional.roles, discipline=professional.discipline,
+            )
+            return professional.policy_revision, SignedIn(
+                principal=principal, team_name=place.team_name if place else "",
+                agency_name=place.agency_name if place else "",
+            )
+
+        with self._driver.session(database=self._database) as session:
+            found = session.execute_read(work)
+        if found is None:
+            return None
+        revision, signed_in = found
+        self._policy_sync.ensure(revision)
+        return signed_in
