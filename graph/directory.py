@@ -25,6 +25,26 @@ LIMIT $limit
 """
 
 
+PARTNER_AGENCIES: LiteralString = """
+MATCH (a:Agency) WHERE a.kind <> 'CHILDRENS_SERVICES'
+RETURN a.id AS id, a.name AS name, a.kind AS kind
+ORDER BY a.name
+"""
+
+NAMES: LiteralString = """
+UNWIND $ids AS wanted
+MATCH (p:Professional {id: wanted})
+RETURN p.id AS id, p.name AS name
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ListedAgency:
+    id: str
+    name: str
+    kind: str
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     team_name: str
@@ -55,3 +75,11 @@ def professionals(tx: ManagedTransaction, *, limit: int = MAX_LISTED) -> list[Li
         )
         for record in tx.run(PROFESSIONALS, limit=limit)
     ]
+
+
+def partner_agencies(tx: ManagedTransaction) -> list[ListedAgency]:
+    return [ListedAgency(id=r["id"], name=r["name"], kind=r["kind"]) for r in tx.run(PARTNER_AGENCIES)]
+
+
+def names(tx: ManagedTransaction, *, ids: list[str]) -> dict[str, str]:
+    return {record["id"]: record["name"] for record in tx.run(NAMES, ids=ids)}

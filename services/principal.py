@@ -36,15 +36,6 @@ class SignedIn:
     agency_name: str
 
 
-@dataclass(frozen=True, slots=True)
-class SignInChoice:
-    professional_id: str
-    name: str
-    roles: tuple[str, ...]
-    team_name: str
-    agency_name: str
-
-
 class PrincipalLookup:
     """A verified identity (a token's subject, a browser session's professional) to the principal
     the graph records now: a professional removed from the graph is refused on their next request,
@@ -61,16 +52,6 @@ class PrincipalLookup:
 
     def signed_in(self, professional_id: str) -> SignedIn | None:
         return self._read(professional_id, with_place=True)
-
-    def sign_in_choices(self) -> list[SignInChoice]:
-        """Everyone the graph lists, for the development sign-in page only."""
-        with self._driver.session(database=self._database) as session:
-            listed = session.execute_read(directory.professionals)
-        return [
-            SignInChoice(professional_id=p.id, name=p.name, roles=p.roles, team_name=p.team_name,
-                         agency_name=p.agency_name)
-            for p in listed
-        ]
 
     def _read(self, professional_id: str, *, with_place: bool) -> SignedIn | None:
         def work(tx: ManagedTransaction) -> tuple[str | None, SignedIn] | None:

@@ -12,8 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from services.composition import Hub
+from services.directory import Directory
 from services.principal import Principal, PrincipalLookup
-from web import home, signin
+from web import front_door, home, signin
 from web.pages import Pages
 from web.sessions import SessionKeyMissing, SessionSealer, session_key
 
@@ -59,10 +60,14 @@ def mount(app: FastAPI, hub: Hub, *, principals: PrincipalLookup, request_id: Ca
         key, idle_seconds=settings.web_session_idle_minutes * 60,
         absolute_seconds=settings.web_session_absolute_hours * 3600, secure=settings.is_production,
     )
-    pages = Pages(services=hub.services, principals=principals, sealer=sealer, settings=settings,
-                  request_id=request_id)
+    pages = Pages(
+        services=hub.services, principals=principals,
+        directory=Directory(hub.driver, database=settings.neo4j_database), sealer=sealer, settings=settings,
+        request_id=request_id,
+    )
     signin.routes(app, pages)
     home.routes(app, pages)
+    front_door.routes(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets.
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR, check_dir=False), name="govuk-assets")

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
 from services.composition import Services
+from services.directory import Directory
 from services.errors import GRAPH_UNAVAILABLE_ERRORS, HubError
 from services.principal import Principal, PrincipalLookup, SignedIn
 from web import labels
@@ -94,10 +95,11 @@ FormHandler = Callable[[Request, Visit, Form], Awaitable[Response]]
 
 class Pages:
     def __init__(
-        self, *, services: Services, principals: PrincipalLookup, sealer: SessionSealer, settings: Settings,
-        request_id: Callable[[], str],
+        self, *, services: Services, principals: PrincipalLookup, directory: Directory, sealer: SessionSealer,
+        settings: Settings, request_id: Callable[[], str],
     ) -> None:
         self.services = services
+        self.directory = directory
         # The id the app's middleware gave this request, so the audit events a page causes
         # carry the id its response and log line do.
         self._request_id = request_id
@@ -164,7 +166,13 @@ class Pages:
             message="There is nothing here you can see. If you typed the address, check it is correct.",
         )
 
-    # Route wrappers
+    # Routes
+
+    def get(self, app: FastAPI, path: str, handler: Handler, *, signed_in: bool = True) -> None:
+        app.add_api_route(path, self.page(handler, signed_in=signed_in), methods=["GET"], include_in_schema=False)
+
+    def post(self, app: FastAPI, path: str, handler: FormHandler, *, signed_in: bool = True) -> None:
+        app.add_api_route(path, self.form(handler, signed_in=signed_in), methods=["POST"], include_in_schema=False)
 
     def page(self, handler: Handler, *, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:

@@ -18,7 +18,7 @@ def routes(app: FastAPI, pages: Pages) -> None:
         target = safe_next(request.query_params.get("next", "/"))
         if visit.signed_in is not None:
             return pages.redirect(visit, target)
-        choices = await pages.call(pages.principals.sign_in_choices) if development else None
+        choices = await pages.call(pages.directory.sign_in_choices) if development else None
         return pages.render(
             visit, "sign_in.html", title="Sign in", choices=choices, oidc=oidc, next=target,
             next_query=urlencode({"next": target}), message=request.query_params.get("message") and _message(

@@ -118,7 +118,9 @@ def visitor(browser: Browser, base_url: str, **options: Any) -> Visitor:
     found = Visitor(context=context, page=page, base_url=base_url)
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # A page answered 403 or 404 on purpose is logged as a failed load of the page itself;
+        # any other failed load (a script, a stylesheet) is a problem.
+        if message.type == "error" and message.location.get("url") != page.url:
             found.problems.append(f"console: {message.text} at {page.url}")
 
     page.on("console", on_console)

@@ -1,0 +1,35 @@
+"""The words of the domain the services take and give, for the faces that must not reach into graph/.
+
+The pages name an urgency, an outcome or a consent scope as the services' signatures do;
+these are those enums, the same objects the GraphQL layer takes from `graph` directly.
+"""
+
+from __future__ import annotations
+
+from graph.consent import ConsentScope, OverrideGround, OverrideStatus
+from graph.contacts import (
+    ConsentPosition,
+    ContactStatus,
+    Outcome,
+    ProposalStatus,
+    ReferrerKind,
+    RequestBasis,
+    RequestScope,
+    Urgency,
+)
+from graph.network import FamilyNetwork
+
+__all__ = [
+    "ConsentPosition",
+    "ConsentScope",
+    "ContactStatus",
+    "FamilyNetwork",
+    "Outcome",
+    "OverrideGround",
+    "OverrideStatus",
+    "ProposalStatus",
+    "ReferrerKind",
+    "RequestBasis",
+    "RequestScope",
+    "Urgency",
+]
