@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from benchmarks import county, harness, report
+from benchmarks import apoc, county, harness, report
 from config.settings import get_settings
 from devtools import local_neo4j
 from graph.driver import connect
@@ -28,10 +28,21 @@ def add_commands(app: typer.Typer) -> None:
 def _running_bench_server(bolt_port: int) -> local_neo4j.LocalNeo4j:
     settings = get_settings()
     instance = county.bench_server(settings, bolt_port=bolt_port)
+    if instance.status().running and not _has_apoc(instance, settings.neo4j_database):
+        console.print("the benchmark Neo4j runs without APOC, which the peer needs: restarting it")
+        instance.stop()
     if not instance.status().running:
         console.print(f"starting the benchmark Neo4j on bolt://127.0.0.1:{bolt_port} ({instance.home})")
         instance.start(timeout_seconds=300)
     return instance
+
+
+def _has_apoc(instance: local_neo4j.LocalNeo4j, database: str) -> bool:
+    driver = connect(instance.uri, "neo4j", county.BENCH_PASSWORD)
+    try:
+        return apoc.present(driver, database=database)
+    finally:
+        driver.close()
 
 
 @bench_app.command("county")
@@ -81,14 +92,19 @@ def run_command(  # noqa: PLR0917 (each parameter is a command-line option)
     samples: Annotated[int, typer.Option(help="Children sampled for the network and search timings.")] = 200,
     mixed_seconds: Annotated[float, typer.Option(help="Duration of the mixed MASH workload.")] = 30.0,
     audit_events: Annotated[int, typer.Option(help="Audit appends per writer count.")] = 2000,
+    throughput_seconds: Annotated[float, typer.Option(
+        help="Duration of each network-read throughput measurement (hub and peer, 8 and 32 clients).")] = 15.0,
+    peer: Annotated[bool, typer.Option(help="Measure @neo4j/graphql beside the hub (needs Node.js 20+).")] = True,
     bolt_port: Annotated[int, typer.Option(help="Bolt port of the benchmark Neo4j.")] = county.BENCH_BOLT_PORT,
     results_dir: Annotated[Path, typer.Option(help="Where latest.md and latest.json go.")] = RESULTS_DIR,
 ) -> None:
-    """Measure the API against hand-written Cypher, the policy filter, audit and a mixed workload."""
+    """Measure the API against hand-written Cypher and @neo4j/graphql, the policy filter, audit and a mixed
+    workload."""
     county_command(families=families, random_seed=county.DEFAULT_SEED, bolt_port=bolt_port)
     settings = get_settings()
     instance = _running_bench_server(bolt_port)
-    options = harness.RunOptions(samples=samples, mixed_seconds=mixed_seconds, audit_events=audit_events)
+    options = harness.RunOptions(samples=samples, mixed_seconds=mixed_seconds, audit_events=audit_events,
+                                 throughput_seconds=throughput_seconds, peer=peer)
     results = harness.run(county.bench_settings(settings, instance), options, log=console.print)
     markdown_path, json_path = report.write(results, results_dir)
     typer.echo(report.markdown(results))

@@ -20,6 +20,7 @@ from typing import Any, LiteralString
 from neo4j import Driver, ManagedTransaction
 from pydantic import SecretStr
 
+from benchmarks import apoc
 from config.settings import PROJECT_ROOT, Settings
 from devtools import demo_city, local_neo4j
 from graph import migrations, workbook
@@ -118,11 +119,17 @@ def bench_home(settings: Settings) -> Path:
     return settings.neo4j_cache_dir / "instances" / "bench"
 
 
-def bench_server(settings: Settings, *, bolt_port: int = BENCH_BOLT_PORT) -> local_neo4j.LocalNeo4j:
+def bench_server(
+    settings: Settings, *, bolt_port: int = BENCH_BOLT_PORT, home: Path | None = None
+) -> local_neo4j.LocalNeo4j:
+    """The benchmark instance (or another at `home`), with APOC Core, which the peer needs."""
+    home = home if home is not None else bench_home(settings)
     lib_dir = local_neo4j.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
+    apoc_jars = apoc.fetch(settings.neo4j_cache_dir, lib_dir)
+    apoc.install_plugins(home, apoc_jars)
     return local_neo4j.LocalNeo4j(
-        home=bench_home(settings), lib_dir=lib_dir, bolt_port=bolt_port, password=BENCH_PASSWORD,
-        heap=BENCH_HEAP, pagecache=BENCH_PAGECACHE,
+        home=home, lib_dir=apoc.lib_with_apoc(lib_dir, apoc_jars), bolt_port=bolt_port,
+        password=BENCH_PASSWORD, heap=BENCH_HEAP, pagecache=BENCH_PAGECACHE,
     )
 
 

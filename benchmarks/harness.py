@@ -30,7 +30,7 @@ from typing import Any, LiteralString
 from neo4j import Driver
 
 from api.identity import ensure_dev_keypair, mint_token
-from benchmarks import handwritten
+from benchmarks import handwritten, peer_graphql
 from benchmarks.bench_protection import audit_appends_per_second
 from config.settings import PROJECT_ROOT, Settings
 from devtools.local_neo4j import free_port
@@ -192,9 +192,13 @@ class RunOptions:
     samples: int = 200
     warmup: int = 10
     mixed_seconds: float = 30.0
-    mixed_clients: int = 8
+    # The mixed workload, and the network-read throughput of the hub and the peer, at each.
+    mixed_clients: tuple[int, ...] = (8, 32)
+    throughput_seconds: float = 15.0
     audit_events: int = 2000
     random_seed: int = 20251123
+    # Start @neo4j/graphql beside the hub when Node.js is installed (benchmarks/peer_graphql.py).
+    peer: bool = True
 
 
 @dataclass
@@ -531,7 +535,8 @@ def run(settings: Settings, options: RunOptions, *, log: Log = print) -> dict[st
     results: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                                "options": {"samples": options.samples, "warmup": options.warmup,
                                            "mixed_seconds": options.mixed_seconds,
-                                           "mixed_clients": options.mixed_clients,
+                                           "mixed_clients": list(options.mixed_clients),
+                                           "throughput_seconds": options.throughput_seconds,
                                            "audit_events": options.audit_events}}
     try:
         results["graph"] = _graph_size(driver, database)
@@ -548,10 +553,19 @@ def run(settings: Settings, options: RunOptions, *, log: Log = print) -> dict[st
             client_on = GraphQLClient(api_on.port, tokens)
             client_off = GraphQLClient(api_off.port, tokens)
             schema = Schema.of(client_on.ask(cast.social_worker, SCHEMA_QUERY).body)
-            log(f"family network: {options.samples} children, interleaved with hand-written Cypher")
+            peers = _start_peers(stack, settings, driver, cast, options=options, folder=folder, log=log)
+            results["peer"] = {"available": peers is not None, "reason": _peer_skipped(options)}
+            log(f"family network: {options.samples} children, interleaved with hand-written Cypher"
+                + (" and the peer" if peers is not None else ""))
             results["family_network"] = _family_network(
-                driver, database=database, client_on=client_on, client_off=client_off, cast=cast, options=options
+                driver, database=database, client_on=client_on, client_off=client_off, cast=cast, options=options,
+                peers=peers,
             )
+            for clients in options.mixed_clients:
+                log(f"network reads, {clients} clients, {options.throughput_seconds:.0f}s each: hub"
+                    + (" and peer" if peers is not None else ""))
+                results.setdefault("network_throughput", {})[str(clients)] = _network_throughput(
+                    api_on.port, tokens, cast, peers, clients=clients, seconds=options.throughput_seconds)
             log("searchPeople")
             results["search_people"] = _search_people(schema, client_on, cast, options)
             log("audit appends, 1 and 8 writers")
@@ -560,8 +574,10 @@ def run(settings: Settings, options: RunOptions, *, log: Log = print) -> dict[st
                                                        events=options.audit_events)
                 for writers in (1, 8)
             }
-            log(f"mixed MASH workload, {options.mixed_clients} clients, {options.mixed_seconds:.0f}s")
-            results["mixed"] = _mixed(schema, api_on.port, tokens, cast, options)
+            results["mixed"] = {}
+            for clients in options.mixed_clients:
+                log(f"mixed MASH workload, {clients} clients, {options.mixed_seconds:.0f}s")
+                results["mixed"][str(clients)] = _mixed(schema, api_on.port, tokens, cast, options, clients=clients)
             results["api_memory_mb"] = {
                 "policy_peak_rss": api_on.peak_rss_mb(), "policy_rss_at_end": api_on.rss_mb(),
                 "permissive_peak_rss": api_off.peak_rss_mb(),
@@ -594,11 +610,31 @@ def _graph_size(driver: Driver, database: str) -> dict[str, Any]:
     return counted[0].data()
 
 
+def _peer_skipped(options: RunOptions) -> str | None:
+    if not options.peer:
+        return "not asked for"
+    return peer_graphql.unavailable_reason()
+
+
+def _start_peers(
+    stack: ExitStack, settings: Settings, driver: Driver, cast: Cast, *, options: RunOptions, folder: Path, log: Log,
+) -> peer_graphql.Peers | None:
+    reason = _peer_skipped(options)
+    if reason is not None:
+        log(f"the @neo4j/graphql peer is skipped: {reason}")
+        return None
+    log("starting the @neo4j/graphql peer (no authorization, and the caller's agency only)")
+    agency_id = peer_graphql.agency_of(driver, cast.social_worker, database=settings.neo4j_database)
+    return stack.enter_context(peer_graphql.peers(
+        settings, folder=folder, professional_id=cast.social_worker, agency_id=agency_id))
+
+
 def _family_network(
     driver: Driver, *, database: str, client_on: GraphQLClient, client_off: GraphQLClient, cast: Cast,
-    options: RunOptions,
+    options: RunOptions, peers: peer_graphql.Peers | None = None,
 ) -> dict[str, Any]:
     cypher, graphql_on, graphql_off, baseline = Timings(), Timings(), Timings(), Timings()
+    peer_open_timings, peer_authorization_timings = Timings(), Timings()
     errors = Counter[str]()
     sizes: list[int] = []
 
@@ -613,6 +649,12 @@ def _family_network(
                 errors[label] += 1
         return ask
 
+    def by_peer(client: peer_graphql.PeerClient, label: str) -> Callable[[str], None]:
+        def ask(child_id: str) -> None:
+            if client.network(child_id) is None:
+                errors[label] += 1
+        return ask
+
     def me(_: str) -> None:
         if client_on.ask(cast.social_worker, ME_QUERY).failed:
             errors["me"] += 1
@@ -621,6 +663,12 @@ def _family_network(
         (cypher, by_cypher), (graphql_on, by_graphql(client_on, "policy")),
         (graphql_off, by_graphql(client_off, "permissive")), (baseline, me),
     ]
+    peer_clients = peers.clients() if peers is not None else None
+    if peers is not None and peer_clients is not None:
+        _check_peer(driver, database, client_on, cast, peers, peer_open=peer_clients[0],
+                    peer_authorization=peer_clients[1])
+        variants += [(peer_open_timings, by_peer(peer_clients[0], "peer_open")),
+                     (peer_authorization_timings, by_peer(peer_clients[1], "peer_authorization"))]
     # Every variant reads every sampled network once untimed first: the figures are for the
     # warm page cache of a hub in service, not for the first reads after Neo4j started.
     for child in cast.children:
@@ -635,8 +683,11 @@ def _family_network(
             elapsed = time.perf_counter() - started
             if index >= options.warmup:
                 timings.seconds.append(elapsed)
+    if peer_clients is not None:
+        for client in peer_clients:
+            client.close()
     cypher_summary, on_summary, off_summary = cypher.summary(), graphql_on.summary(), graphql_off.summary()
-    return {
+    figures: dict[str, Any] = {
         "handwritten_cypher": cypher_summary,
         "graphql_policy": on_summary,
         "graphql_permissive": off_summary,
@@ -648,6 +699,122 @@ def _family_network(
         "mean_people_per_network": statistics.fmean(sizes) if sizes else 0,
         "errors": dict(errors),
     }
+    if peers is not None:
+        for name, timings in (("peer_open", peer_open_timings), ("peer_authorization", peer_authorization_timings)):
+            summary = timings.summary()
+            figures[name] = summary
+            for quantile in ("p50", "p95"):
+                figures[f"ratio_graphql_to_{name}_{quantile}"] = (
+                    on_summary[f"{quantile}_ms"] / summary[f"{quantile}_ms"])
+                figures[f"ratio_{name}_to_cypher_{quantile}"] = (
+                    summary[f"{quantile}_ms"] / cypher_summary[f"{quantile}_ms"])
+    return figures
+
+
+def _check_peer(
+    driver: Driver, database: str, hub: GraphQLClient, cast: Cast, peers: peer_graphql.Peers, *,
+    peer_open: peer_graphql.PeerClient, peer_authorization: peer_graphql.PeerClient,
+) -> None:
+    """Before anything is timed: the peer answers the question the hub and the Cypher answer.
+
+    Without authorization it finds the hand-written Cypher's people and records; with the
+    filter to the caller's agency, the hub's people and, of the hub's records, those that
+    agency holds (the hub shows them on the OWN_AGENCY basis, and more besides on others)."""
+    differences: list[str] = []
+    for child in cast.children:
+        child_id = child["id"]
+        by_hand = peer_graphql.found_by_hand(handwritten.family_network(driver, child_id, database=database))
+        reply = hub.ask(cast.social_worker, FAMILY_NETWORK_QUERY, childId=child_id)
+        network = (reply.body.get("data") or {}).get("familyNetwork") or {}
+        opened, authorised = peer_open.network(child_id), peer_authorization.network(child_id)
+        if reply.failed or opened is None or authorised is None:
+            failures = [
+                f"hub: HTTP {reply.status} {str(reply.body.get('errors'))[:300]}" if reply.failed else "",
+                f"peer without authorization: {peer_open.last_failure}" if opened is None else "",
+                f"peer with authorization: {peer_authorization.last_failure}" if authorised is None else "",
+            ]
+            differences.append(f"no answer for {child_id}: " + "; ".join(f for f in failures if f))
+            continue
+        for found in (
+            peer_graphql.difference("peer without authorization vs hand-written Cypher", child_id, by_hand,
+                                    peer_graphql.found_by_peer(opened)),
+            peer_graphql.difference("peer with authorization vs the hub", child_id,
+                                    peer_graphql.found_by_hub(network, held_by=peers.agency_id),
+                                    peer_graphql.found_by_peer(authorised)),
+        ):
+            if found is not None:
+                differences.append(found)
+    if differences:
+        raise BenchmarkError(
+            f"the peer's answers differ in {len(differences)} case(s):\n" + "\n".join(differences[:10]))
+
+
+def _network_throughput(
+    port: int, tokens: dict[str, str], cast: Cast, peers: peer_graphql.Peers | None, *, clients: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """Network reads only, `clients` at once for `seconds`: the hub, then each peer variant."""
+
+    def hub_asker() -> tuple[Callable[[str], bool], Callable[[], None]]:
+        client = GraphQLClient(port, tokens)
+
+        def ask(child_id: str) -> bool:
+            return not client.ask(cast.social_worker, FAMILY_NETWORK_QUERY, childId=child_id).failed
+        return ask, client.close
+
+    def peer_asker(process: peer_graphql.PeerProcess, token: str | None) -> Callable[
+            [], tuple[Callable[[str], bool], Callable[[], None]]]:
+        def make() -> tuple[Callable[[str], bool], Callable[[], None]]:
+            client = peer_graphql.PeerClient(process.port, token=token)
+            return (lambda child_id: client.network(child_id) is not None), client.close
+        return make
+
+    figures = {"hub": _closed_loop(hub_asker, cast, clients=clients, seconds=seconds)}
+    if peers is not None:
+        figures["peer_open"] = _closed_loop(peer_asker(peers.open, None), cast, clients=clients, seconds=seconds)
+        figures["peer_authorization"] = _closed_loop(
+            peer_asker(peers.authorization, peers.token), cast, clients=clients, seconds=seconds)
+    return figures
+
+
+def _closed_loop(
+    make_asker: Callable[[], tuple[Callable[[str], bool], Callable[[], None]]], cast: Cast, *, clients: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """`clients` threads, each asking for one sampled network after another until time is up."""
+    timings = Timings()
+    errors = [0]
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def loop(number: int) -> None:
+        ask, close = make_asker()
+        rng = random.Random(number)
+        mine: list[float] = []
+        failed = 0
+        barrier.wait()
+        while time.perf_counter() < stop_at[0]:
+            started = time.perf_counter()
+            failed += not ask(rng.choice(cast.children)["id"])
+            mine.append(time.perf_counter() - started)
+        close()
+        with lock:
+            timings.seconds.extend(mine)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=loop, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    stop_at[0] = time.perf_counter() + seconds
+    started = time.perf_counter()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    requests = len(timings.seconds)
+    return {"clients": clients, "requests": requests, "errors": errors[0],
+            "requests_per_second": requests / elapsed if elapsed > 0 else 0.0, **timings.summary()}
 
 
 def _search_people(schema: Schema, client: GraphQLClient, cast: Cast, options: RunOptions) -> dict[str, Any]:
@@ -733,9 +900,11 @@ class _Tally:
     done: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
+    latency: Timings = field(default_factory=Timings)
 
-    def count(self, name: str, reply: Reply) -> None:
+    def count(self, name: str, reply: Reply, seconds: float) -> None:
         self.done[name] += 1
+        self.latency.seconds.append(seconds)
         if reply.failed:
             self.failed[name] += 1
         elif _typename(reply, name) in _REFUSAL_NAMES:
@@ -757,8 +926,9 @@ class _Episode:
         return name in self._schema.mutation_fields or name in self._schema.query_fields
 
     def _ask(self, name: str, as_professional: str, query: str, **variables: Any) -> Reply:
+        started = time.perf_counter()
         reply = self._client.ask(as_professional, query, **variables)
-        self.tally.count(name, reply)
+        self.tally.count(name, reply, time.perf_counter() - started)
         return reply
 
     def run_one(self) -> None:
@@ -823,7 +993,9 @@ class _Episode:
                       body="Session 3 of the programme: mother engaged well; father attended the last hour.")
 
 
-def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, options: RunOptions) -> dict[str, Any]:
+def _mixed(
+    schema: Schema, port: int, tokens: dict[str, str], cast: Cast, options: RunOptions, *, clients: int,
+) -> dict[str, Any]:
     _REFUSAL_NAMES.clear()
     _REFUSAL_NAMES.update(
         t["name"] for t in schema.types.values()
@@ -831,7 +1003,7 @@ def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, option
     )
     total = _Tally()
     lock = threading.Lock()
-    barrier = threading.Barrier(options.mixed_clients + 1)
+    barrier = threading.Barrier(clients + 1)
     stop_at = [0.0]
 
     def client_loop(number: int) -> None:
@@ -845,8 +1017,9 @@ def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, option
             total.done.update(episode.tally.done)
             total.failed.update(episode.tally.failed)
             total.refused.update(episode.tally.refused)
+            total.latency.seconds.extend(episode.tally.latency.seconds)
 
-    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(options.mixed_clients)]
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
     stop_at[0] = time.perf_counter() + options.mixed_seconds
@@ -857,7 +1030,7 @@ def _mixed(schema: Schema, port: int, tokens: dict[str, str], cast: Cast, option
     elapsed = time.perf_counter() - started
     requests = sum(total.done.values())
     return {
-        "clients": options.mixed_clients, "seconds": elapsed, "requests": requests,
+        "clients": clients, "seconds": elapsed, "requests": requests, **total.latency.summary(),
         "requests_per_second": requests / elapsed if elapsed > 0 else 0.0,
         "errors": sum(total.failed.values()), "errors_by_operation": dict(total.failed),
         "typed_refusals_by_operation": dict(total.refused), "requests_by_operation": dict(total.done),
