@@ -10,9 +10,9 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.logs import request_id_var
 from services.audit_review import AuditorService
-from services.consent import Refused
 from services.errors import Forbidden
 from services.principal import Principal
+from services.refusals import NotPermitted
 
 EXPORT_MEDIA_TYPE = "application/x-ndjson"
 PEM_MEDIA_TYPE = "application/x-pem-file"
@@ -34,7 +34,7 @@ def audit_router(
         sealed = await run_in_threadpool(
             auditor.record_export, principal, request_id=request_id_var.get()
         )
-        if isinstance(sealed, Refused):
+        if isinstance(sealed, NotPermitted):
             raise Forbidden(sealed.message)
         # Lines are produced page by page as the client reads, so memory stays flat however
         # long the chain; the format is the one `python -m protection.verify` reads. The

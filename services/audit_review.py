@@ -13,6 +13,7 @@ import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeAlias
 
 from neo4j import Driver, ManagedTransaction
 
@@ -24,8 +25,8 @@ from protection.audit_trail import AuditTrail
 from protection.chain import AuditEvent, Checkpoint, VerificationReport, public_key_pem
 from protection.keyring import Keyring, OpenedField
 from services import audit_events
-from services.consent import Refused
 from services.principal import Principal
+from services.refusals import InvalidInput, NotPermitted, OverrideNotFound
 
 MAX_PAGE = 100
 
@@ -77,12 +78,15 @@ class EventQuery:
     to_at: datetime | None = None
 
 
-def _not_permitted() -> Refused:
-    return Refused(kind="NotPermitted", message="only an auditor may use the audit view")
+OverridesResult: TypeAlias = OverridePage | InvalidInput | NotPermitted
+OverrideResult: TypeAlias = OverrideReview | OverrideNotFound | NotPermitted
+EventsResult: TypeAlias = EventPage | InvalidInput | NotPermitted
+VerifyResult: TypeAlias = VerificationReport | NotPermitted
+ExportResult: TypeAlias = Checkpoint | NotPermitted
 
 
-def _invalid(message: str) -> Refused:
-    return Refused(kind="InvalidInput", message=message)
+def _not_permitted() -> NotPermitted:
+    return NotPermitted("only an auditor may use the audit view")
 
 
 def encode_event_cursor(seq: int) -> str:
@@ -140,53 +144,25 @@ class AuditorService:
     def overrides(
         self, principal: Principal, *, status: OverrideStatus | None, from_at: datetime | None,
         to_at: datetime | None, first: int, after: str | None, request_id: str,
-    ) -> OverridePage | Refused:
+        requested_by: str | None = None, decided_by: str | None = None,
+    ) -> OverridesResult:
         if not self.may_review_overrides(principal):
             return _not_permitted()
         if not 1 <= first <= MAX_PAGE:
-            return _invalid(f"first must be between 1 and {MAX_PAGE}")
+            return InvalidInput.page_size(MAX_PAGE)
         if from_at is not None and to_at is not None and to_at <= from_at:
-            return _invalid("to must be after from")
+            return InvalidInput("to must be after from")
         position = decode_override_cursor(after) if after is not None else None
         if after is not None and position is None:
-            return _invalid("the cursor is not one this query gave out")
+            return InvalidInput.unknown_cursor()
 
         def work(tx: ManagedTransaction) -> OverridePage:
             found = consent_store.overrides_page(
-                tx, status=status, from_at=from_at, to_at=to_at, after=position, limit=first + 1
+                tx, status=status, from_at=from_at, to_at=to_at, after=position, limit=first + 1,
+                requested_by=requested_by, decided_by=decided_by,
             )
             page = found[:first]
-            reads: dict[str, list[OverrideRead]] = {record.id: [] for record in page}
-            for event in audit_store.override_reads(tx, override_ids=list(reads)):
-                assert event["override_id"] is not None
-                reads[event["override_id"]].append(OverrideRead(
-                    seq=event["seq"], at=event["at"], actor=event["actor"], agency=event["agency"],
-                    action=event["action"], targets=tuple(event["targets"]),
-                ))
-            refusals: dict[str, list[consent_store.RefusedDecision]] = {record.id: [] for record in page}
-            for refused in consent_store.decision_refusals(tx, override_ids=list(refusals)):
-                refusals[refused.override_id].append(refused)
-            reviews = tuple(
-                OverrideReview(
-                    record=record,
-                    justification=self._keyring.open(
-                        tx, scope_id=record.child_id, node_id=record.id, field="justification",
-                        ciphertext=record.justification_ciphertext,
-                    ),
-                    time_to_decision=(
-                        record.decided_at - record.requested_at if record.decided_at is not None else None
-                    ),
-                    reads=tuple(reads[record.id]),
-                    refused_decisions=tuple(refusals[record.id]),
-                )
-                for record in page
-            )
-            if page:
-                # The auditor has just read these justifications: that read is recorded too.
-                audit_events.record(
-                    self._trail, tx, principal, action="audit.overrides.read",
-                    targets=[record.id for record in page], request_id=request_id,
-                )
+            reviews = self._reviews(tx, principal, page, request_id=request_id)
             return OverridePage(
                 items=reviews,
                 end_cursor=encode_override_cursor(page[-1]) if page else None,
@@ -196,16 +172,66 @@ class AuditorService:
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
 
+    def override(self, principal: Principal, *, override_id: str, request_id: str) -> OverrideResult:
+        """One override under review, as the list shows it: for its page with the timeline."""
+        if not self.may_review_overrides(principal):
+            return _not_permitted()
+
+        def work(tx: ManagedTransaction) -> OverrideResult:
+            found = consent_store.get_override(tx, override_id=override_id)
+            if found is None:
+                return OverrideNotFound()
+            return self._reviews(tx, principal, [found], request_id=request_id)[0]
+
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+    def _reviews(
+        self, tx: ManagedTransaction, principal: Principal, page: list[OverrideRecord], *, request_id: str,
+    ) -> tuple[OverrideReview, ...]:
+        reads: dict[str, list[OverrideRead]] = {record.id: [] for record in page}
+        for event in audit_store.override_reads(tx, override_ids=list(reads)):
+            assert event["override_id"] is not None
+            reads[event["override_id"]].append(OverrideRead(
+                seq=event["seq"], at=event["at"], actor=event["actor"], agency=event["agency"],
+                action=event["action"], targets=tuple(event["targets"]),
+            ))
+        refusals: dict[str, list[consent_store.RefusedDecision]] = {record.id: [] for record in page}
+        for refused in consent_store.decision_refusals(tx, override_ids=list(refusals)):
+            refusals[refused.override_id].append(refused)
+        reviews = tuple(
+            OverrideReview(
+                record=record,
+                justification=self._keyring.open(
+                    tx, scope_id=record.child_id, node_id=record.id, field="justification",
+                    ciphertext=record.justification_ciphertext,
+                ),
+                time_to_decision=(
+                    record.decided_at - record.requested_at if record.decided_at is not None else None
+                ),
+                reads=tuple(reads[record.id]),
+                refused_decisions=tuple(refusals[record.id]),
+            )
+            for record in page
+        )
+        if page:
+            # The auditor has just read these justifications: that read is recorded too.
+            audit_events.record(
+                self._trail, tx, principal, action="audit.overrides.read",
+                targets=[record.id for record in page], request_id=request_id,
+            )
+        return reviews
+
     def audit_events(
         self, principal: Principal, *, query: EventQuery, first: int, after: str | None
-    ) -> EventPage | Refused:
+    ) -> EventsResult:
         if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.READ):
             return _not_permitted()
         if not 1 <= first <= MAX_PAGE:
-            return _invalid(f"first must be between 1 and {MAX_PAGE}")
+            return InvalidInput.page_size(MAX_PAGE)
         after_seq = decode_event_cursor(after) if after is not None else 0
         if after_seq is None:
-            return _invalid("the cursor is not one this query gave out")
+            return InvalidInput.unknown_cursor()
         conditions = audit_store.EventFilter(
             actor=query.actor, action=query.action, basis=query.basis,
             override_id=query.override_id, target=query.target,
@@ -223,7 +249,7 @@ class AuditorService:
             has_next_page=len(rows) > first,
         )
 
-    def verify(self, principal: Principal) -> VerificationReport | Refused:
+    def verify(self, principal: Principal) -> VerifyResult:
         if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.VERIFY_AUDIT):
             return _not_permitted()
         return self._trail.verify_online(self._driver)
@@ -231,7 +257,7 @@ class AuditorService:
     def public_key_pem(self) -> bytes:
         return public_key_pem(self._trail.public_key)
 
-    def record_export(self, principal: Principal, *, request_id: str) -> Checkpoint | Refused:
+    def record_export(self, principal: Principal, *, request_id: str) -> ExportResult:
         """Authorises an export and records it; the checkpoint the export is to end with."""
         if not self.may_export(principal):
             return _not_permitted()

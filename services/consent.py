@@ -1,7 +1,7 @@
 """Consent and manager-approved consent override: authorise, one transaction, audit.
 
-Expected refusals are returned as typed outcomes (the GraphQL layer maps them to union
-members); only the unexpected raises.
+Expected refusals are returned as the classes of `services.refusals`, each method naming
+exactly which; only the unexpected raises.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 from neo4j import Driver, ManagedTransaction
@@ -28,6 +28,20 @@ from protection.errors import ContentErased
 from protection.keyring import Keyring
 from services import access, audit_events, text
 from services.principal import Principal
+from services.refusals import (
+    AlreadyDecided,
+    AlreadyWithdrawn,
+    ChildNotFound,
+    ConsentNotFound,
+    GiverNotEntitled,
+    InvalidInput,
+    NotAManager,
+    NotPermitted,
+    NotRevocable,
+    OutsideOfficeHours,
+    OverrideNotFound,
+    SelfApprovalForbidden,
+)
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")
@@ -43,14 +57,6 @@ _DECIDES_OUT_OF_HOURS = Action.DECIDE_OUT_OF_HOURS
 
 
 @dataclass(frozen=True, slots=True)
-class Refused:
-    """A request the rules do not allow; `kind` names which rule, `message` says why."""
-
-    kind: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
 class OverrideRead:
     record: OverrideRecord
     justification: str | None
@@ -58,8 +64,18 @@ class OverrideRead:
     justification_unavailable: str | None
 
 
-def _refused(kind: str, message: str) -> Refused:
-    return Refused(kind=kind, message=message)
+# Why an override may not be decided by this caller at this time.
+DecidingRefusal: TypeAlias = NotAManager | OutsideOfficeHours
+# Why a decision was refused once it reached the override itself.
+DecisionRefusal: TypeAlias = OverrideNotFound | SelfApprovalForbidden | AlreadyDecided
+
+RecordConsentResult: TypeAlias = ConsentRecord | ChildNotFound | GiverNotEntitled | InvalidInput | NotPermitted
+WithdrawConsentResult: TypeAlias = ConsentRecord | ConsentNotFound | AlreadyWithdrawn | NotPermitted
+ConsentsResult: TypeAlias = list[ConsentRecord] | NotPermitted
+RequestOverrideResult: TypeAlias = OverrideRecord | ChildNotFound | InvalidInput | NotPermitted
+ReadOverrideResult: TypeAlias = OverrideRead | OverrideNotFound | NotPermitted
+DecideOverrideResult: TypeAlias = OverrideRecord | DecisionRefusal | DecidingRefusal | InvalidInput
+RevokeOverrideResult: TypeAlias = OverrideRecord | OverrideNotFound | NotRevocable | NotPermitted
 
 
 def is_office_hours(moment: datetime) -> bool:
@@ -96,23 +112,23 @@ class ConsentService:
         self, principal: Principal, *, child_id: str, giver_id: str, scope: ConsentScope,
         agencies: list[str], purpose: str, method: str, expires_at: datetime | None,
         request_id: str,
-    ) -> ConsentRecord | Refused:
+    ) -> RecordConsentResult:
         if not self._may(principal, ResourceKind.CONSENT, Action.RECORD_CONSENT):
-            return _refused("NotPermitted", "your role may not record consent")
+            return NotPermitted("your role may not record consent")
         if scope is ConsentScope.TARGETED and not agencies:
-            return _refused("InvalidConsent", "a targeted consent must name at least one agency")
+            return InvalidInput("a targeted consent must name at least one agency")
         if expires_at is not None and expires_at <= self._clock():
-            return _refused("InvalidConsent", "the consent's expiry must be in the future")
+            return InvalidInput("the consent's expiry must be in the future")
         if not purpose.strip() or not method.strip():
-            return _refused("InvalidConsent", "purpose and how consent was given are required")
+            return InvalidInput("purpose and how consent was given are required")
         if problem := text.first_problem(
             text.text_problem("the purpose", purpose), text.text_problem("how consent was given", method)
         ):
-            return _refused("InvalidConsent", problem)
+            return InvalidInput(problem)
 
-        def work(tx: ManagedTransaction) -> ConsentRecord | Refused:
+        def work(tx: ManagedTransaction) -> RecordConsentResult:
             if not self._acts_for(tx, principal, child_id, ResourceKind.CONSENT, Action.RECORD_CONSENT):
-                return _refused("ChildNotFound", "no such child")
+                return ChildNotFound()
             standing = repo.giver_standing(tx, child_id=child_id, giver_id=giver_id)
             refusal = _giver_refusal(standing)
             if refusal is not None:
@@ -136,16 +152,16 @@ class ConsentService:
 
     def withdraw_consent(
         self, principal: Principal, *, consent_id: str, request_id: str
-    ) -> ConsentRecord | Refused:
+    ) -> WithdrawConsentResult:
         if not self._may(principal, ResourceKind.CONSENT, Action.WITHDRAW_CONSENT):
-            return _refused("NotPermitted", "your role may not withdraw consent")
+            return NotPermitted("your role may not withdraw consent")
 
-        def work(tx: ManagedTransaction) -> ConsentRecord | Refused:
+        def work(tx: ManagedTransaction) -> WithdrawConsentResult:
             current = repo.get_consent(tx, consent_id=consent_id)
             if current is None:
-                return _refused("ConsentNotFound", "no such consent")
+                return ConsentNotFound()
             if not repo.withdraw_consent(tx, consent_id=consent_id, withdrawn_by=principal.professional_id):
-                return _refused("AlreadyWithdrawn", "this consent was already withdrawn")
+                return AlreadyWithdrawn()
             audit_events.record(
                 self._audit, tx, principal, action="consent.withdrawn",
                 targets=[consent_id, current.child_id], request_id=request_id,
@@ -156,11 +172,11 @@ class ConsentService:
 
         return self._write(work)
 
-    def consents(self, principal: Principal, *, child_id: str) -> list[ConsentRecord] | Refused:
+    def consents(self, principal: Principal, *, child_id: str) -> ConsentsResult:
         """A child's consents, for a caller with a basis for *this* child; an unknown child and one
         the caller has no basis for both read as no consents."""
         if not self._may(principal, ResourceKind.CONSENT, Action.READ):
-            return _refused("NotPermitted", "your role may not read consent records")
+            return NotPermitted("your role may not read consent records")
 
         def work(tx: ManagedTransaction) -> list[ConsentRecord]:
             decision = access.decide_for_child(
@@ -179,35 +195,33 @@ class ConsentService:
     def request_override(
         self, principal: Principal, *, child_id: str, ground: OverrideGround, justification: str,
         scope: ConsentScope, agencies: list[str], request_id: str,
-    ) -> OverrideRecord | Refused:
+    ) -> RequestOverrideResult:
         if not self._may(principal, ResourceKind.OVERRIDE, Action.REQUEST_OVERRIDE):
-            return _refused("NotPermitted", "only MASH and EDT practitioners may request an override")
+            return NotPermitted("only MASH and EDT practitioners may request an override")
         if len(justification.strip()) < MIN_JUSTIFICATION:
-            return _refused(
-                "InvalidOverride", f"the justification must explain the risk ({MIN_JUSTIFICATION} characters at least)"
-            )
+            return InvalidInput(f"the justification must explain the risk ({MIN_JUSTIFICATION} characters at least)")
         if problem := text.text_problem("the justification", justification, limit=text.MAX_LONG_TEXT):
-            return _refused("InvalidOverride", problem)
+            return InvalidInput(problem)
         if scope is ConsentScope.TARGETED and not agencies:
-            return _refused("InvalidOverride", "a targeted override must name at least one agency")
+            return InvalidInput("a targeted override must name at least one agency")
 
         keyring = self._keyring
         if keyring is None:
             # A justification is never stored in plain text; without keys there is no override.
             raise RuntimeError("recording an override needs the field-encryption keyring")
 
-        def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
+        def work(tx: ManagedTransaction) -> RequestOverrideResult:
             # Checked first so that no data key is ever made for an id that is not a child. A
             # restricted child the caller is not named on reads exactly like an unknown one.
             if not self._acts_for(tx, principal, child_id, ResourceKind.OVERRIDE, Action.REQUEST_OVERRIDE):
-                return _refused("ChildNotFound", "no such child")
+                return ChildNotFound()
             override_id = f"override-{uuid.uuid4().hex}"
             try:
                 sealed = keyring.encrypt(
                     tx, scope_id=child_id, node_id=override_id, field="justification", plaintext=justification
                 )
             except ContentErased:
-                return _refused("InvalidOverride", "this child's content was erased: nothing can be recorded")
+                return InvalidInput("this child's content was erased: nothing can be recorded")
             repo.create_override(
                 tx, override_id=override_id, child_id=child_id, ground=ground,
                 justification_ciphertext=sealed, scope=scope,
@@ -216,7 +230,7 @@ class ConsentService:
             )
             created = repo.get_override(tx, override_id=override_id)
             if created is None:
-                return _refused("ChildNotFound", "no such child")
+                return ChildNotFound()
             audit_events.record(
                 self._audit, tx, principal, action="override.requested",
                 targets=[override_id, child_id], request_id=request_id, override_id=override_id,
@@ -225,18 +239,18 @@ class ConsentService:
 
         return self._write(work)
 
-    def override(self, principal: Principal, *, override_id: str, request_id: str) -> OverrideRead | Refused:
+    def override(self, principal: Principal, *, override_id: str, request_id: str) -> ReadOverrideResult:
         """An override request as its requester or a deciding manager reads it: with the
         justification, so the decision is made on the reasons given. Others with read access
         see it without; every read of a justification is audited."""
         if not self._may(principal, ResourceKind.OVERRIDE, Action.READ):
-            return _refused("NotPermitted", "your role may not read override requests")
+            return NotPermitted("your role may not read override requests")
         decides = self._may_decide_at_some_time(principal)
 
-        def work(tx: ManagedTransaction) -> OverrideRead | Refused:
+        def work(tx: ManagedTransaction) -> ReadOverrideResult:
             current = repo.get_override(tx, override_id=override_id)
             if current is None:
-                return _refused("OverrideNotFound", "no such override request")
+                return OverrideNotFound()
             if not (decides or current.requested_by == principal.professional_id):
                 return OverrideRead(current, None, "only the requester and the deciding managers read the reasons")
             if self._keyring is None:
@@ -255,29 +269,30 @@ class ConsentService:
 
     def decide_override(
         self, principal: Principal, *, override_id: str, approve: bool, note: str, request_id: str,
-    ) -> OverrideRecord | Refused:
+    ) -> DecideOverrideResult:
         if problem := text.text_problem("the note", note):
-            return _refused("InvalidOverride", problem)
+            return InvalidInput(problem)
         refused = self._deciding_refusal(principal)
         decided = refused if refused is not None else self._decide(
             principal, override_id=override_id, approve=approve, note=note, request_id=request_id,
         )
-        if isinstance(decided, Refused) and decided.kind != "OverrideNotFound":
+        # A refused attempt on an override that exists is on its record; an unknown id has none.
+        if not isinstance(decided, OverrideRecord | OverrideNotFound):
             self._record_refused_decision(principal, override_id=override_id, refused=decided, request_id=request_id)
         return decided
 
     def _decide(
         self, principal: Principal, *, override_id: str, approve: bool, note: str, request_id: str,
-    ) -> OverrideRecord | Refused:
-        def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
+    ) -> OverrideRecord | DecisionRefusal:
+        def work(tx: ManagedTransaction) -> OverrideRecord | DecisionRefusal:
             if not repo.lock_override(tx, override_id=override_id):
-                return _refused("OverrideNotFound", "no such override request")
+                return OverrideNotFound()
             current = repo.get_override(tx, override_id=override_id)
             assert current is not None
             if current.requested_by == principal.professional_id:
-                return _refused("SelfApprovalForbidden", "you requested this override: another manager must decide")
+                return SelfApprovalForbidden()
             if current.status != OverrideStatus.REQUESTED:
-                return _refused("AlreadyDecided", f"this override was already decided ({current.status})")
+                return AlreadyDecided(f"this override was already decided ({current.status})")
             status = OverrideStatus.APPROVED if approve else OverrideStatus.REJECTED
             repo.decide_override(
                 tx, override_id=override_id, status=status, decided_by=principal.professional_id,
@@ -297,19 +312,17 @@ class ConsentService:
 
     def revoke_override(
         self, principal: Principal, *, override_id: str, request_id: str
-    ) -> OverrideRecord | Refused:
+    ) -> RevokeOverrideResult:
         if not self._may(principal, ResourceKind.OVERRIDE, Action.REVOKE_OVERRIDE):
-            return _refused("NotPermitted", "your role may not revoke an override")
+            return NotPermitted("your role may not revoke an override")
 
-        def work(tx: ManagedTransaction) -> OverrideRecord | Refused:
+        def work(tx: ManagedTransaction) -> RevokeOverrideResult:
             if not repo.lock_override(tx, override_id=override_id):
-                return _refused("OverrideNotFound", "no such override")
+                return OverrideNotFound()
             current = repo.get_override(tx, override_id=override_id)
             assert current is not None
             if not repo.revoke_override(tx, override_id=override_id, revoked_by=principal.professional_id):
-                return _refused(
-                    "NotRevocable", f"only an approved, unexpired override can be revoked ({current.status})"
-                )
+                return NotRevocable(f"only an approved, unexpired override can be revoked ({current.status})")
             audit_events.record(
                 self._audit, tx, principal, action="override.revoked",
                 targets=[override_id, current.child_id], request_id=request_id,
@@ -332,20 +345,17 @@ class ConsentService:
         )
         return decision.discloses_content
 
-    def _deciding_refusal(self, principal: Principal) -> Refused | None:
+    def _deciding_refusal(self, principal: Principal) -> DecidingRefusal | None:
         """Who may decide now is the policy's answer: approve_override in office hours,
         decide_out_of_hours outside them."""
         in_office = is_office_hours(self._clock())
         if self._may(principal, ResourceKind.OVERRIDE, _DECIDES_IN_OFFICE if in_office else _DECIDES_OUT_OF_HOURS):
             return None
         if not self._may_decide_at_some_time(principal):
-            return _refused("NotAManager", "only a front door manager, or the head of service on call, may decide")
+            return NotAManager("only a front door manager, or the head of service on call, may decide")
         if in_office:
-            return _refused("NotAManager", "in office hours a CRS manager decides overrides")
-        return _refused(
-            "OutsideOfficeHours",
-            "outside office hours the EDT on-call senior manager or the head of service on call decides overrides",
-        )
+            return NotAManager("in office hours a CRS manager decides overrides")
+        return OutsideOfficeHours()
 
     def _may_decide_at_some_time(self, principal: Principal) -> bool:
         return self._may(principal, ResourceKind.OVERRIDE, _DECIDES_IN_OFFICE) or self._may(
@@ -353,7 +363,8 @@ class ConsentService:
         )
 
     def _record_refused_decision(
-        self, principal: Principal, *, override_id: str, refused: Refused, request_id: str
+        self, principal: Principal, *, override_id: str,
+        refused: SelfApprovalForbidden | AlreadyDecided | DecidingRefusal, request_id: str,
     ) -> None:
         """A refused attempt to decide is itself on the record for the override's review. It is
         written in a transaction of its own: the attempted decision wrote nothing, or never ran."""
@@ -363,7 +374,7 @@ class ConsentService:
             if attempted is None:
                 return
             audit_events.record(
-                self._audit, tx, principal, action=repo.refused_decision_action(refused.kind),
+                self._audit, tx, principal, action=repo.refused_decision_action(type(refused).__name__),
                 targets=[attempted.id, attempted.child_id], request_id=request_id, override_id=attempted.id,
             )
 
@@ -374,19 +385,17 @@ class ConsentService:
             return session.execute_write(work)
 
 
-def _giver_refusal(standing: repo.GiverStanding) -> Refused | None:
+def _giver_refusal(standing: repo.GiverStanding) -> ChildNotFound | GiverNotEntitled | None:
     if not standing.child_exists:
-        return _refused("ChildNotFound", "no such child")
+        return ChildNotFound()
     if not standing.giver_exists:
-        return _refused("GiverNotEntitled", "the person giving consent is not known to the hub")
+        return GiverNotEntitled("the person giving consent is not known to the hub")
     if standing.is_the_child:
         if standing.child_age is not None and standing.child_age >= _YOUNG_PERSON_CAN_CONSENT_AT:
             return None
-        return _refused("GiverNotEntitled", "a young person may give consent themselves from 16")
+        return GiverNotEntitled(f"a young person may give consent themselves from {_YOUNG_PERSON_CAN_CONSENT_AT}")
     if not standing.giver_is_adult:
-        return _refused("GiverNotEntitled", "consent must come from an adult with parental responsibility")
+        return GiverNotEntitled("consent must come from an adult with parental responsibility")
     if not standing.has_parental_responsibility:
-        return _refused(
-            "GiverNotEntitled", "this adult does not have parental responsibility for the child"
-        )
+        return GiverNotEntitled("this adult does not have parental responsibility for the child")
     return None

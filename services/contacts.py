@@ -1,7 +1,8 @@
 """The front door's workflow: contacts, requests to partners, their answers, and decisions.
 
 Each act is authorised against the policy, done in one transaction, and recorded in the
-audit chain in that same transaction. Expected refusals come back as `Refused`.
+audit chain in that same transaction. Expected refusals come back as the classes of
+`services.refusals`, each method naming exactly which.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 from neo4j import Driver, ManagedTransaction
@@ -41,6 +42,25 @@ from protection.errors import ContentErased, ProtectionError
 from protection.keyring import ERASED, UNREADABLE, Keyring, OpenedField, ScopeReader
 from services import audit_events, text
 from services.principal import Principal
+from services.refusals import (
+    AlreadyAnswered,
+    AlreadyDecided,
+    ChildNotFound,
+    ContactClosed,
+    ContactNotFound,
+    DecisionAwaitingAgreement,
+    ImplausibleReceivedAt,
+    InvalidInput,
+    ManagerAgreementRequired,
+    NoBasisForRequest,
+    NotAManager,
+    NotPermitted,
+    ProposalNotFound,
+    RequestClosed,
+    RequestNotFound,
+    RequestWithdrawn,
+    SelfAgreementForbidden,
+)
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")
@@ -57,23 +77,13 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_RECEIVED_WINDOW = timedelta(days=365)
 
 _CLOSED = "the contact it was made for was decided and closed"
+_DECIDES = "only the front door decides contacts"
 _BASIS_WENT = {
     BasisState.WITHDRAWN: "was withdrawn",
     BasisState.REVOKED: "was revoked",
     BasisState.EXPIRED: "has expired",
     BasisState.MISSING: "no longer holds",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A request the rules do not allow; `missing` names what a lawful request would need,
-    `reason` why a request no longer takes answers."""
-
-    kind: str
-    message: str
-    missing: tuple[str, ...] = ()
-    reason: str | None = None
 
 
 class RequestStatus(StrEnum):
@@ -227,6 +237,30 @@ def decode_cursor(cursor: str) -> QueueKey | None:
     return QueueKey(due_by=moment, id=contact_id)
 
 
+# Why a contact may not be decided now, once it is found.
+ContactNotOpen: TypeAlias = ContactNotFound | AlreadyDecided | DecisionAwaitingAgreement
+# Why a manager may not answer a proposed decision.
+ProposalNotOpen: TypeAlias = ProposalNotFound | SelfAgreementForbidden | AlreadyDecided
+
+RecordContactResult: TypeAlias = ContactDetail | ChildNotFound | ImplausibleReceivedAt | InvalidInput | NotPermitted
+ReadContactResult: TypeAlias = ContactDetail | ContactNotFound | NotPermitted
+ContactsResult: TypeAlias = ContactPage | InvalidInput | NotPermitted
+DecideContactResult: TypeAlias = (
+    ContactDetail | ContactNotOpen | ManagerAgreementRequired | InvalidInput | NotPermitted
+)
+ProposeDecisionResult: TypeAlias = ProposalView | ContactNotOpen | InvalidInput | NotPermitted
+AgreeDecisionResult: TypeAlias = ContactDetail | ProposalNotOpen | NotAManager
+SendBackDecisionResult: TypeAlias = ProposalView | ProposalNotOpen | InvalidInput | NotAManager
+DecisionsAwaitingResult: TypeAlias = ProposalPage | InvalidInput | NotAManager
+RequestInformationResult: TypeAlias = (
+    RequestView | NoBasisForRequest | ContactNotFound | ContactClosed | InvalidInput | NotPermitted
+)
+ReadRequestResult: TypeAlias = RequestView | RequestNotFound | NotPermitted
+AnswerResult: TypeAlias = (
+    ShareView | RequestNotFound | RequestWithdrawn | RequestClosed | AlreadyAnswered | InvalidInput | NotPermitted
+)
+
+
 class ContactService:
     def __init__(
         self,
@@ -262,25 +296,24 @@ class ContactService:
 
     def record_contact(
         self, principal: Principal, contact: ContactInput, *, request_id: str
-    ) -> ContactDetail | Refused:
+    ) -> RecordContactResult:
         if not self._may(principal, ResourceKind.CONTACT, Action.WRITE, Basis.OWN_AGENCY):
-            return Refused("NotPermitted", "only front door practitioners record contacts")
+            return NotPermitted("only front door practitioners record contacts")
         invalid = _contact_input_problem(contact)
         if invalid is not None:
-            return Refused("InvalidInput", invalid)
+            return InvalidInput(invalid)
         now = self._clock()
         received_at = contact.received_at or now
         earliest, latest = now - self._received_window, now + MAX_CLOCK_SKEW
         if not earliest <= received_at <= latest:
-            return Refused(
-                "ImplausibleReceivedAt",
+            return ImplausibleReceivedAt(
                 f"receivedAt must be between {earliest:%Y-%m-%d %H:%M} and {latest:%Y-%m-%d %H:%M} UTC:"
                 f" not in the future, and no more than {self._received_window.days} days ago",
             )
         due_by = self._due_times.due_by(contact.urgency, received_at)
         contact_id = f"contact-{uuid.uuid4().hex}"
 
-        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+        def work(tx: ManagedTransaction) -> RecordContactResult:
             if contact.new_child is not None:
                 child_id = f"person-{uuid.uuid4().hex}"
                 repo.create_child(
@@ -292,13 +325,13 @@ class ContactService:
                 assert contact.child_id is not None
                 child_id = contact.child_id
                 if not repo.child_exists(tx, child_id=child_id):
-                    return Refused("ChildNotFound", "no such child")
+                    return ChildNotFound()
             referrer = contact.referrer
             if (
                 referrer.kind is ReferrerKind.PROFESSIONAL and referrer.professional_id is not None
                 and repo.professional_roles(tx, professional_id=referrer.professional_id) is None
             ):
-                return Refused("InvalidInput", "the referring professional is not known to the hub")
+                return InvalidInput("the referring professional is not known to the hub")
             ciphertext = self._keyring.encrypt(
                 tx, scope_id=child_id, node_id=contact_id, field="concern", plaintext=contact.concern,
             )
@@ -317,15 +350,15 @@ class ContactService:
                 self._audit, tx, principal, action="contact.recorded",
                 targets=[contact_id, child_id], request_id=request_id,
             )
-            return self._detail(tx, principal, contact_id)
+            return self._written_detail(tx, principal, contact_id)
 
         return self._write(work)
 
-    def contact(self, principal: Principal, contact_id: str, *, request_id: str) -> ContactDetail | Refused:
+    def contact(self, principal: Principal, contact_id: str, *, request_id: str) -> ReadContactResult:
         if not self._may(principal, ResourceKind.CONTACT, Action.READ, Basis.OWN_AGENCY):
-            return Refused("NotPermitted", "your role may not read contacts")
+            return NotPermitted("your role may not read contacts")
 
-        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+        def work(tx: ManagedTransaction) -> ReadContactResult:
             return self._detail(tx, principal, contact_id)
 
         with self._driver.session(database=self._database) as session:
@@ -334,11 +367,11 @@ class ContactService:
     def contacts(
         self, principal: Principal, *, status: ContactStatus | None, urgency: Urgency | None,
         first: int, after: str | None,
-    ) -> ContactPage | Refused:
+    ) -> ContactsResult:
         if not self._may(principal, ResourceKind.CONTACT, Action.READ, Basis.OWN_AGENCY):
-            return Refused("NotPermitted", "your role may not read the front door queue")
+            return NotPermitted("your role may not read the front door queue")
         key = _page_start(first, after)
-        if isinstance(key, Refused):
+        if isinstance(key, InvalidInput):
             return key
         with self._driver.session(database=self._database) as session:
             rows = session.execute_read(
@@ -352,30 +385,28 @@ class ContactService:
     def decide_contact(
         self, principal: Principal, *, contact_id: str, outcome: Outcome, rationale: str,
         response_to_referrer: str, agreed_by: str | None, request_id: str,
-    ) -> ContactDetail | Refused:
+    ) -> DecideContactResult:
         """A front-door manager deciding alone: recorded as proposed, decided and agreed by them.
         Anyone else proposes the decision, and a manager agrees it as themselves."""
         if not self._may(principal, ResourceKind.CONTACT, Action.DECIDE_CONTACT, Basis.OWN_AGENCY):
-            return Refused("NotPermitted", "only the front door decides contacts")
+            return NotPermitted(_DECIDES)
         if problem := _decision_text_problem(rationale, response_to_referrer):
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
         if agreed_by is not None:
             # A name typed by the one deciding is no agreement: the manager gives it themselves.
-            return Refused(
-                "ManagerAgreementRequired",
+            return ManagerAgreementRequired(
                 "a manager agrees as themselves: propose the decision, and a front door manager agrees it",
             )
         if not self._is_front_door_manager(principal.roles):
-            return Refused(
-                "ManagerAgreementRequired",
+            return ManagerAgreementRequired(
                 "propose the decision: a front door manager agrees it before the contact is decided",
             )
 
-        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+        def work(tx: ManagedTransaction) -> DecideContactResult:
             contact = _open_for_decision(
                 tx, principal, contact_id, awaiting="a proposed decision awaits agreement: agree it or send it back",
             )
-            if isinstance(contact, Refused):
+            if not isinstance(contact, ContactRow):
                 return contact
             rationale_ct, response_ct = self._seal_decision(
                 tx, child_id=contact.child_id, node_id=contact_id, rationale=rationale,
@@ -389,24 +420,24 @@ class ContactService:
                 self._audit, tx, principal, action=f"contact.decided.{outcome.value.lower()}",
                 targets=[contact_id, contact.child_id, principal.professional_id], request_id=request_id,
             )
-            return self._detail(tx, principal, contact_id)
+            return self._written_detail(tx, principal, contact_id)
 
         return self._write(work)
 
     def propose_decision(
         self, principal: Principal, *, contact_id: str, outcome: Outcome, rationale: str,
         response_to_referrer: str, request_id: str,
-    ) -> ProposalView | Refused:
+    ) -> ProposeDecisionResult:
         if not self._may(principal, ResourceKind.CONTACT, Action.DECIDE_CONTACT, Basis.OWN_AGENCY):
-            return Refused("NotPermitted", "only the front door decides contacts")
+            return NotPermitted(_DECIDES)
         if problem := _decision_text_problem(rationale, response_to_referrer):
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
 
-        def work(tx: ManagedTransaction) -> ProposalView | Refused:
+        def work(tx: ManagedTransaction) -> ProposeDecisionResult:
             contact = _open_for_decision(
                 tx, principal, contact_id, awaiting="a proposed decision already awaits a manager's agreement",
             )
-            if isinstance(contact, Refused):
+            if not isinstance(contact, ContactRow):
                 return contact
             proposal_id = f"decision-{uuid.uuid4().hex}"
             rationale_ct, response_ct = self._seal_decision(
@@ -425,11 +456,11 @@ class ContactService:
 
         return self._write(work)
 
-    def agree_decision(self, principal: Principal, *, proposal_id: str, request_id: str) -> ContactDetail | Refused:
+    def agree_decision(self, principal: Principal, *, proposal_id: str, request_id: str) -> AgreeDecisionResult:
         if not self._is_front_door_manager(principal.roles):
-            return Refused("NotAManager", "only a front door manager agrees a contact decision")
+            return NotAManager("only a front door manager agrees a contact decision")
 
-        def work(tx: ManagedTransaction) -> ContactDetail | Refused:
+        def work(tx: ManagedTransaction) -> AgreeDecisionResult:
             standing = repo.lock_proposal(tx, proposal_id=proposal_id, agency_id=principal.agency_id)
             refused = _answer_refusal(standing, principal)
             if refused is not None:
@@ -458,21 +489,21 @@ class ContactService:
                          proposal.proposed_by],
                 request_id=request_id,
             )
-            return self._detail(tx, principal, proposal.contact_id)
+            return self._written_detail(tx, principal, proposal.contact_id)
 
         return self._write(work)
 
     def send_back_decision(
         self, principal: Principal, *, proposal_id: str, note: str, request_id: str
-    ) -> ProposalView | Refused:
+    ) -> SendBackDecisionResult:
         if not self._is_front_door_manager(principal.roles):
-            return Refused("NotAManager", "only a front door manager sends a contact decision back")
+            return NotAManager("only a front door manager sends a contact decision back")
         if not note.strip():
-            return Refused("InvalidInput", "say why the decision is sent back")
+            return InvalidInput("say why the decision is sent back")
         if problem := text.text_problem("the note", note):
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
 
-        def work(tx: ManagedTransaction) -> ProposalView | Refused:
+        def work(tx: ManagedTransaction) -> SendBackDecisionResult:
             standing = repo.lock_proposal(tx, proposal_id=proposal_id, agency_id=principal.agency_id)
             refused = _answer_refusal(standing, principal)
             if refused is not None:
@@ -494,11 +525,11 @@ class ContactService:
 
     def decisions_awaiting_agreement(
         self, principal: Principal, *, first: int, after: str | None
-    ) -> ProposalPage | Refused:
+    ) -> DecisionsAwaitingResult:
         if not self._is_front_door_manager(principal.roles):
-            return Refused("NotAManager", "only a front door manager agrees contact decisions")
+            return NotAManager("only a front door manager agrees contact decisions")
         key = _page_start(first, after)
-        if isinstance(key, Refused):
+        if isinstance(key, InvalidInput):
             return key
 
         def work(tx: ManagedTransaction) -> list[ProposalView]:
@@ -535,11 +566,16 @@ class ContactService:
     def _may_roles(self, roles: tuple[str, ...], resource: ResourceKind, action: Action) -> bool:
         return Basis.OWN_AGENCY in self._policy.allowed_bases(roles, resource, action)
 
-    def _detail(self, tx: ManagedTransaction, principal: Principal, contact_id: str) -> ContactDetail | Refused:
+    def _written_detail(self, tx: ManagedTransaction, principal: Principal, contact_id: str) -> ContactDetail:
+        detail = self._detail(tx, principal, contact_id)
+        assert isinstance(detail, ContactDetail), "a contact the caller just wrote is their agency's"
+        return detail
+
+    def _detail(self, tx: ManagedTransaction, principal: Principal, contact_id: str) -> ContactDetail | ContactNotFound:
         row = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
         if row is None:
             # Another agency's contact reads exactly like one that does not exist.
-            return Refused("ContactNotFound", "no such contact")
+            return ContactNotFound()
         child_key = self._keyring.reader(tx, row.child_id)
         return ContactDetail(
             row=row,
@@ -554,24 +590,24 @@ class ContactService:
     def request_information(
         self, principal: Principal, *, contact_id: str, scope: RequestScope, agencies: list[str],
         basis: RequestBasis, request_id: str,
-    ) -> RequestView | Refused:
+    ) -> RequestInformationResult:
         if not self._may(
             principal, ResourceKind.INFORMATION_REQUEST, Action.REQUEST_INFORMATION, Basis(basis.value)
         ):
-            return Refused("NotPermitted", f"your role may not request information on the {basis.value} basis")
+            return NotPermitted(f"your role may not request information on the {basis.value} basis")
         if scope is RequestScope.TARGETED and not agencies:
-            return Refused("InvalidInput", "a targeted request must name at least one agency")
+            return InvalidInput("a targeted request must name at least one agency")
 
-        def work(tx: ManagedTransaction) -> RequestView | Refused:
+        def work(tx: ManagedTransaction) -> RequestInformationResult:
             standing = repo.request_standing(tx, contact_id=contact_id, agency_id=principal.agency_id)
             if standing is None:
-                return Refused("ContactNotFound", "no such contact")
+                return ContactNotFound()
             if standing.contact_status is ContactStatus.DECIDED:
-                return Refused("ContactClosed", "this contact is decided and closed")
+                return ContactClosed()
             wanted = frozenset(agencies) if scope is RequestScope.TARGETED else standing.partner_agencies
             unknown = sorted(wanted - standing.partner_agencies)
             if unknown:
-                return Refused("InvalidInput", f"not partner agencies: {', '.join(unknown)}", tuple(unknown))
+                return InvalidInput(f"not partner agencies: {', '.join(unknown)}")
             grants = standing.consents if basis is RequestBasis.CONSENT else standing.overrides
             full_request = scope is RequestScope.FULL
             grant = next((g for g in grants if g.covers(wanted, full_request=full_request)), None)
@@ -596,15 +632,15 @@ class ContactService:
 
     def information_request(
         self, principal: Principal, request_id_to_read: str, *, request_id: str
-    ) -> RequestView | Refused:
+    ) -> ReadRequestResult:
         if not self._bases(principal, ResourceKind.INFORMATION_REQUEST, Action.READ):
-            return Refused("NotPermitted", "your role may not read information requests")
+            return NotPermitted("your role may not read information requests")
         share_bases = self._bases(principal, ResourceKind.INFORMATION_SHARE, Action.READ)
 
-        def work(tx: ManagedTransaction) -> RequestView | Refused:
+        def work(tx: ManagedTransaction) -> ReadRequestResult:
             row = repo.get_request(tx, request_id=request_id_to_read, agency_id=principal.agency_id)
             if row is None:
-                return Refused("RequestNotFound", "no such information request")
+                return RequestNotFound()
             child_key = self._keyring.reader(tx, row.child_id)
             shares = [self._share_view(child_key, principal, row, share, share_bases) for share in row.shares]
             shown = sorted({s.basis for s in shares if s.basis in _SHARE_BASES and s.content is not None})
@@ -652,11 +688,11 @@ class ContactService:
     def share_information(
         self, principal: Principal, *, request_to_answer: str, content: str, fact_or_opinion: str,
         historic: bool, request_id: str,
-    ) -> ShareView | Refused:
+    ) -> AnswerResult:
         if not content.strip():
-            return Refused("InvalidInput", "there is nothing to share")
+            return InvalidInput("there is nothing to share")
         if problem := text.text_problem("what is shared", content, limit=text.MAX_LONG_TEXT):
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
         return self._answer(
             principal, request_to_answer, shared=True, text=content, fact_or_opinion=fact_or_opinion,
             historic=historic, request_id=request_id,
@@ -664,11 +700,11 @@ class ContactService:
 
     def decline_to_share(
         self, principal: Principal, *, request_to_answer: str, reason: str, request_id: str
-    ) -> ShareView | Refused:
+    ) -> AnswerResult:
         if not reason.strip():
-            return Refused("InvalidInput", "a decision not to share needs its reason")
+            return InvalidInput("a decision not to share needs its reason")
         if problem := text.text_problem("the reason", reason, limit=text.MAX_LONG_TEXT):
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
         return self._answer(
             principal, request_to_answer, shared=False, text=reason, fact_or_opinion=None, historic=None,
             request_id=request_id,
@@ -677,23 +713,24 @@ class ContactService:
     def _answer(
         self, principal: Principal, request_to_answer: str, *, shared: bool, text: str,
         fact_or_opinion: str | None, historic: bool | None, request_id: str,
-    ) -> ShareView | Refused:
+    ) -> AnswerResult:
         if not self._may(principal, ResourceKind.INFORMATION_SHARE, Action.SHARE_INFORMATION, Basis.OWN_AGENCY):
-            return Refused("NotPermitted", "only a partner agency's MASH officer answers a request")
+            return NotPermitted("only a partner agency's MASH officer answers a request")
 
-        def work(tx: ManagedTransaction) -> ShareView | Refused:
+        def work(tx: ManagedTransaction) -> AnswerResult:
             standing = repo.lock_request(tx, request_id=request_to_answer, agency_id=principal.agency_id)
             # A request addressed elsewhere reads exactly like one that does not exist, and
             # nothing more about it (withdrawn, closed, answered) is told before this check.
             if standing is None or not standing.addressed:
-                return Refused("RequestNotFound", "no such information request")
+                return RequestNotFound()
             if standing.answered:
-                return Refused("AlreadyAnswered", "your agency has already answered this request")
+                return AlreadyAnswered()
             status, reason = request_status(standing.basis_state, standing.contact_status, standing.basis)
-            if status is RequestStatus.WITHDRAWN:
-                return Refused("RequestWithdrawn", "this request was withdrawn and takes no answers", reason=reason)
-            if status is RequestStatus.CLOSED:
-                return Refused("RequestClosed", f"this request takes no more answers: {reason}", reason=reason)
+            if status is not RequestStatus.OPEN:
+                assert reason is not None, "a request that takes no answers says why"
+                if status is RequestStatus.WITHDRAWN:
+                    return RequestWithdrawn.because(reason)
+                return RequestClosed.because(reason)
             share_id = f"share-{uuid.uuid4().hex}"
             ciphertext = self._keyring.encrypt(
                 tx, scope_id=standing.child_id, node_id=share_id,
@@ -723,16 +760,14 @@ class ContactService:
             return session.execute_write(work)
 
 
-def _answer_refusal(standing: repo.ProposalStanding | None, principal: Principal) -> Refused | None:
+def _answer_refusal(standing: repo.ProposalStanding | None, principal: Principal) -> ProposalNotOpen | None:
     """Why a manager may not agree or send back this proposal, if they may not."""
     if standing is None:
-        return Refused("ProposalNotFound", "no such proposed decision")
+        return ProposalNotFound()
     if standing.proposal.proposed_by == principal.professional_id:
-        return Refused("SelfAgreementForbidden", "you proposed this decision: another front door manager answers it")
+        return SelfAgreementForbidden()
     if standing.proposal.status is not ProposalStatus.PROPOSED or standing.contact_status is ContactStatus.DECIDED:
-        return Refused(
-            "AlreadyDecided", f"this proposed decision no longer awaits agreement ({standing.proposal.status})",
-        )
+        return AlreadyDecided(f"this proposed decision no longer awaits agreement ({standing.proposal.status})")
     return None
 
 
@@ -745,14 +780,14 @@ def _proposal_view(child_key: ScopeReader, row: ProposalRow) -> ProposalView:
     )
 
 
-def _page_start(first: int, after: str | None) -> QueueKey | Refused | None:
+def _page_start(first: int, after: str | None) -> QueueKey | InvalidInput | None:
     """Where a page of the queue starts (None: at the beginning), or why the request is refused."""
     if not 1 <= first <= MAX_PAGE:
-        return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+        return InvalidInput.page_size(MAX_PAGE)
     if after is None:
         return None
     key = decode_cursor(after)
-    return key if key is not None else Refused("InvalidInput", "the cursor is not one this list gave out")
+    return key if key is not None else InvalidInput.unknown_cursor()
 
 
 def _decision_text_problem(rationale: str, response_to_referrer: str) -> str | None:
@@ -766,15 +801,15 @@ def _decision_text_problem(rationale: str, response_to_referrer: str) -> str | N
 
 def _open_for_decision(
     tx: ManagedTransaction, principal: Principal, contact_id: str, *, awaiting: str
-) -> repo.ContactRow | Refused:
+) -> repo.ContactRow | ContactNotOpen:
     """The contact, locked, when it is the caller's agency's, still open and no proposal waits on it."""
     status = repo.lock_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
     if status is None:
-        return Refused("ContactNotFound", "no such contact")
+        return ContactNotFound()
     if status is ContactStatus.DECIDED:
-        return Refused("AlreadyDecided", "this contact was already decided and is closed")
+        return AlreadyDecided("this contact was already decided and is closed")
     if repo.awaiting_agreement(tx, contact_id=contact_id) is not None:
-        return Refused("DecisionAwaitingAgreement", awaiting)
+        return DecisionAwaitingAgreement(awaiting)
     contact = repo.get_contact(tx, contact_id=contact_id, agency_id=principal.agency_id)
     assert contact is not None
     return contact
@@ -813,19 +848,15 @@ def _contact_input_problem(contact: ContactInput) -> str | None:
 
 def _no_basis(
     basis: RequestBasis, scope: RequestScope, wanted: frozenset[str], grants: tuple[Grant, ...]
-) -> Refused:
+) -> NoBasisForRequest:
     kind = "consent" if basis is RequestBasis.CONSENT else "approved override"
     if not grants:
-        return Refused("NoBasisForRequest", f"no current {kind} for this child", (basis.value,))
+        return NoBasisForRequest(f"no current {kind} for this child", (basis.value,))
     if scope is RequestScope.FULL:
-        return Refused(
-            "NoBasisForRequest", f"a full request needs a current full-scope {kind}", (f"FULL {basis.value}",)
-        )
+        return NoBasisForRequest(f"a full request needs a current full-scope {kind}", (f"FULL {basis.value}",))
     best = max(grants, key=lambda g: len(wanted & g.agencies))
     missing = tuple(sorted(wanted - best.agencies))
-    return Refused(
-        "NoBasisForRequest", f"no current {kind} covers these agencies: {', '.join(missing)}", missing
-    )
+    return NoBasisForRequest(f"no current {kind} covers these agencies: {', '.join(missing)}", missing)
 
 
 def _open(child_key: ScopeReader, node_id: str, field: str, ciphertext: str | None) -> OpenedField:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
@@ -23,8 +23,9 @@ from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased
 from protection.keyring import Keyring
 from services import access, audit_events, text
-from services.consent import MIN_JUSTIFICATION, Refused
+from services.consent import MIN_JUSTIFICATION
 from services.principal import Principal
+from services.refusals import ChildNotFound, InvalidInput, NotPermitted
 
 _T = TypeVar("_T")
 
@@ -52,7 +53,9 @@ class Restriction:
     named: tuple[str, ...]
 
 
-_NO_SUCH_CHILD = Refused("ChildNotFound", "no such child")
+BreakGlassResult: TypeAlias = BreakGlassRecord | ChildNotFound | InvalidInput | NotPermitted
+ReviewResult: TypeAlias = list[BreakGlassUse] | NotPermitted
+RestrictResult: TypeAlias = Restriction | ChildNotFound | InvalidInput | NotPermitted
 
 
 class GrantService:
@@ -73,28 +76,27 @@ class GrantService:
     def break_glass(
         self, principal: Principal, *, child_id: str, reason: BreakGlassReason, explanation: str,
         request_id: str,
-    ) -> BreakGlassRecord | Refused:
+    ) -> BreakGlassResult:
         if not self._may(principal, ResourceKind.PERSON, Action.BREAK_GLASS):
-            return Refused("NotPermitted", "your role may not break glass")
+            return NotPermitted("your role may not break glass")
         if not MIN_EXPLANATION <= len(explanation.strip()) <= MAX_EXPLANATION:
-            return Refused(
-                "InvalidInput",
-                f"say why you need this child's records now ({MIN_EXPLANATION} to {MAX_EXPLANATION} characters)",
+            return InvalidInput(
+                f"say why you need this child's records now ({MIN_EXPLANATION} to {MAX_EXPLANATION} characters)"
             )
         if problem := text.text_problem("the explanation", explanation, limit=MAX_EXPLANATION):
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
 
-        def work(tx: ManagedTransaction) -> BreakGlassRecord | Refused:
+        def work(tx: ManagedTransaction) -> BreakGlassResult:
             # An unknown child and a restricted one read the same: break glass reaches neither.
             if not repo.may_open_break_glass(tx, child_id=child_id, professional_id=principal.professional_id):
-                return _NO_SUCH_CHILD
+                return ChildNotFound()
             break_glass_id = f"break-glass-{uuid.uuid4().hex}"
             try:
                 sealed = self._keyring.encrypt(
                     tx, scope_id=child_id, node_id=break_glass_id, field="explanation", plaintext=explanation
                 )
             except ContentErased:
-                return _NO_SUCH_CHILD
+                return ChildNotFound()
             repo.create_break_glass(
                 tx, break_glass_id=break_glass_id, child_id=child_id,
                 professional_id=principal.professional_id, agency_id=principal.agency_id, reason=reason,
@@ -131,10 +133,10 @@ class GrantService:
 
     def review(
         self, principal: Principal, *, start: datetime | None, end: datetime | None, request_id: str
-    ) -> list[BreakGlassUse] | Refused:
+    ) -> ReviewResult:
         """Every use in a period, newest first, for the auditor's review."""
         if Basis.OWN_AGENCY not in self._policy.allowed_bases(principal.roles, ResourceKind.BREAK_GLASS, Action.READ):
-            return Refused("NotPermitted", "your role may not review break-glass uses")
+            return NotPermitted("your role may not review break-glass uses")
 
         def work(tx: ManagedTransaction) -> list[BreakGlassUse]:
             found = repo.break_glass_in_period(tx, start=start, end=end, limit=MAX_LISTED)
@@ -161,29 +163,27 @@ class GrantService:
 
     def restrict_child(
         self, principal: Principal, *, child_id: str, reason: str, named: list[str], request_id: str,
-    ) -> Restriction | Refused:
+    ) -> RestrictResult:
         if not self._may(principal, ResourceKind.PERSON, Action.RESTRICT):
-            return Refused("NotPermitted", "only a front-door manager may restrict a child's record")
+            return NotPermitted("only a front-door manager may restrict a child's record")
         if not reason.strip() or len(reason) > MAX_RESTRICTION_REASON:
-            return Refused(
-                "InvalidInput", f"give the reason for the restriction ({MAX_RESTRICTION_REASON} characters at most)"
-            )
+            return InvalidInput(f"give the reason for the restriction ({MAX_RESTRICTION_REASON} characters at most)")
         if problem := text.text_problem("the reason", reason, limit=MAX_RESTRICTION_REASON):
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
         if len(named) > MAX_NAMED:
-            return Refused("InvalidInput", f"name at most {MAX_NAMED} professionals")
+            return InvalidInput(f"name at most {MAX_NAMED} professionals")
         # The manager who restricts is always named, so a restriction can never lock out everyone.
         everyone = sorted({*named, principal.professional_id})
 
-        def work(tx: ManagedTransaction) -> Restriction | Refused:
+        def work(tx: ManagedTransaction) -> RestrictResult:
             decision = access.decide_for_child(
                 tx, self._policy, principal, child_id=child_id, resource=ResourceKind.PERSON,
                 action=Action.RESTRICT,
             )
             if not decision.discloses_content:
-                return _NO_SUCH_CHILD
+                return ChildNotFound()
             if repo.known_professionals(tx, ids=everyone) != set(everyone):
-                return Refused("InvalidInput", "every professional named must be known to the hub")
+                return InvalidInput("every professional named must be known to the hub")
             repo.restrict_child(
                 tx, restriction_id=f"restriction-{uuid.uuid4().hex}", child_id=child_id, reason=reason,
                 restricted_by=principal.professional_id, named=everyone,

@@ -6,6 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeAlias
 
 from neo4j import Driver, ManagedTransaction
 
@@ -13,8 +14,8 @@ from graph import search
 from graph.network import Viewer
 from policies import Basis, Policy
 from services import audit_events
-from services.contacts import Refused
 from services.principal import Principal
+from services.refusals import InvalidInput, NotPermitted
 
 MAX_PAGE = 50
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
@@ -25,6 +26,9 @@ class SearchPage:
     candidates: list[search.Candidate]
     end_cursor: str | None
     has_next_page: bool
+
+
+SearchResult: TypeAlias = SearchPage | InvalidInput | NotPermitted
 
 
 def encode_cursor(key: search.SearchKey) -> str:
@@ -49,20 +53,20 @@ class SearchService:
     def search_people(
         self, principal: Principal, *, name: str, dob: date | None, first: int, after: str | None,
         request_id: str,
-    ) -> SearchPage | Refused:
+    ) -> SearchResult:
         read_bases = self._policy.compile_read_filter(principal.roles)
         if not read_bases.get("person"):
-            return Refused("NotPermitted", "your role may not search for people")
+            return NotPermitted("your role may not search for people")
         if not 1 <= first <= MAX_PAGE:
-            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+            return InvalidInput.page_size(MAX_PAGE)
         lucene = search.lucene_query(name)
         if lucene is None:
-            return Refused("InvalidInput", "give a name to search for")
+            return InvalidInput("give a name to search for")
         key = None
         if after is not None:
             key = decode_cursor(after)
             if key is None:
-                return Refused("InvalidInput", "the cursor is not one this search gave out")
+                return InvalidInput.unknown_cursor()
         viewer = Viewer(
             professional_id=principal.professional_id, agency_id=principal.agency_id,
             agency_kind=principal.agency_kind, read_bases=read_bases,

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
@@ -29,6 +29,14 @@ from policies import Action, Basis, Policy, ResourceKind
 from protection.keyring import Keyring
 from services import audit_events, text
 from services.principal import Principal
+from services.refusals import (
+    AmendConflict,
+    EntryLocked,
+    EntryUnavailable,
+    InvalidInput,
+    NotPermitted,
+    WorkbookUnavailable,
+)
 
 _T = TypeVar("_T")
 
@@ -38,17 +46,7 @@ MAX_REFERENCES = 50
 _FIELD = "body"
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A request the rules do not allow; `kind` names the typed result, `message` says why."""
-
-    kind: str
-    message: str
-
-
-# One answer for "no such household", "no workbook" and "not yours": nothing is learned.
-_UNAVAILABLE = Refused("WorkbookUnavailable", "there is no workbook here that you may open")
-_ENTRY_UNAVAILABLE = Refused("EntryUnavailable", "there is no workbook entry here that you may change")
+_MAY_NOT_WRITE = "your role may not write in Family Safeguarding workbooks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,27 +106,6 @@ class WorkbookKnown:
 
 
 @dataclass(frozen=True, slots=True)
-class AmendConflict:
-    """Someone amended the entry first: the caller must read their version before writing."""
-
-    entry_id: str
-    expected_version: int
-    current_version: int
-    current_author: Author
-    current_written_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class EntryLocked:
-    """A signed-off entry: later thinking is a new entry that refers to it."""
-
-    entry_id: str
-    supervision_entry_id: str | None
-    signed_off_by: Author
-    signed_off_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class SignedOff:
     supervision: EntryView
     # The entries this sign-off locked (those named and not locked by an earlier one).
@@ -149,6 +126,12 @@ def decode_cursor(cursor: str) -> repo.PageKey | None:
     if not entry_id or key.created_at.tzinfo is None:
         return None
     return key
+
+
+WorkbookResult: TypeAlias = WorkbookView | WorkbookKnown | WorkbookUnavailable | InvalidInput | NotPermitted
+AddEntryResult: TypeAlias = EntryView | WorkbookUnavailable | InvalidInput | NotPermitted
+AmendEntryResult: TypeAlias = EntryView | AmendConflict | EntryLocked | EntryUnavailable | InvalidInput | NotPermitted
+SignOffResult: TypeAlias = SignedOff | EntryLocked | EntryUnavailable | InvalidInput | NotPermitted
 
 
 class WorkbookService:
@@ -184,24 +167,24 @@ class WorkbookService:
     def workbook(
         self, principal: Principal, household_id: str, *, section: Section | None = None,
         first: int = 50, after: str | None = None, request_id: str,
-    ) -> WorkbookView | WorkbookKnown | Refused:
+    ) -> WorkbookResult:
         bases = self._bases(principal, Action.READ)
         if not bases & {Basis.ALLOCATED, Basis.EXISTENCE}:
-            return Refused("NotPermitted", "your role may not read Family Safeguarding workbooks")
+            return NotPermitted("your role may not read Family Safeguarding workbooks")
         if not 1 <= first <= MAX_PAGE:
-            return Refused("InvalidInput", f"first must be between 1 and {MAX_PAGE}")
+            return InvalidInput.page_size(MAX_PAGE)
         after_key = decode_cursor(after) if after is not None else None
         if after is not None and after_key is None:
-            return Refused("InvalidInput", "after is not a cursor this query returned")
+            return InvalidInput.unknown_cursor()
         may_read = Basis.ALLOCATED in bases
 
-        def work(tx: ManagedTransaction) -> WorkbookView | WorkbookKnown | Refused:
+        def work(tx: ManagedTransaction) -> WorkbookResult:
             page = repo.get_page(
                 tx, household_id=household_id, caller=self._caller(principal), may_read=may_read,
                 section=section, after=after_key, limit=first + 1,
             )
             if page is None:
-                return _UNAVAILABLE
+                return WorkbookUnavailable()
             teams = page.teams
             if may_read and page.allocated:
                 shown = page.entries[:first]
@@ -224,7 +207,7 @@ class WorkbookService:
                     request_id=request_id, basis=Basis.EXISTENCE.value,
                 )
                 return WorkbookKnown(household_id=page.household_id, teams=teams, opened_on=page.opened_on)
-            return _UNAVAILABLE
+            return WorkbookUnavailable()
 
         return self._write(work)
 
@@ -263,23 +246,23 @@ class WorkbookService:
     def add_entry(
         self, principal: Principal, *, household_id: str, section: Section, body: str,
         visibility: Visibility = Visibility.TEAM, refers_to: list[str] | None = None, request_id: str,
-    ) -> EntryView | Refused:
+    ) -> AddEntryResult:
         if Basis.ALLOCATED not in self._bases(principal, Action.WRITE):
-            return Refused("NotPermitted", "your role may not write in Family Safeguarding workbooks")
+            return NotPermitted(_MAY_NOT_WRITE)
         references = sorted(set(refers_to or []))
         problem = _body_problem(body) or _references_problem(references)
         if problem is not None:
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
         entry_id = f"entry-{uuid.uuid4().hex}"
 
-        def work(tx: ManagedTransaction) -> EntryView | Refused:
+        def work(tx: ManagedTransaction) -> AddEntryResult:
             caller = self._caller(principal)
             standing = repo.writer_standing(tx, household_id=household_id, caller=caller, refers_to=references)
             if standing is None or not standing.allocated:
-                return _UNAVAILABLE
+                return WorkbookUnavailable()
             unknown = [ref for ref in references if ref not in standing.known_refs]
             if unknown:
-                return Refused("InvalidInput", f"refersTo names entries not in this workbook: {', '.join(unknown)}")
+                return InvalidInput(f"refersTo names entries not in this workbook: {', '.join(unknown)}")
             now = self._clock()
             ciphertext = self._keyring.encrypt(
                 tx, scope_id=household_id, node_id=repo.version_id(entry_id, 1), field=_FIELD, plaintext=body,
@@ -299,20 +282,20 @@ class WorkbookService:
 
     def amend_entry(
         self, principal: Principal, *, entry_id: str, expected_version: int, body: str, request_id: str,
-    ) -> EntryView | AmendConflict | EntryLocked | Refused:
+    ) -> AmendEntryResult:
         if Basis.ALLOCATED not in self._bases(principal, Action.WRITE):
-            return Refused("NotPermitted", "your role may not write in Family Safeguarding workbooks")
+            return NotPermitted(_MAY_NOT_WRITE)
         problem = _body_problem(body)
         if problem is not None:
-            return Refused("InvalidInput", problem)
+            return InvalidInput(problem)
         if expected_version < 1:
-            return Refused("InvalidInput", "expectedVersion is the version you read: 1 or more")
+            return InvalidInput("expectedVersion is the version you read: 1 or more")
 
-        def work(tx: ManagedTransaction) -> EntryView | AmendConflict | EntryLocked | Refused:
+        def work(tx: ManagedTransaction) -> AmendEntryResult:
             entry = repo.lock_entry(tx, entry_id=entry_id, caller=self._caller(principal))
             # An entry the caller may not see is no more changeable than one that is not there.
             if entry is None or not entry.allocated or not entry.sees:
-                return _ENTRY_UNAVAILABLE
+                return EntryUnavailable()
             if entry.locked_at is not None:
                 return _locked(entry)
             if entry.version != expected_version:
@@ -320,9 +303,9 @@ class WorkbookService:
                     self._audit, tx, principal, action="workbook.amend_conflict", targets=[entry_id],
                     request_id=request_id, basis=Basis.ALLOCATED.value,
                 )
-                return AmendConflict(
+                return AmendConflict.of(
                     entry_id=entry_id, expected_version=expected_version, current_version=entry.version,
-                    current_author=Author(entry.current_author_id, entry.current_author_name),
+                    current_author_id=entry.current_author_id, current_author_name=entry.current_author_name,
                     current_written_at=entry.current_written_at,
                 )
             version = entry.version + 1
@@ -345,17 +328,17 @@ class WorkbookService:
 
     def sign_off_supervision(
         self, principal: Principal, *, entry_id: str, request_id: str
-    ) -> SignedOff | EntryLocked | Refused:
+    ) -> SignOffResult:
         if Basis.ALLOCATED not in self._bases(principal, Action.SIGN_OFF_SUPERVISION):
-            return Refused("NotPermitted", "only the Family Safeguarding team manager signs off supervision")
+            return NotPermitted("only the Family Safeguarding team manager signs off supervision")
 
-        def work(tx: ManagedTransaction) -> SignedOff | EntryLocked | Refused:
+        def work(tx: ManagedTransaction) -> SignOffResult:
             entry = repo.lock_entry(tx, entry_id=entry_id, caller=self._caller(principal))
             # The manager of a team holding the workbook, not a case holder from elsewhere.
             if entry is None or not entry.member:
-                return _ENTRY_UNAVAILABLE
+                return EntryUnavailable()
             if entry.section is not Section.GROUP_SUPERVISION:
-                return Refused("InvalidInput", "only a group supervision record is signed off")
+                return InvalidInput("only a group supervision record is signed off")
             if entry.locked_at is not None:
                 return _locked(entry)
             locked = repo.sign_off(
@@ -383,9 +366,9 @@ def _withheld_reason(entry: repo.EntryRow) -> str:
 
 
 def _locked(entry: repo.LockedEntry) -> EntryLocked:
-    return EntryLocked(
-        entry_id=entry.id, supervision_entry_id=entry.locked_by_supervision,
-        signed_off_by=Author(entry.signed_off_by, entry.signed_off_by_name), signed_off_at=entry.locked_at,
+    return EntryLocked.of(
+        entry_id=entry.id, supervision_entry_id=entry.locked_by_supervision, signed_off_by_id=entry.signed_off_by,
+        signed_off_by_name=entry.signed_off_by_name, signed_off_at=entry.locked_at,
     )
 
 

@@ -10,11 +10,11 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.refusals import InvalidInput, NotPermitted
+from api.graphql.refusals import InvalidInput, NotPermitted, refusal
 from graph.consent import OverrideStatus as StoredOverrideStatus
 from protection.chain import AuditEvent as ChainEvent
 from services import audit_review as service
-from services.consent import Refused
+from services import refusals
 
 
 @strawberry.enum
@@ -190,12 +190,6 @@ AuditEventsResult = Annotated[
 VerifyAuditResult = Annotated[AuditVerification | NotPermitted, strawberry.union("VerifyAuditResult")]
 
 
-def _refusal(refused: Refused) -> InvalidInput | NotPermitted:
-    if refused.kind == "NotPermitted":
-        return NotPermitted(message=refused.message)
-    return InvalidInput(message=refused.message)
-
-
 @strawberry.type
 class AuditorQueries:
     @strawberry.field(
@@ -214,8 +208,8 @@ class AuditorQueries:
             from_at=_aware(from_), to_at=_aware(to), first=first, after=after,
             request_id=context.request_id,
         )
-        if isinstance(result, Refused):
-            return _refusal(result)
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return OverrideReviewPage(
             items=[OverrideReview.of(review) for review in result.items],
             page_info=PageInfo(end_cursor=result.end_cursor, has_next_page=result.has_next_page),
@@ -239,8 +233,8 @@ class AuditorQueries:
             ),
             first=first, after=after,
         )
-        if isinstance(result, Refused):
-            return _refusal(result)
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return AuditEventPage(
             items=[AuditEvent.of(event) for event in result.items],
             page_info=PageInfo(end_cursor=result.end_cursor, has_next_page=result.has_next_page),
@@ -254,8 +248,8 @@ class AuditorQueries:
     def verify_audit(self, info: Info[Context, None]) -> VerifyAuditResult:
         context = info.context
         result = context.services.auditor.verify(context.principal)
-        if isinstance(result, Refused):
-            return NotPermitted(message=result.message)
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return AuditVerification(
             ok=result.ok, events_checked=result.events_checked,
             checkpoints_checked=result.checkpoints_checked, first_broken_seq=result.first_broken_seq,

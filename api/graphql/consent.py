@@ -27,7 +27,7 @@ from api.graphql.refusals import (
     refusal,
 )
 from graph import consent as model
-from services.consent import Refused
+from services import refusals
 
 
 @strawberry.enum
@@ -164,8 +164,8 @@ class ConsentQueries:
     def consents(self, info: Info[Context, None], child_id: strawberry.ID) -> ConsentsResult:
         context = info.context
         result = context.services.consent.consents(context.principal, child_id=str(child_id))
-        if isinstance(result, Refused):
-            return refusal(result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return ConsentList(items=[Consent.of(r) for r in result])
 
     @strawberry.field(description="An override request, with its reasons for the requester and deciding managers.")
@@ -174,8 +174,8 @@ class ConsentQueries:
         result = context.services.consent.override(
             context.principal, override_id=str(id), request_id=context.request_id
         )
-        if isinstance(result, Refused):
-            return refusal(result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return replace(
             ConsentOverride.of(result.record), justification=result.justification,
             justification_unavailable=result.justification_unavailable,
@@ -193,7 +193,7 @@ class ConsentMutations:
             purpose=input.purpose, method=input.method, expires_at=_aware(input.expires_at),
             request_id=context.request_id,
         )
-        return refusal(result) if isinstance(result, Refused) else Consent.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else Consent.of(result)
 
     @strawberry.mutation
     def withdraw_consent(self, info: Info[Context, None], consent_id: strawberry.ID) -> WithdrawConsentResult:
@@ -201,7 +201,7 @@ class ConsentMutations:
         result = context.services.consent.withdraw_consent(
             context.principal, consent_id=str(consent_id), request_id=context.request_id
         )
-        return refusal(result) if isinstance(result, Refused) else Consent.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else Consent.of(result)
 
     @strawberry.mutation
     def request_override(self, info: Info[Context, None], input: RequestOverrideInput) -> RequestOverrideResult:
@@ -212,7 +212,7 @@ class ConsentMutations:
             scope=model.ConsentScope(input.scope.value), agencies=[str(a) for a in input.agencies],
             request_id=context.request_id,
         )
-        return refusal(result) if isinstance(result, Refused) else ConsentOverride.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else ConsentOverride.of(result)
 
     @strawberry.mutation
     def approve_override(
@@ -232,7 +232,7 @@ class ConsentMutations:
         result = context.services.consent.revoke_override(
             context.principal, override_id=str(override_id), request_id=context.request_id
         )
-        return refusal(result) if isinstance(result, Refused) else ConsentOverride.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else ConsentOverride.of(result)
 
 
 def _decide(context: Context, override_id: strawberry.ID, note: str, *, approve: bool) -> DecideOverrideResult:
@@ -240,4 +240,4 @@ def _decide(context: Context, override_id: strawberry.ID, note: str, *, approve:
         context.principal, override_id=str(override_id), approve=approve, note=note,
         request_id=context.request_id,
     )
-    return refusal(result) if isinstance(result, Refused) else ConsentOverride.of(result)
+    return refusal(result) if isinstance(result, refusals.Refusal) else ConsentOverride.of(result)

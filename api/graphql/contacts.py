@@ -4,109 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.refusals import AlreadyDecided, ChildNotFound, InvalidInput, NotAManager, NotPermitted, Refusal
+from api.graphql.refusals import (
+    AlreadyAnswered,
+    AlreadyDecided,
+    ChildNotFound,
+    ContactClosed,
+    ContactNotFound,
+    DecisionAwaitingAgreement,
+    ImplausibleReceivedAt,
+    InvalidInput,
+    ManagerAgreementRequired,
+    NoBasisForRequest,
+    NotAManager,
+    NotPermitted,
+    ProposalNotFound,
+    RequestClosed,
+    RequestNotFound,
+    RequestWithdrawn,
+    SelfAgreementForbidden,
+    refusal,
+)
 from graph import contacts as model
 from services import contacts as service
-
-
-@strawberry.type
-class ContactNotFound(Refusal):
-    pass
-
-
-@strawberry.type
-class ContactClosed(Refusal):
-    pass
-
-
-@strawberry.type
-class ManagerAgreementRequired(Refusal):
-    pass
-
-
-@strawberry.type
-class DecisionAwaitingAgreement(Refusal):
-    pass
-
-
-@strawberry.type
-class ProposalNotFound(Refusal):
-    pass
-
-
-@strawberry.type
-class SelfAgreementForbidden(Refusal):
-    pass
-
-
-@strawberry.type
-class NoBasisForRequest(Refusal):
-    missing: list[str]
-
-
-@strawberry.type
-class RequestNotFound(Refusal):
-    pass
-
-
-@strawberry.type
-class AlreadyAnswered(Refusal):
-    pass
-
-
-@strawberry.type
-class RequestWithdrawn(Refusal):
-    reason: str = strawberry.field(description="Why: the consent or override the request rested on went.")
-
-
-@strawberry.type
-class RequestClosed(Refusal):
-    reason: str = strawberry.field(description="Why: the contact it was made for was decided.")
-
-
-@strawberry.type
-class ImplausibleReceivedAt(Refusal):
-    pass
-
-
-_BY_KIND: dict[str, type[Any]] = {
-    "NotPermitted": NotPermitted,
-    "InvalidInput": InvalidInput,
-    "ChildNotFound": ChildNotFound,
-    "ContactNotFound": ContactNotFound,
-    "ContactClosed": ContactClosed,
-    "AlreadyDecided": AlreadyDecided,
-    "NotAManager": NotAManager,
-    "ManagerAgreementRequired": ManagerAgreementRequired,
-    "RequestNotFound": RequestNotFound,
-    "AlreadyAnswered": AlreadyAnswered,
-    "ImplausibleReceivedAt": ImplausibleReceivedAt,
-    "DecisionAwaitingAgreement": DecisionAwaitingAgreement,
-    "ProposalNotFound": ProposalNotFound,
-    "SelfAgreementForbidden": SelfAgreementForbidden,
-}
-_WITH_REASON: dict[str, type[RequestWithdrawn | RequestClosed]] = {
-    "RequestWithdrawn": RequestWithdrawn,
-    "RequestClosed": RequestClosed,
-}
+from services import refusals
 
 # secondsLeft is a GraphQL Int, 32 bits: about 68 years either way of now.
 _INT_MAX = 2**31 - 1
 _TOO_FAR = "the due time is too far from now to count in seconds; see dueBy"
-
-
-def _refusal(refused: service.Refused) -> Any:
-    if refused.kind == "NoBasisForRequest":
-        return NoBasisForRequest(message=refused.message, missing=list(refused.missing))
-    if refused.kind in _WITH_REASON:
-        return _WITH_REASON[refused.kind](message=refused.message, reason=refused.reason or refused.message)
-    return _BY_KIND[refused.kind](message=refused.message)
 
 
 Urgency = strawberry.enum(model.Urgency)
@@ -499,12 +429,6 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 
-def _contact(context: Context, result: service.ContactDetail | service.Refused) -> Any:
-    if isinstance(result, service.Refused):
-        return _refusal(result)
-    return Contact.of_detail(result, context.services.contacts.now())
-
-
 @strawberry.type
 class ContactQueries:
     @strawberry.field(description="The front door queue, oldest due first.")
@@ -517,8 +441,8 @@ class ContactQueries:
         result = context.services.contacts.contacts(
             context.principal, status=status, urgency=urgency, first=first, after=after
         )
-        if isinstance(result, service.Refused):
-            return _refusal(result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         now = context.services.contacts.now()
         return ContactConnection(
             items=[ContactSummary.of(row, now) for row in result.items],
@@ -528,9 +452,10 @@ class ContactQueries:
     @strawberry.field
     def contact(self, info: Info[Context, None], id: strawberry.ID) -> ContactResult:
         context = info.context
-        return _contact(  # type: ignore[no-any-return]
-            context, context.services.contacts.contact(context.principal, str(id), request_id=context.request_id)
-        )
+        result = context.services.contacts.contact(context.principal, str(id), request_id=context.request_id)
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
+        return Contact.of_detail(result, context.services.contacts.now())
 
     @strawberry.field(
         description="Contact decisions others proposed that await the calling manager's agreement, most urgent first."
@@ -540,8 +465,8 @@ class ContactQueries:
     ) -> ContactDecisionsAwaitingResult:
         context = info.context
         result = context.services.contacts.decisions_awaiting_agreement(context.principal, first=first, after=after)
-        if isinstance(result, service.Refused):
-            return _refusal(result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return ContactDecisionProposalConnection(
             items=[ContactDecisionProposal.of(view) for view in result.items],
             end_cursor=result.end_cursor, has_next_page=result.has_next_page,
@@ -553,7 +478,7 @@ class ContactQueries:
         result = context.services.contacts.information_request(
             context.principal, str(id), request_id=context.request_id
         )
-        return _refusal(result) if isinstance(result, service.Refused) else InformationRequest.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else InformationRequest.of(result)
 
 
 @strawberry.type
@@ -580,7 +505,9 @@ class ContactMutations:
             ),
             request_id=context.request_id,
         )
-        return _contact(context, result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
+        return Contact.of_detail(result, context.services.contacts.now())
 
     @strawberry.mutation
     def request_information(
@@ -591,7 +518,7 @@ class ContactMutations:
             context.principal, contact_id=str(input.contact_id), scope=input.scope,
             agencies=[str(a) for a in input.agencies], basis=input.basis, request_id=context.request_id,
         )
-        return _refusal(result) if isinstance(result, service.Refused) else InformationRequest.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else InformationRequest.of(result)
 
     @strawberry.mutation
     def share_information(self, info: Info[Context, None], input: ShareInformationInput) -> AnswerRequestResult:
@@ -600,7 +527,7 @@ class ContactMutations:
             context.principal, request_to_answer=str(input.request_id), content=input.content,
             fact_or_opinion=input.fact_or_opinion.value, historic=input.historic, request_id=context.request_id,
         )
-        return _refusal(result) if isinstance(result, service.Refused) else InformationShare.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else InformationShare.of(result)
 
     @strawberry.mutation
     def decline_to_share(self, info: Info[Context, None], input: DeclineToShareInput) -> AnswerRequestResult:
@@ -609,7 +536,7 @@ class ContactMutations:
             context.principal, request_to_answer=str(input.request_id), reason=input.reason,
             request_id=context.request_id,
         )
-        return _refusal(result) if isinstance(result, service.Refused) else InformationShare.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else InformationShare.of(result)
 
     @strawberry.mutation
     def decide_contact(self, info: Info[Context, None], input: DecideContactInput) -> DecideContactResult:
@@ -620,7 +547,9 @@ class ContactMutations:
             agreed_by=str(input.agreed_by) if input.agreed_by is not None else None,
             request_id=context.request_id,
         )
-        return _contact(context, result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
+        return Contact.of_detail(result, context.services.contacts.now())
 
     @strawberry.mutation(description="A practitioner proposes the decision; a front-door manager agrees it.")
     def propose_contact_decision(
@@ -632,7 +561,7 @@ class ContactMutations:
             rationale=input.rationale, response_to_referrer=input.response_to_referrer,
             request_id=context.request_id,
         )
-        return _refusal(result) if isinstance(result, service.Refused) else ContactDecisionProposal.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else ContactDecisionProposal.of(result)
 
     @strawberry.mutation(description="The calling front-door manager agrees a decision someone else proposed.")
     def agree_contact_decision(
@@ -642,7 +571,9 @@ class ContactMutations:
         result = context.services.contacts.agree_decision(
             context.principal, proposal_id=str(proposal_id), request_id=context.request_id
         )
-        return _contact(context, result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
+        return Contact.of_detail(result, context.services.contacts.now())
 
     @strawberry.mutation(description="The calling front-door manager sends a proposed decision back, saying why.")
     def send_back_contact_decision(
@@ -652,4 +583,4 @@ class ContactMutations:
         result = context.services.contacts.send_back_decision(
             context.principal, proposal_id=str(input.proposal_id), note=input.note, request_id=context.request_id,
         )
-        return _refusal(result) if isinstance(result, service.Refused) else ContactDecisionProposal.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else ContactDecisionProposal.of(result)

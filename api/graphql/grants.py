@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.refusals import ChildNotFound, InvalidInput, NotPermitted, refusal
 from graph import grants as model
-from services.consent import Refused
+from services import refusals
 from services.grants import BreakGlassUse, Restriction
 
 
@@ -123,8 +123,8 @@ class GrantQueries:
         result = context.services.grants.review(
             context.principal, start=opened_from, end=opened_before, request_id=context.request_id
         )
-        if isinstance(result, Refused):
-            return refusal(result)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return BreakGlassList(items=[BreakGlass.of(use.record, use) for use in result])
 
 
@@ -139,7 +139,7 @@ class GrantMutations:
             context.principal, child_id=str(input.child_id), reason=model.BreakGlassReason(input.reason.value),
             explanation=input.explanation, request_id=context.request_id,
         )
-        return refusal(result) if isinstance(result, Refused) else BreakGlass.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else BreakGlass.of(result)
 
     @strawberry.mutation(description="Restrict a child's record to named professionals (front-door managers).")
     def restrict_child(self, info: Info[Context, None], input: RestrictChildInput) -> RestrictChildResult:
@@ -148,4 +148,4 @@ class GrantMutations:
             context.principal, child_id=str(input.child_id), reason=input.reason,
             named=[str(p) for p in input.named_professional_ids], request_id=context.request_id,
         )
-        return refusal(result) if isinstance(result, Refused) else ChildRestriction.of(result)
+        return refusal(result) if isinstance(result, refusals.Refusal) else ChildRestriction.of(result)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.network import Access, access_for
-from api.graphql.refusals import InvalidInput, NotPermitted
+from api.graphql.refusals import InvalidInput, NotPermitted, refusal
 from graph.search import Candidate
-from services.contacts import Refused
+from services import refusals
 
 
 @strawberry.type
@@ -45,8 +45,6 @@ SearchPeopleResult = Annotated[
     PersonSearchResults | InvalidInput | NotPermitted, strawberry.union("SearchPeopleResult")
 ]
 
-_REFUSALS: dict[str, type[Any]] = {"NotPermitted": NotPermitted, "InvalidInput": InvalidInput}
-
 
 @strawberry.type
 class SearchQueries:
@@ -65,8 +63,8 @@ class SearchQueries:
         result = context.services.search.search_people(
             context.principal, name=name, dob=dob, first=first, after=after, request_id=context.request_id
         )
-        if isinstance(result, Refused):
-            return _REFUSALS[result.kind](message=result.message)  # type: ignore[no-any-return]
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
         return PersonSearchResults(
             candidates=[PersonCandidate.of(c) for c in result.candidates],
             end_cursor=result.end_cursor, has_next_page=result.has_next_page,

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.refusals import InvalidInput, NotPermitted, Refusal
+from api.graphql.refusals import (
+    AmendConflict,
+    EntryLocked,
+    EntryUnavailable,
+    InvalidInput,
+    NotPermitted,
+    WorkbookAuthor,
+    WorkbookUnavailable,
+    refusal,
+)
 from graph import workbook as model
+from services import refusals
 from services import workbook as service
 
 WorkbookSection = strawberry.enum(model.Section, name="WorkbookSection")
@@ -24,66 +34,8 @@ class EntryAccess(Enum):
     WITHHELD = "WITHHELD"
 
 
-@strawberry.type
-class WorkbookUnavailable(Refusal):
-    pass
-
-
-@strawberry.type
-class EntryUnavailable(Refusal):
-    pass
-
-
-@strawberry.type
-class WorkbookAuthor:
-    id: strawberry.ID | None
-    name: str | None
-
-    @staticmethod
-    def of(author: service.Author) -> WorkbookAuthor:
-        return WorkbookAuthor(id=strawberry.ID(author.id) if author.id else None, name=author.name)
-
-
-@strawberry.type
-class AmendConflict(Refusal):
-    """Someone amended the entry after the version you read; read theirs, then amend again."""
-
-    entry_id: strawberry.ID
-    expected_version: int
-    current_version: int
-    current_author: WorkbookAuthor
-    current_written_at: dt.datetime
-
-    @staticmethod
-    def of(conflict: service.AmendConflict) -> AmendConflict:
-        return AmendConflict(
-            message=(
-                f"version {conflict.current_version} was written by {conflict.current_author.name or 'someone'} "
-                f"after the version {conflict.expected_version} you read"
-            ),
-            entry_id=strawberry.ID(conflict.entry_id), expected_version=conflict.expected_version,
-            current_version=conflict.current_version, current_author=WorkbookAuthor.of(conflict.current_author),
-            current_written_at=conflict.current_written_at,
-        )
-
-
-@strawberry.type
-class EntryLocked(Refusal):
-    """Signed off in group supervision: record later thinking as a new entry referring to it."""
-
-    entry_id: strawberry.ID
-    supervision_entry_id: strawberry.ID | None
-    signed_off_by: WorkbookAuthor
-    signed_off_at: dt.datetime | None
-
-    @staticmethod
-    def of(locked: service.EntryLocked) -> EntryLocked:
-        return EntryLocked(
-            message="signed off in group supervision: add a new entry that refers to it",
-            entry_id=strawberry.ID(locked.entry_id),
-            supervision_entry_id=strawberry.ID(locked.supervision_entry_id) if locked.supervision_entry_id else None,
-            signed_off_by=WorkbookAuthor.of(locked.signed_off_by), signed_off_at=locked.signed_off_at,
-        )
+def _author(author: service.Author) -> WorkbookAuthor:
+    return WorkbookAuthor.of(author.id, author.name)
 
 
 @strawberry.type
@@ -98,7 +50,7 @@ class WorkbookEntryVersion:
     @staticmethod
     def of(view: service.VersionView) -> WorkbookEntryVersion:
         return WorkbookEntryVersion(
-            version=view.version, author=WorkbookAuthor.of(view.author), discipline=view.discipline,
+            version=view.version, author=_author(view.author), discipline=view.discipline,
             written_at=view.written_at, body=view.body, body_unavailable=view.body_unavailable,
         )
 
@@ -131,11 +83,11 @@ class WorkbookEntry:
             id=strawberry.ID(view.id), section=view.section, visibility=view.visibility,
             discipline=view.discipline, version=view.version, created_at=view.created_at,
             access=EntryAccess.WITHHELD if view.withheld_reason else EntryAccess.READABLE,
-            withheld_reason=view.withheld_reason, author=WorkbookAuthor.of(current.author),
+            withheld_reason=view.withheld_reason, author=_author(current.author),
             written_at=current.written_at, body=current.body, body_unavailable=current.body_unavailable,
             locked=view.locked_at is not None, locked_at=view.locked_at,
             locked_by_supervision=strawberry.ID(view.locked_by_supervision) if view.locked_by_supervision else None,
-            signed_off_by=WorkbookAuthor.of(view.signed_off_by) if view.signed_off_by else None,
+            signed_off_by=_author(view.signed_off_by) if view.signed_off_by else None,
             refers_to=[strawberry.ID(ref) for ref in view.refers_to],
             history=[WorkbookEntryVersion.of(version) for version in view.history],
         )
@@ -172,7 +124,7 @@ class Workbook:
 
     @strawberry.field(description="This page's entries grouped by section, in section order.")
     def sections(self) -> list[WorkbookSectionEntries]:
-        grouped: dict[Any, list[WorkbookEntry]] = {}
+        grouped: dict[model.Section, list[WorkbookEntry]] = {}
         for entry in self.entries:
             grouped.setdefault(entry.section, []).append(entry)
         return [WorkbookSectionEntries(section=section, entries=entries) for section, entries in grouped.items()]
@@ -217,37 +169,6 @@ SignOffSupervisionResult = Annotated[
     strawberry.union("SignOffSupervisionResult"),
 ]
 
-_REFUSALS: dict[str, type[Any]] = {
-    "NotPermitted": NotPermitted,
-    "InvalidInput": InvalidInput,
-    "WorkbookUnavailable": WorkbookUnavailable,
-    "EntryUnavailable": EntryUnavailable,
-}
-
-
-def _result(result: object) -> Any:
-    if isinstance(result, service.Refused):
-        return _REFUSALS[result.kind](message=result.message)
-    if isinstance(result, service.AmendConflict):
-        return AmendConflict.of(result)
-    if isinstance(result, service.EntryLocked):
-        return EntryLocked.of(result)
-    if isinstance(result, service.WorkbookView):
-        return Workbook.of(result)
-    if isinstance(result, service.WorkbookKnown):
-        return WorkbookKnown(
-            household_id=strawberry.ID(result.household_id), held_by=_teams(result.teams),
-            opened_on=result.opened_on,
-        )
-    if isinstance(result, service.SignedOff):
-        return SupervisionSignedOff(
-            supervision=WorkbookEntry.of(result.supervision),
-            locked_entry_ids=[strawberry.ID(entry_id) for entry_id in result.locked_entry_ids],
-        )
-    assert isinstance(result, service.EntryView)
-    return WorkbookEntry.of(result)
-
-
 
 @strawberry.type
 class WorkbookQueries:
@@ -258,12 +179,18 @@ class WorkbookQueries:
         first: int = 50, after: str | None = None,
     ) -> WorkbookResult:
         context = info.context
-        return _result(  # type: ignore[no-any-return]
-            context.services.workbook.workbook(
-                context.principal, str(household_id), section=section, first=first, after=after,
-                request_id=context.request_id,
-            )
+        result = context.services.workbook.workbook(
+            context.principal, str(household_id), section=section, first=first, after=after,
+            request_id=context.request_id,
         )
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
+        if isinstance(result, service.WorkbookKnown):
+            return WorkbookKnown(
+                household_id=strawberry.ID(result.household_id), held_by=_teams(result.teams),
+                opened_on=result.opened_on,
+            )
+        return Workbook.of(result)
 
 
 @strawberry.type
@@ -280,13 +207,12 @@ class WorkbookMutations:
         ] = None,
     ) -> AddWorkbookEntryResult:
         context = info.context
-        return _result(  # type: ignore[no-any-return]
-            context.services.workbook.add_entry(
-                context.principal, household_id=str(household_id), section=section, body=body,
-                visibility=visibility, refers_to=[str(ref) for ref in refers_to or []],
-                request_id=context.request_id,
-            )
+        result = context.services.workbook.add_entry(
+            context.principal, household_id=str(household_id), section=section, body=body,
+            visibility=visibility, refers_to=[str(ref) for ref in refers_to or []],
+            request_id=context.request_id,
         )
+        return refusal(result) if isinstance(result, refusals.Refusal) else WorkbookEntry.of(result)
 
     @strawberry.mutation(description="A new version of an entry; a conflict if it changed since you read it.")
     def amend_workbook_entry(
@@ -295,18 +221,21 @@ class WorkbookMutations:
         body: str,
     ) -> AmendWorkbookEntryResult:
         context = info.context
-        return _result(  # type: ignore[no-any-return]
-            context.services.workbook.amend_entry(
-                context.principal, entry_id=str(entry_id), expected_version=expected_version, body=body,
-                request_id=context.request_id,
-            )
+        result = context.services.workbook.amend_entry(
+            context.principal, entry_id=str(entry_id), expected_version=expected_version, body=body,
+            request_id=context.request_id,
         )
+        return refusal(result) if isinstance(result, refusals.Refusal) else WorkbookEntry.of(result)
 
     @strawberry.mutation
     def sign_off_supervision(self, info: Info[Context, None], entry_id: strawberry.ID) -> SignOffSupervisionResult:
         context = info.context
-        return _result(  # type: ignore[no-any-return]
-            context.services.workbook.sign_off_supervision(
-                context.principal, entry_id=str(entry_id), request_id=context.request_id
-            )
+        result = context.services.workbook.sign_off_supervision(
+            context.principal, entry_id=str(entry_id), request_id=context.request_id
+        )
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
+        return SupervisionSignedOff(
+            supervision=WorkbookEntry.of(result.supervision),
+            locked_entry_ids=[strawberry.ID(entry_id) for entry_id in result.locked_entry_ids],
         )

@@ -18,11 +18,11 @@ from neo4j import Driver
 from graph.model import AgencyKind
 from policies import Action, BasisFacts, Policy, ResourceKind
 from protection.audit_trail import AuditTrail
-from services.consent import ConsentService, Refused
-from services.contacts import Refused as SearchRefused
+from services.consent import ConsentService
 from services.network import NetworkService
 from services.principal import Principal
-from services.search import SearchService
+from services.refusals import NotPermitted
+from services.search import SearchPage, SearchService
 from tests.policies.test_compiled_filter_property import CHILD, POLICY, Case, agency_id, cases, facts, write_case
 
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
@@ -89,9 +89,9 @@ def test_a_childs_consents_are_read_exactly_when_casbin_allows_on_this_childs_fa
 
     decision = POLICY.decide([case.role.value], ResourceKind.CONSENT, Action.READ, child_facts(case))
     if not POLICY.allowed_bases([case.role.value], ResourceKind.CONSENT, Action.READ):
-        assert isinstance(found, Refused)
+        assert isinstance(found, NotPermitted)
     elif decision.discloses_content:
-        assert not isinstance(found, Refused)
+        assert not isinstance(found, NotPermitted)
         assert {c.id for c in found} == {f"k-{i}" for i in range(len(case.consents))}
     else:
         assert found == []
@@ -125,9 +125,9 @@ def test_people_search_lists_the_child_exactly_when_casbin_allows_and_on_its_bas
     page = service.search_people(principal(case), name=CHILD_NAME, dob=None, first=10, after=None, request_id="r")
 
     if not readable.get("person"):
-        assert isinstance(page, SearchRefused)
+        assert isinstance(page, NotPermitted)
         return
-    assert not isinstance(page, SearchRefused)
+    assert isinstance(page, SearchPage)
     decision = POLICY.decide([case.role.value], ResourceKind.PERSON, Action.READ, search_facts(case))
     listed = {c.id: c.basis for c in page.candidates}
     if decision.discloses_content:

@@ -23,6 +23,7 @@ from policies import Action, Basis, Policy, ResourceKind
 from protection.audit_trail import AuditTrail
 from services.key_material import keyring
 from services.principal import Principal
+from services.refusals import NotPermitted, WorkbookUnavailable
 from services.workbook import WorkbookKnown, WorkbookService, WorkbookView
 
 POLICY = Policy()
@@ -115,7 +116,7 @@ def test_a_workbook_page_is_what_the_policy_and_the_standing_allow_entry_by_entr
     standing = case.member or case_holder
     if not readable & {Basis.ALLOCATED, Basis.EXISTENCE}:
         assert not isinstance(page, WorkbookView | WorkbookKnown)
-        assert getattr(page, "kind", None) == "NotPermitted"
+        assert isinstance(page, NotPermitted)
     elif Basis.ALLOCATED in readable and standing:
         assert isinstance(page, WorkbookView)
         across = case.member and Basis.ALLOCATED in bases(case, Action.READ_ACROSS_DISCIPLINES)
@@ -127,4 +128,4 @@ def test_a_workbook_page_is_what_the_policy_and_the_standing_allow_entry_by_entr
     elif Basis.EXISTENCE in readable:
         assert isinstance(page, WorkbookKnown)
     else:
-        assert getattr(page, "kind", None) == "WorkbookUnavailable"
+        assert isinstance(page, WorkbookUnavailable)
