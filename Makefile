@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-# The pages' browser assets (GOV.UK Frontend, Cytoscape.js, GraphiQL), pinned by package-lock.json
+# The pages' browser assets (GOV.UK Frontend, Cytoscape.js, Chart.js, GraphiQL), pinned by package-lock.json
 # and copied into web/static/vendor (git-ignored); rebuilt when the lock file changes.
 WEB_VENDOR := web/static/vendor
 WEB_STAMP := $(WEB_VENDOR)/.built-$(shell sha256sum package-lock.json | cut -c1-12)
@@ -14,10 +14,11 @@ WEB_STAMP := $(WEB_VENDOR)/.built-$(shell sha256sum package-lock.json | cut -c1-
 $(WEB_STAMP): package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	rm -rf $(WEB_VENDOR)
-	mkdir -p $(WEB_VENDOR)/govuk $(WEB_VENDOR)/cytoscape $(WEB_VENDOR)/graphiql
+	mkdir -p $(WEB_VENDOR)/govuk $(WEB_VENDOR)/cytoscape $(WEB_VENDOR)/chartjs $(WEB_VENDOR)/graphiql
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(WEB_VENDOR)/govuk/
 	cp -R node_modules/govuk-frontend/dist/govuk/assets $(WEB_VENDOR)/govuk/assets
 	cp node_modules/cytoscape/dist/cytoscape.min.js $(WEB_VENDOR)/cytoscape/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(WEB_VENDOR)/chartjs/
 	cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css $(WEB_VENDOR)/graphiql/
 	cp node_modules/react/umd/react.production.min.js node_modules/react-dom/umd/react-dom.production.min.js $(WEB_VENDOR)/graphiql/
 	touch $@

@@ -146,6 +146,15 @@ ORDER BY c.seq DESC
 LIMIT 1
 """
 
+# The latest event of one of `$actions` (the last verification, say), newest seq first.
+LATEST_OF_ACTIONS: LiteralString = """
+MATCH (e:AuditEvent)
+WHERE e.action IN $actions
+RETURN """ + _EVENT + """
+ORDER BY e.seq DESC
+LIMIT 1
+"""
+
 
 def utc_now() -> str:
     """ISO-8601 UTC with microseconds and a Z, so the text sorts in time order."""
@@ -270,6 +279,11 @@ def checkpoints(tx: ManagedTransaction) -> list[CheckpointRow]:
 def latest_checkpoint(tx: ManagedTransaction) -> CheckpointRow | None:
     record = tx.run(LATEST_CHECKPOINT).single()
     return None if record is None else _checkpoint(record["checkpoint"])
+
+
+def latest_of_actions(tx: ManagedTransaction, *, actions: Sequence[str]) -> AuditEventRow | None:
+    record = tx.run(LATEST_OF_ACTIONS, actions=list(actions)).single()
+    return None if record is None else _event(record["event"])
 
 
 # The auditor's search: every condition is optional (a null parameter matches all) and the

@@ -160,11 +160,13 @@ MATCH (o:ConsentOverride)-[:FOR]->(c:Person:Child {id: $child_id})
 ORDER BY override.requested_at DESC, override.id
 """
 
-# For auditors: every override in a period of request times, optionally of one status,
-# keyset-paged newest first on (requested_at, id).
+# For auditors: every override in a period of request times, optionally of one status, one
+# requester and one deciding manager, keyset-paged newest first on (requested_at, id).
 OVERRIDES_PAGE: LiteralString = """
 MATCH (o:ConsentOverride)-[:FOR]->(c:Child)
 WHERE ($from_at IS NULL OR o.requested_at >= $from_at) AND ($to_at IS NULL OR o.requested_at < $to_at)
+  AND ($requested_by IS NULL OR o.requested_by = $requested_by)
+  AND ($decided_by IS NULL OR o.decided_by = $decided_by)
   AND ($after_at IS NULL OR o.requested_at < $after_at
        OR (o.requested_at = $after_at AND o.id < $after_id))
 WITH o, c, CASE WHEN o.status = 'APPROVED' AND o.expires_at <= datetime() THEN 'EXPIRED'
@@ -310,11 +312,12 @@ def overrides_for_child(tx: ManagedTransaction, *, child_id: str) -> list[Overri
 def overrides_page(
     tx: ManagedTransaction, *, status: OverrideStatus | None, from_at: datetime | None,
     to_at: datetime | None, after: tuple[datetime, str] | None, limit: int,
+    requested_by: str | None = None, decided_by: str | None = None,
 ) -> list[OverrideRecord]:
     result = tx.run(
         OVERRIDES_PAGE, status=status.value if status is not None else None, from_at=from_at,
         to_at=to_at, after_at=after[0] if after else None, after_id=after[1] if after else None,
-        limit=limit,
+        limit=limit, requested_by=requested_by, decided_by=decided_by,
     )
     return [_override(r["override"]) for r in result]
 

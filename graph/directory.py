@@ -31,6 +31,12 @@ RETURN a.id AS id, a.name AS name, a.kind AS kind
 ORDER BY a.name
 """
 
+AGENCIES: LiteralString = """
+MATCH (a:Agency)
+RETURN a.id AS id, a.name AS name, a.kind AS kind
+ORDER BY a.name
+"""
+
 NAMES: LiteralString = """
 UNWIND $ids AS wanted
 MATCH (p:Professional {id: wanted})
@@ -79,6 +85,10 @@ def professionals(tx: ManagedTransaction, *, limit: int = MAX_LISTED) -> list[Li
 
 def partner_agencies(tx: ManagedTransaction) -> list[ListedAgency]:
     return [ListedAgency(id=r["id"], name=r["name"], kind=r["kind"]) for r in tx.run(PARTNER_AGENCIES)]
+
+
+def agencies(tx: ManagedTransaction) -> list[ListedAgency]:
+    return [ListedAgency(id=r["id"], name=r["name"], kind=r["kind"]) for r in tx.run(AGENCIES)]
 
 
 def names(tx: ManagedTransaction, *, ids: list[str]) -> dict[str, str]:

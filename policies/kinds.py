@@ -44,6 +44,8 @@ class ResourceKind(StrEnum):
     # A use of break glass: who took access to which child, when and why.
     BREAK_GLASS = "break_glass"
     AUDIT_EVENT = "audit_event"
+    # Counts and times over a period (overrides, contacts, partner answers): no child, no content.
+    MANAGEMENT_INFORMATION = "management_information"
     POLICY = "policy"
     USER = "user"
 

@@ -8,8 +8,6 @@ their exports are themselves recorded in the chain.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,10 +23,14 @@ from protection.audit_trail import AuditTrail
 from protection.chain import AuditEvent, Checkpoint, VerificationReport, public_key_pem
 from protection.keyring import Keyring, OpenedField
 from services import audit_events
+from services.paging import Cursor, aware_time
 from services.principal import Principal
 from services.refusals import InvalidInput, NotPermitted, OverrideNotFound
 
 MAX_PAGE = 100
+# A verification asked for is itself recorded, with its result.
+VERIFIED = "audit.verified"
+VERIFICATION_FAILED = "audit.verification_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,18 @@ class EventPage:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainStatus:
+    head_seq: int
+    last_checkpoint: Checkpoint | None
+    # The last "verify now", as the chain recorded it (its action says whether it verified).
+    last_verification: AuditEvent | None
+
+    @property
+    def last_verified_ok(self) -> bool:
+        return self.last_verification is not None and self.last_verification.action == VERIFIED
+
+
+@dataclass(frozen=True, slots=True)
 class EventQuery:
     actor: str | None = None
     action: str | None = None
@@ -82,6 +96,7 @@ OverridesResult: TypeAlias = OverridePage | InvalidInput | NotPermitted
 OverrideResult: TypeAlias = OverrideReview | OverrideNotFound | NotPermitted
 EventsResult: TypeAlias = EventPage | InvalidInput | NotPermitted
 VerifyResult: TypeAlias = VerificationReport | NotPermitted
+ChainStatusResult: TypeAlias = ChainStatus | NotPermitted
 ExportResult: TypeAlias = Checkpoint | NotPermitted
 
 
@@ -89,33 +104,18 @@ def _not_permitted() -> NotPermitted:
     return NotPermitted("only an auditor may use the audit view")
 
 
-def encode_event_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode("ascii")
+def _seq(text: str) -> int:
+    seq = int(text)
+    if seq < 0:
+        raise ValueError("a chain position is never negative")
+    return seq
 
 
-def decode_event_cursor(cursor: str) -> int | None:
-    try:
-        kind, _, number = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii").partition(":")
-        seq = int(number)
-    except (binascii.Error, UnicodeError, ValueError):
-        return None
-    return seq if kind == "seq" and seq >= 0 else None
-
-
-def encode_override_cursor(record: OverrideRecord) -> str:
-    text = f"{record.requested_at.isoformat()}|{record.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode("ascii")
-
-
-def decode_override_cursor(cursor: str) -> tuple[datetime, str] | None:
-    try:
-        moment, _, override_id = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
-        requested_at = datetime.fromisoformat(moment)
-    except (binascii.Error, UnicodeError, ValueError):
-        return None
-    if not override_id or requested_at.tzinfo is None:
-        return None
-    return requested_at, override_id
+_EVENT_CURSOR = Cursor("audit_events", write=lambda seq: (str(seq),), read=lambda parts: _seq(parts[0]), parts=1)
+_OVERRIDE_CURSOR = Cursor(
+    "overrides", write=lambda key: (key[0].isoformat(), key[1]),
+    read=lambda parts: (aware_time(parts[0]), parts[1]), parts=2,
+)
 
 
 class AuditorService:
@@ -148,13 +148,11 @@ class AuditorService:
     ) -> OverridesResult:
         if not self.may_review_overrides(principal):
             return _not_permitted()
-        if not 1 <= first <= MAX_PAGE:
-            return InvalidInput.page_size(MAX_PAGE)
+        position = _OVERRIDE_CURSOR.start(first, after, maximum=MAX_PAGE)
+        if isinstance(position, InvalidInput):
+            return position
         if from_at is not None and to_at is not None and to_at <= from_at:
             return InvalidInput("to must be after from")
-        position = decode_override_cursor(after) if after is not None else None
-        if after is not None and position is None:
-            return InvalidInput.unknown_cursor()
 
         def work(tx: ManagedTransaction) -> OverridePage:
             found = consent_store.overrides_page(
@@ -165,7 +163,7 @@ class AuditorService:
             reviews = self._reviews(tx, principal, page, request_id=request_id)
             return OverridePage(
                 items=reviews,
-                end_cursor=encode_override_cursor(page[-1]) if page else None,
+                end_cursor=_OVERRIDE_CURSOR.encode((page[-1].requested_at, page[-1].id)) if page else None,
                 has_next_page=len(found) > first,
             )
 
@@ -227,11 +225,9 @@ class AuditorService:
     ) -> EventsResult:
         if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.READ):
             return _not_permitted()
-        if not 1 <= first <= MAX_PAGE:
-            return InvalidInput.page_size(MAX_PAGE)
-        after_seq = decode_event_cursor(after) if after is not None else 0
-        if after_seq is None:
-            return InvalidInput.unknown_cursor()
+        after_seq = _EVENT_CURSOR.start(first, after, maximum=MAX_PAGE)
+        if isinstance(after_seq, InvalidInput):
+            return after_seq
         conditions = audit_store.EventFilter(
             actor=query.actor, action=query.action, basis=query.basis,
             override_id=query.override_id, target=query.target,
@@ -240,12 +236,12 @@ class AuditorService:
         )
         with self._driver.session(database=self._database) as session:
             rows = session.execute_read(
-                _filtered, conditions=conditions, after_seq=after_seq, limit=first + 1
+                _filtered, conditions=conditions, after_seq=after_seq or 0, limit=first + 1
             )
         events = tuple(AuditEvent.from_fields(row) for row in rows[:first])
         return EventPage(
             items=events,
-            end_cursor=encode_event_cursor(events[-1].seq) if events else None,
+            end_cursor=_EVENT_CURSOR.encode(events[-1].seq) if events else None,
             has_next_page=len(rows) > first,
         )
 
@@ -253,6 +249,40 @@ class AuditorService:
         if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.VERIFY_AUDIT):
             return _not_permitted()
         return self._trail.verify_online(self._driver)
+
+    def verify_now(self, principal: Principal, *, request_id: str) -> VerifyResult:
+        """Verifies the chain and records that it was verified, and with what result, in it."""
+        report = self.verify(principal)
+        if isinstance(report, NotPermitted):
+            return report
+
+        def work(tx: ManagedTransaction) -> None:
+            audit_events.record(
+                self._trail, tx, principal, action=VERIFIED if report.ok else VERIFICATION_FAILED,
+                targets=["audit-chain"], request_id=request_id,
+            )
+
+        with self._driver.session(database=self._database) as session:
+            session.execute_write(work)
+        return report
+
+    def chain_status(self, principal: Principal) -> ChainStatusResult:
+        """The chain's head, its last signed checkpoint and its last recorded verification."""
+        if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.READ):
+            return _not_permitted()
+
+        def work(tx: ManagedTransaction) -> ChainStatus:
+            head = audit_store.read_head(tx)
+            checkpoint = audit_store.latest_checkpoint(tx)
+            verified = audit_store.latest_of_actions(tx, actions=[VERIFIED, VERIFICATION_FAILED])
+            return ChainStatus(
+                head_seq=head["seq"] if head is not None else 0,
+                last_checkpoint=Checkpoint.from_fields(checkpoint) if checkpoint is not None else None,
+                last_verification=AuditEvent.from_fields(verified) if verified is not None else None,
+            )
+
+        with self._driver.session(database=self._database) as session:
+            return session.execute_read(work)
 
     def public_key_pem(self) -> bytes:
         return public_key_pem(self._trail.public_key)

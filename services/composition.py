@@ -18,11 +18,13 @@ from policies import Policy
 from protection.audit_trail import AuditTrail
 from protection.keyring import Keyring
 from services.audit_review import AuditorService
+from services.caseload import CaseloadService
 from services.consent import ConsentService
 from services.contacts import ContactService, DueTimes
 from services.grants import GrantService
 from services.health import HealthProbe
 from services.key_material import audit_signing_key, keyring
+from services.management_information import ManagementInformationService
 from services.network import NetworkService
 from services.policy import PolicySync
 from services.search import SearchService
@@ -40,6 +42,8 @@ class Services:
     auditor: AuditorService
     workbook: WorkbookService
     grants: GrantService
+    caseload: CaseloadService
+    management_information: ManagementInformationService
     # Field encryption, for the faces that show decrypted content the services returned sealed.
     keyring: Keyring
 
@@ -123,6 +127,8 @@ def assemble(
             neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
             break_glass_hours=settings.break_glass_hours,
         ),
+        caseload=CaseloadService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
+        management_information=ManagementInformationService(neo4j_driver, database=database, policy=access_policy),
         keyring=field_keys,
     )
     return Hub(

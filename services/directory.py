@@ -53,6 +53,12 @@ class Directory:
             listed = session.execute_read(directory.partner_agencies)
         return [Agency(id=a.id, name=a.name, kind=a.kind) for a in listed]
 
+    def agency_names(self) -> dict[str, str]:
+        """Every agency by id, children's services included: who read under an override, say."""
+        with self._driver.session(database=self._database) as session:
+            listed = session.execute_read(directory.agencies)
+        return {a.id: a.name for a in listed}
+
     def professional_names(self, ids: Iterable[str]) -> dict[str, str]:
         wanted = sorted({i for i in ids if i})[:MAX_NAMED]
         if not wanted:

@@ -18,6 +18,8 @@ from graph.contacts import (
     Urgency,
 )
 from graph.network import FamilyNetwork
+from graph.workbook import Section as WorkbookSection
+from graph.workbook import Visibility as WorkbookVisibility
 
 __all__ = [
     "ConsentPosition",
@@ -32,4 +34,6 @@ __all__ = [
     "RequestBasis",
     "RequestScope",
     "Urgency",
+    "WorkbookSection",
+    "WorkbookVisibility",
 ]

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from services.composition import Hub
 from services.directory import Directory
 from services.principal import Principal, PrincipalLookup
-from web import audit_review, front_door, home, people, signin, workbook
+from web import audit_review, front_door, home, management_information, people, signin, workbook
 from web.pages import Pages
 from web.sessions import SessionKeyMissing, SessionSealer, session_key
 
@@ -71,6 +71,7 @@ def mount(app: FastAPI, hub: Hub, *, principals: PrincipalLookup, request_id: Ca
     people.routes(app, pages)
     workbook.routes(app, pages)
     audit_review.routes(app, pages)
+    management_information.routes(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets.
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR, check_dir=False), name="govuk-assets")

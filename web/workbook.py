@@ -3,16 +3,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from services.caseload import Caseload, HouseholdRow
+from services.principal import Principal
 from services.refusals import AmendConflict, EntryLocked, InvalidInput, Refusal
-from services.workbook import EntryView, Section, SignedOff, Visibility, WorkbookKnown, WorkbookView
+from services.vocabulary import WorkbookSection as Section
+from services.vocabulary import WorkbookVisibility as Visibility
+from services.workbook import EntryView, SignedOff, WorkbookKnown, WorkbookView
 from web import labels
 from web.pages import Errors, Form, Pages, Visit
+
+NavigationLink = dict[str, str | bool]
+NavigationProvider = Callable[[Principal, str | None], list[NavigationLink]]
 
 WORKBOOK_PAGE = 25
 # An entry is found for its amend page by reading its section a page at a time, this many at most.
@@ -35,6 +42,14 @@ def routes(app: FastAPI, pages: Pages) -> None:
     pages.get(app, "/workbooks/{household_id}/entries/{entry_id}/amend", workbook.amend_form)
     pages.post(app, "/workbooks/{household_id}/entries/{entry_id}/amend", workbook.amend)
     pages.post(app, "/workbooks/{household_id}/entries/{entry_id}/sign-off", workbook.sign_off)
+    add_navigation(pages, workbook.navigation)
+
+
+def add_navigation(pages: Pages, links_for: NavigationProvider) -> None:
+    """A module's menu links, for the professionals its pages are for (base.html reads them)."""
+    providers = pages.environment.globals.setdefault("navigation_providers", [])
+    assert isinstance(providers, list)
+    providers.append(links_for)
 
 
 def _section(value: str | None) -> Section | None:
@@ -52,6 +67,11 @@ class WorkbookPages:
         self.pages = pages
         self.workbooks = pages.services.workbook
         self.families = pages.services.caseload
+
+    def navigation(self, principal: Principal, active: str | None) -> list[NavigationLink]:
+        if not self.families.may_have_caseload(principal):
+            return []
+        return [{"href": "/caseload", "text": "Your families", "active": active == "caseload"}]
 
     async def caseload(self, request: Request, visit: Visit) -> Response:
         pages = self.pages
@@ -83,7 +103,9 @@ class WorkbookPages:
                                  message="The link was not one the hub gave out. Go back to the workbook's first page.")
         if not isinstance(found, WorkbookView):
             return pages.not_found(visit)
-        household = await pages.call(self.families.household, visit.principal, household_id, request_id=visit.request_id)
+        household = await pages.call(
+            self.families.household, visit.principal, household_id, request_id=visit.request_id
+        )
         next_href = (
             workbook_href(household_id, section, after=found.end_cursor)
             if found.has_next_page and found.end_cursor else None
@@ -159,17 +181,27 @@ class WorkbookPages:
         if entry is None or entry.current.body is None:
             return self.pages.not_found(visit)
         form = Form({"body": [entry.current.body], "expected_version": [str(entry.version)]})
-        return self._amend_page(visit, household_id, entry, form, Errors())
+        locked = None
+        if entry.locked_at is not None:
+            signed_off_by = entry.signed_off_by
+            locked = EntryLocked.of(
+                entry_id=entry.id, supervision_entry_id=entry.locked_by_supervision,
+                signed_off_by_id=signed_off_by.id if signed_off_by else None,
+                signed_off_by_name=signed_off_by.name if signed_off_by else None, signed_off_at=entry.locked_at,
+            )
+        return self._amend_page(visit, household_id, entry, form, Errors(), locked=locked)
 
     def _amend_page(
         self, visit: Visit, household_id: str, entry: EntryView, form: Form, errors: Errors, *,
         conflict: AmendConflict | None = None, locked: EntryLocked | None = None, status: int = 200,
     ) -> Response:
+        title = "Amend an entry" if conflict is None else "Someone amended this entry first"
         return self.pages.render(
-            visit, "workbook_amend.html", title="Amend an entry" if conflict is None else "Someone amended this entry first",
+            visit, "workbook_amend.html", title=title,
             active="caseload", household_id=household_id, entry=entry, form=form, errors=errors, conflict=conflict,
             locked=locked, status=status, label=_entry_label(entry),
-            back={"href": workbook_href(household_id, entry.section) + f"#entry-{entry.id}", "text": "Back to the workbook"},
+            back={"href": workbook_href(household_id, entry.section) + f"#entry-{entry.id}",
+                  "text": "Back to the workbook"},
             new_entry_href=f"/workbooks/{household_id}/entries/new?" + urlencode(
                 {"section": entry.section.value, "refers_to": entry.id}
             ),

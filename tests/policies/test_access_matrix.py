@@ -228,6 +228,14 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("auditor", "audit_event", "export_audit", "OWN_AGENCY", True),
     ("auditor", "override", "read", "OWN_AGENCY", True),
     ("auditor", "break_glass", "read", "OWN_AGENCY", True),
+    ("auditor", "management_information", "read", "OWN_AGENCY", True),
+    ("crs_manager", "management_information", "read", "OWN_AGENCY", True),
+    ("edt_on_call_senior_manager", "management_information", "read", "OWN_AGENCY", True),
+    ("head_of_service", "management_information", "read", "OWN_AGENCY", True),
+    ("mash_social_worker", "management_information", "read", "OWN_AGENCY", False),
+    ("police_mash_officer", "management_information", "read", "OWN_AGENCY", False),
+    ("family_safeguarding_team_manager", "management_information", "read", "OWN_AGENCY", False),
+    ("administrator", "management_information", "read", "OWN_AGENCY", False),
     ("auditor", "person", "break_glass", "OWN_AGENCY", False),
     ("auditor", "police_record", "read", "OVERRIDE", False),
     ("auditor", "childrens_services_record", "read", "OWN_AGENCY", False),
@@ -314,6 +322,7 @@ class TestAuditorNeverSeesCaseContent:
 
         assert readable == {
             ResourceKind.AUDIT_EVENT.value, ResourceKind.OVERRIDE.value, ResourceKind.BREAK_GLASS.value,
+            ResourceKind.MANAGEMENT_INFORMATION.value,
         }
 
 
