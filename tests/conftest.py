@@ -1,15 +1,23 @@
-"""The test suite's own Neo4j: fetched through Maven, started on a free port, stopped at the end.
+"""The test suite's own Neo4j, the graphs its tests start from, and the hub over them.
 
-Every test gets an empty, migrated database (`graph_db`), so tests never see each other's
-data. Schema is kept between tests that use the migrated graph, because re-creating
-constraints for each test would dominate the suite's time; migration tests start empty.
+Neo4j is fetched through Maven, started on a free port and stopped at the end. A test asks
+for the graph it starts from by the fixture it takes:
+
+- `graph_db`: empty but migrated;
+- `demo_city_db`: the demo city, its record summaries not stored;
+- `sealed_city_db`: the demo city with every summary sealed under the test keys;
+- `empty_db`: nothing at all, not even the schema (the migration tests).
+
+Each graph is built once per session and captured (`tests.graph_state`); before every test
+the database is put back to exactly the graph it asked for, whatever the last test did, so
+tests never see each other's data and none pays for loading the city again.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import LiteralString, cast
 
@@ -17,9 +25,11 @@ import pytest
 from neo4j import Driver, Query
 
 from config.settings import PROJECT_ROOT, Settings
-from devtools import local_neo4j
+from devtools import demo_city, local_neo4j
 from graph import migrations
 from graph.driver import connect
+from services.key_material import keyring
+from tests.graph_state import GraphState
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 TEST_PASSWORD = "hub-test-password"
@@ -99,12 +109,66 @@ def empty_db(session_driver: Driver) -> Driver:
     return session_driver
 
 
+class SeededGraphs:
+    """The graphs tests start from, each built the first time it is asked for and put back after."""
+
+    MIGRATED = "migrated"
+    DEMO_CITY = "demo city"
+    SEALED_CITY = "demo city, summaries sealed"
+
+    def __init__(self, driver: Driver, settings: Settings) -> None:
+        self._driver = driver
+        self._builds: dict[str, Callable[[Driver], object]] = {
+            self.MIGRATED: lambda _: None,
+            self.DEMO_CITY: lambda d: demo_city.load(d, [demo_city.demo_city()], database="neo4j"),
+            self.SEALED_CITY: lambda d: demo_city.load(
+                d, [demo_city.demo_city()], database="neo4j", sealer=keyring(settings),
+            ),
+        }
+        self._states: dict[str, GraphState] = {}
+
+    def start_from(self, name: str) -> Driver:
+        state = self._states.get(name)
+        if state is None:
+            reset_database(self._driver)
+            migrations.migrate(self._driver, MIGRATIONS_DIR, database="neo4j")
+            self._builds[name](self._driver)
+            self._states[name] = GraphState.capture(self._driver, name)
+        else:
+            state.restore(self._driver)
+        return self._driver
+
+    def state(self, name: str) -> GraphState:
+        return self._states[name]
+
+
+@pytest.fixture(scope="session")
+def seeded_graphs(session_driver: Driver, test_settings: Settings) -> SeededGraphs:
+    return SeededGraphs(session_driver, test_settings)
+
+
+# The fixtures that name a seeded graph, most specific first: a test taking one of them
+# (itself or through another fixture) starts from that graph rather than the empty one.
+_SEEDED_BY_FIXTURE = (
+    ("sealed_city_db", SeededGraphs.SEALED_CITY),
+    ("demo_city_db", SeededGraphs.DEMO_CITY),
+)
+
+
 @pytest.fixture
-def graph_db(session_driver: Driver) -> Driver:
-    with session_driver.session(database="neo4j") as session:
-        session.run(
-            "MATCH (n) WHERE NOT n:__Neo4jMigration "
-            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
-    migrations.migrate(session_driver, MIGRATIONS_DIR, database="neo4j")
-    return session_driver
+def graph_db(request: pytest.FixtureRequest, seeded_graphs: SeededGraphs) -> Driver:
+    wanted = next(
+        (name for fixture, name in _SEEDED_BY_FIXTURE if fixture in request.fixturenames), SeededGraphs.MIGRATED,
+    )
+    return seeded_graphs.start_from(wanted)
+
+
+@pytest.fixture
+def demo_city_db(graph_db: Driver) -> Driver:
+    return graph_db
+
+
+@pytest.fixture
+def sealed_city_db(graph_db: Driver) -> Driver:
+    return graph_db
+
