@@ -6,7 +6,7 @@ these are those enums, the same objects the GraphQL layer takes from `graph` dir
 
 from __future__ import annotations
 
-from graph.consent import ConsentScope, OverrideGround, OverrideStatus
+from graph.consent import ConsentRecord, ConsentScope, OverrideGround, OverrideRecord, OverrideStatus
 from graph.contacts import (
     ConsentPosition,
     ContactStatus,
@@ -23,11 +23,13 @@ from graph.workbook import Visibility as WorkbookVisibility
 
 __all__ = [
     "ConsentPosition",
+    "ConsentRecord",
     "ConsentScope",
     "ContactStatus",
     "FamilyNetwork",
     "Outcome",
     "OverrideGround",
+    "OverrideRecord",
     "OverrideStatus",
     "ProposalStatus",
     "ReferrerKind",

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from services.composition import Hub
 from services.directory import Directory
 from services.principal import Principal, PrincipalLookup
-from web import audit_review, front_door, home, management_information, people, signin, workbook
+from web import audit_review, consent, front_door, home, management_information, people, signin, workbook
 from web.pages import Pages
 from web.sessions import SessionKeyMissing, SessionSealer, session_key
 
@@ -69,6 +69,7 @@ def mount(app: FastAPI, hub: Hub, *, principals: PrincipalLookup, request_id: Ca
     home.routes(app, pages)
     front_door.routes(app, pages)
     people.routes(app, pages)
+    consent.routes(app, pages)
     workbook.routes(app, pages)
     audit_review.routes(app, pages)
     management_information.routes(app, pages)
