@@ -31,7 +31,6 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
@@ -40,6 +39,7 @@ from api.graphql.auditor import AuditorQueries
 from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.contacts import ContactMutations, ContactQueries
 from api.graphql.context import Context
+from api.graphql.fast_completion import FastCompletionExecutor
 from api.graphql.grants import GrantMutations, GrantQueries
 from api.graphql.limits import OperationCostLimit, StringLiteralLimit
 from api.graphql.network import NetworkQueries
@@ -148,7 +148,7 @@ class CachedValidation(SchemaExtension):
         yield
 
 
-class ProductionExecutor(StrawberryGraphQLCoreExecutionContext):
+class ProductionExecutor(FastCompletionExecutor):
     """Execution that names no schema element the caller did not: variable values are
     coerced here, after validation, and a misspelt enum value or input field, or a required
     one left out, would otherwise be named in the answer."""
@@ -245,7 +245,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.insert(0, DisableIntrospection)
     return HubSchema(
         query=Query, mutation=Mutation, extensions=extensions,
-        execution_context_class=ProductionExecutor if production else None,
+        execution_context_class=ProductionExecutor if production else FastCompletionExecutor,
     )
 
 
