@@ -65,9 +65,9 @@ ME_QUERY = "query Me { me { professionalId agencyId roles } }"
 
 CONSENTS_QUERY = """
 query Consents($childId: ID!) {
-  consents(childId: $childId) {
+  consents(childId: $childId, first: 20) {
     __typename
-    ... on ConsentList { items { id scope agencies current givenAt } }
+    ... on ConsentConnection { items { id scope agencies current givenAt } pageInfo { hasNextPage } }
   }
 }
 """
@@ -149,7 +149,7 @@ mutation RecordContact($input: RecordContactInput!) {
 WORKBOOK_QUERY = """
 query Workbook($householdId: ID!) {
   workbook(householdId: $householdId, first: 20) {
-    __typename ... on Workbook { entries { id version body author { name } } hasNextPage }
+    __typename ... on Workbook { entries { items { id version body author { name } } pageInfo { hasNextPage } } }
   }
 }
 """

@@ -104,10 +104,13 @@ RETURN k {
 } AS consent
 """
 
+# Keyset-paged newest first on (given_at, id).
 CONSENTS_FOR_CHILD: LiteralString = """
 MATCH (giver:Person)-[:GAVE]->(k:Consent)-[:COVERS]->(c:Person:Child {id: $child_id})
+WHERE $after_at IS NULL OR k.given_at < $after_at OR (k.given_at = $after_at AND k.id > $after_id)
 """ + _CONSENT_FIELDS + """
 ORDER BY consent.given_at DESC, consent.id
+LIMIT $limit
 """
 
 CONSENT_BY_ID: LiteralString = """
@@ -266,8 +269,14 @@ def _consent(row: dict[str, Any]) -> ConsentRecord:
     return ConsentRecord(**values)
 
 
-def consents_for_child(tx: ManagedTransaction, *, child_id: str) -> list[ConsentRecord]:
-    return [_consent(r["consent"]) for r in tx.run(CONSENTS_FOR_CHILD, child_id=child_id)]
+def consents_for_child(
+    tx: ManagedTransaction, *, child_id: str, after: tuple[datetime, str] | None = None, limit: int,
+) -> list[ConsentRecord]:
+    result = tx.run(
+        CONSENTS_FOR_CHILD, child_id=child_id, after_at=after[0] if after else None,
+        after_id=after[1] if after else None, limit=limit,
+    )
+    return [_consent(r["consent"]) for r in result]
 
 
 def get_consent(tx: ManagedTransaction, *, consent_id: str) -> ConsentRecord | None:

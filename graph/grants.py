@@ -75,8 +75,10 @@ b {
 } AS use
 """
 
+# Both lists are keyset-paged newest first on (opened_at, id).
 BREAK_GLASS_FOR_CHILD: LiteralString = """
 MATCH (b:BreakGlass)-[:FOR]->(:Person:Child {id: $child_id})
+WHERE $after_at IS NULL OR b.opened_at < $after_at OR (b.opened_at = $after_at AND b.id > $after_id)
 RETURN """ + _BREAK_GLASS_MAP + """
 ORDER BY use.opened_at DESC, use.id
 LIMIT $limit
@@ -90,6 +92,7 @@ RETURN """ + _BREAK_GLASS_MAP + """
 BREAK_GLASS_IN_PERIOD: LiteralString = """
 MATCH (b:BreakGlass)
 WHERE ($from IS NULL OR b.opened_at >= $from) AND ($to IS NULL OR b.opened_at < $to)
+  AND ($after_at IS NULL OR b.opened_at < $after_at OR (b.opened_at = $after_at AND b.id > $after_id))
 RETURN """ + _BREAK_GLASS_MAP + """
 ORDER BY use.opened_at DESC, use.id
 LIMIT $limit
@@ -141,8 +144,14 @@ def _record(row: dict[str, object]) -> BreakGlassRecord:
     )
 
 
-def break_glass_for_child(tx: ManagedTransaction, *, child_id: str, limit: int) -> list[BreakGlassRecord]:
-    return [_record(r["use"]) for r in tx.run(BREAK_GLASS_FOR_CHILD, child_id=child_id, limit=limit)]
+def break_glass_for_child(
+    tx: ManagedTransaction, *, child_id: str, after: tuple[datetime, str] | None = None, limit: int,
+) -> list[BreakGlassRecord]:
+    result = tx.run(
+        BREAK_GLASS_FOR_CHILD, child_id=child_id, after_at=after[0] if after else None,
+        after_id=after[1] if after else None, limit=limit,
+    )
+    return [_record(r["use"]) for r in result]
 
 
 def get_break_glass(tx: ManagedTransaction, *, break_glass_id: str) -> BreakGlassRecord | None:
@@ -151,9 +160,13 @@ def get_break_glass(tx: ManagedTransaction, *, break_glass_id: str) -> BreakGlas
 
 
 def break_glass_in_period(
-    tx: ManagedTransaction, *, start: datetime | None, end: datetime | None, limit: int
+    tx: ManagedTransaction, *, start: datetime | None, end: datetime | None,
+    after: tuple[datetime, str] | None = None, limit: int,
 ) -> list[BreakGlassRecord]:
-    period: dict[str, object] = {"from": start, "to": end, "limit": limit}
+    period: dict[str, object] = {
+        "from": start, "to": end, "limit": limit, "after_at": after[0] if after else None,
+        "after_id": after[1] if after else None,
+    }
     return [_record(r["use"]) for r in tx.run(BREAK_GLASS_IN_PERIOD, period)]
 
 

@@ -27,6 +27,7 @@ from policies import Action, Policy, ResourceKind
 from protection.errors import ContentErased
 from protection.keyring import Keyring
 from services import access, audit_events, text
+from services.paging import Cursor, Page, aware_time
 from services.principal import Principal
 from services.refusals import (
     AlreadyDecided,
@@ -71,11 +72,18 @@ DecisionRefusal: TypeAlias = OverrideNotFound | SelfApprovalForbidden | AlreadyD
 
 RecordConsentResult: TypeAlias = ConsentRecord | ChildNotFound | GiverNotEntitled | InvalidInput | NotPermitted
 WithdrawConsentResult: TypeAlias = ConsentRecord | ConsentNotFound | AlreadyWithdrawn | NotPermitted
-ConsentsResult: TypeAlias = list[ConsentRecord] | NotPermitted
+ConsentsResult: TypeAlias = Page[ConsentRecord] | InvalidInput | NotPermitted
 RequestOverrideResult: TypeAlias = OverrideRecord | ChildNotFound | InvalidInput | NotPermitted
 ReadOverrideResult: TypeAlias = OverrideRead | OverrideNotFound | NotPermitted
 DecideOverrideResult: TypeAlias = OverrideRecord | DecisionRefusal | DecidingRefusal | InvalidInput
 RevokeOverrideResult: TypeAlias = OverrideRecord | OverrideNotFound | NotRevocable | NotPermitted
+
+
+MAX_PAGE = 100
+_CONSENTS_CURSOR = Cursor(
+    "consents", write=lambda key: (key[0].isoformat(), key[1]), read=lambda parts: (aware_time(parts[0]), parts[1]),
+    parts=2,
+)
 
 
 def is_office_hours(moment: datetime) -> bool:
@@ -172,20 +180,24 @@ class ConsentService:
 
         return self._write(work)
 
-    def consents(self, principal: Principal, *, child_id: str) -> ConsentsResult:
-        """A child's consents, for a caller with a basis for *this* child; an unknown child and one
-        the caller has no basis for both read as no consents."""
+    def consents(self, principal: Principal, *, child_id: str, first: int, after: str | None) -> ConsentsResult:
+        """A child's consents, newest first, for a caller with a basis for *this* child; an unknown
+        child and one the caller has no basis for both read as no consents."""
         if not self._may(principal, ResourceKind.CONSENT, Action.READ):
             return NotPermitted("your role may not read consent records")
+        position = _CONSENTS_CURSOR.start(first, after, maximum=MAX_PAGE)
+        if isinstance(position, InvalidInput):
+            return position
 
-        def work(tx: ManagedTransaction) -> list[ConsentRecord]:
+        def work(tx: ManagedTransaction) -> Page[ConsentRecord]:
             decision = access.decide_for_child(
                 tx, self._policy, principal, child_id=child_id, resource=ResourceKind.CONSENT,
                 action=Action.READ,
             )
             if not decision.discloses_content:
-                return []
-            return repo.consents_for_child(tx, child_id=child_id)
+                return Page.empty()
+            found = repo.consents_for_child(tx, child_id=child_id, after=position, limit=first + 1)
+            return _CONSENTS_CURSOR.page(found, first, lambda record: (record.given_at, record.id))
 
         with self._driver.session(database=self._database) as session:
             return session.execute_read(work)

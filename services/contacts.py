@@ -7,8 +7,6 @@ audit chain in that same transaction. Expected refusals come back as the classes
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import uuid
 from collections.abc import Callable
@@ -41,6 +39,7 @@ from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased, ProtectionError
 from protection.keyring import ERASED, UNREADABLE, Keyring, OpenedField, ScopeReader
 from services import audit_events, text
+from services.paging import Cursor, Page, aware_time
 from services.principal import Principal
 from services.refusals import (
     AlreadyAnswered,
@@ -156,26 +155,12 @@ class ProposalView:
 
 
 @dataclass(frozen=True, slots=True)
-class ProposalPage:
-    items: list[ProposalView]
-    end_cursor: str | None
-    has_next_page: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ContactDetail:
     row: ContactRow
     concern: OpenedField
     rationale: OpenedField
     response_to_referrer: OpenedField
     proposals: tuple[ProposalView, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ContactPage:
-    items: list[ContactRow]
-    end_cursor: str | None
-    has_next_page: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,19 +207,17 @@ def _grant_noun(basis: RequestBasis) -> str:
     return "consent" if basis is RequestBasis.CONSENT else "override"
 
 
-def encode_cursor(key: QueueKey) -> str:
-    return base64.urlsafe_b64encode(f"{key.due_by.isoformat()}|{key.id}".encode()).decode()
+def _queue_parts(key: QueueKey) -> tuple[str, ...]:
+    return (key.due_by.isoformat(), key.id)
 
 
-def decode_cursor(cursor: str) -> QueueKey | None:
-    try:
-        due, _, contact_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        moment = datetime.fromisoformat(due)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    if not contact_id or moment.tzinfo is None:
-        return None
-    return QueueKey(due_by=moment, id=contact_id)
+def _queue_key(parts: tuple[str, ...]) -> QueueKey:
+    return QueueKey(due_by=aware_time(parts[0]), id=parts[1])
+
+
+# Both lists are in due order; a cursor from one is no position in the other.
+_QUEUE = Cursor("contacts", write=_queue_parts, read=_queue_key, parts=2)
+_AWAITING = Cursor("contact_decisions_awaiting_agreement", write=_queue_parts, read=_queue_key, parts=2)
 
 
 # Why a contact may not be decided now, once it is found.
@@ -244,14 +227,14 @@ ProposalNotOpen: TypeAlias = ProposalNotFound | SelfAgreementForbidden | Already
 
 RecordContactResult: TypeAlias = ContactDetail | ChildNotFound | ImplausibleReceivedAt | InvalidInput | NotPermitted
 ReadContactResult: TypeAlias = ContactDetail | ContactNotFound | NotPermitted
-ContactsResult: TypeAlias = ContactPage | InvalidInput | NotPermitted
+ContactsResult: TypeAlias = Page[ContactRow] | InvalidInput | NotPermitted
 DecideContactResult: TypeAlias = (
     ContactDetail | ContactNotOpen | ManagerAgreementRequired | InvalidInput | NotPermitted
 )
 ProposeDecisionResult: TypeAlias = ProposalView | ContactNotOpen | InvalidInput | NotPermitted
 AgreeDecisionResult: TypeAlias = ContactDetail | ProposalNotOpen | NotAManager
 SendBackDecisionResult: TypeAlias = ProposalView | ProposalNotOpen | InvalidInput | NotAManager
-DecisionsAwaitingResult: TypeAlias = ProposalPage | InvalidInput | NotAManager
+DecisionsAwaitingResult: TypeAlias = Page[ProposalView] | InvalidInput | NotAManager
 RequestInformationResult: TypeAlias = (
     RequestView | NoBasisForRequest | ContactNotFound | ContactClosed | InvalidInput | NotPermitted
 )
@@ -370,7 +353,7 @@ class ContactService:
     ) -> ContactsResult:
         if not self._may(principal, ResourceKind.CONTACT, Action.READ, Basis.OWN_AGENCY):
             return NotPermitted("your role may not read the front door queue")
-        key = _page_start(first, after)
+        key = _QUEUE.start(first, after, maximum=MAX_PAGE)
         if isinstance(key, InvalidInput):
             return key
         with self._driver.session(database=self._database) as session:
@@ -378,9 +361,7 @@ class ContactService:
                 repo.contact_queue, agency_id=principal.agency_id, status=status, urgency=urgency,
                 after=key, limit=first + 1,
             )
-        page = rows[:first]
-        end = encode_cursor(QueueKey(page[-1].due_by, page[-1].id)) if page else None
-        return ContactPage(items=page, end_cursor=end, has_next_page=len(rows) > first)
+        return _QUEUE.page(rows, first, lambda row: QueueKey(row.due_by, row.id))
 
     def decide_contact(
         self, principal: Principal, *, contact_id: str, outcome: Outcome, rationale: str,
@@ -528,7 +509,7 @@ class ContactService:
     ) -> DecisionsAwaitingResult:
         if not self._is_front_door_manager(principal.roles):
             return NotAManager("only a front door manager agrees contact decisions")
-        key = _page_start(first, after)
+        key = _AWAITING.start(first, after, maximum=MAX_PAGE)
         if isinstance(key, InvalidInput):
             return key
 
@@ -541,9 +522,7 @@ class ContactService:
 
         with self._driver.session(database=self._database) as session:
             views = session.execute_read(work)
-        page = views[:first]
-        end = encode_cursor(QueueKey(page[-1].row.contact_due_by, page[-1].row.id)) if page else None
-        return ProposalPage(items=page, end_cursor=end, has_next_page=len(views) > first)
+        return _AWAITING.page(views, first, lambda view: QueueKey(view.row.contact_due_by, view.row.id))
 
     def _seal_decision(
         self, tx: ManagedTransaction, *, child_id: str, node_id: str, rationale: str, response_to_referrer: str,
@@ -778,16 +757,6 @@ def _proposal_view(child_key: ScopeReader, row: ProposalRow) -> ProposalView:
         response_to_referrer=_open(child_key, row.id, "response_to_referrer", row.response_ciphertext),
         send_back_note=_open(child_key, row.id, "send_back_note", row.send_back_note_ciphertext),
     )
-
-
-def _page_start(first: int, after: str | None) -> QueueKey | InvalidInput | None:
-    """Where a page of the queue starts (None: at the beginning), or why the request is refused."""
-    if not 1 <= first <= MAX_PAGE:
-        return InvalidInput.page_size(MAX_PAGE)
-    if after is None:
-        return None
-    key = decode_cursor(after)
-    return key if key is not None else InvalidInput.unknown_cursor()
 
 
 def _decision_text_problem(rationale: str, response_to_referrer: str) -> str | None:

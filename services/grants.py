@@ -24,6 +24,7 @@ from protection.errors import ContentErased
 from protection.keyring import Keyring
 from services import access, audit_events, text
 from services.consent import MIN_JUSTIFICATION
+from services.paging import Cursor, Page, aware_time
 from services.principal import Principal
 from services.refusals import ChildNotFound, InvalidInput, NotPermitted
 
@@ -35,7 +36,7 @@ MIN_EXPLANATION = MIN_JUSTIFICATION
 MAX_EXPLANATION = 2000
 MAX_RESTRICTION_REASON = 500
 MAX_NAMED = 50
-MAX_LISTED = 200
+MAX_PAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,24 @@ class Restriction:
 
 
 BreakGlassResult: TypeAlias = BreakGlassRecord | ChildNotFound | InvalidInput | NotPermitted
-ReviewResult: TypeAlias = list[BreakGlassUse] | NotPermitted
+UsesResult: TypeAlias = Page[BreakGlassUse] | InvalidInput
+ReviewResult: TypeAlias = Page[BreakGlassUse] | InvalidInput | NotPermitted
 RestrictResult: TypeAlias = Restriction | ChildNotFound | InvalidInput | NotPermitted
+
+
+def _record_key(record: BreakGlassRecord) -> tuple[datetime, str]:
+    return record.opened_at, record.id
+
+
+def _cursor(list_name: str) -> Cursor[tuple[datetime, str]]:
+    return Cursor(
+        list_name, write=lambda key: (key[0].isoformat(), key[1]), read=lambda parts: (aware_time(parts[0]), parts[1]),
+        parts=2,
+    )
+
+
+_USES_CURSOR = _cursor("break_glass_uses")
+_REVIEW_CURSOR = _cursor("break_glass_review")
 
 
 class GrantService:
@@ -113,34 +130,43 @@ class GrantService:
         return self._write(work)
 
     def uses_for_child(
-        self, principal: Principal, *, child_id: str, request_id: str
-    ) -> list[BreakGlassUse]:
-        """Who broke glass to this child, for those working with it (and front-door managers);
-        an unknown child and one the caller has no basis for both read as none."""
+        self, principal: Principal, *, child_id: str, first: int, after: str | None, request_id: str
+    ) -> UsesResult:
+        """Who broke glass to this child, newest first, for those working with it (and front-door
+        managers); an unknown child and one the caller has no basis for both read as none."""
+        position = _USES_CURSOR.start(first, after, maximum=MAX_PAGE)
+        if isinstance(position, InvalidInput):
+            return position
 
-        def work(tx: ManagedTransaction) -> list[BreakGlassUse]:
+        def work(tx: ManagedTransaction) -> Page[BreakGlassUse]:
             decision = access.decide_for_child(
                 tx, self._policy, principal, child_id=child_id, resource=ResourceKind.BREAK_GLASS,
                 action=Action.READ,
             )
             # Breaking glass oneself is no basis for reviewing everyone's uses.
             if not decision.discloses_content or decision.basis is Basis.BREAK_GLASS:
-                return []
-            return self._reviewed(tx, principal, repo.break_glass_for_child(tx, child_id=child_id, limit=MAX_LISTED),
-                                  request_id)
+                return Page.empty()
+            found = repo.break_glass_for_child(tx, child_id=child_id, after=position, limit=first + 1)
+            page = _USES_CURSOR.page(found, first, _record_key)
+            return page.showing(self._reviewed(tx, principal, page.items, request_id))
 
         return self._write(work)
 
     def review(
-        self, principal: Principal, *, start: datetime | None, end: datetime | None, request_id: str
+        self, principal: Principal, *, start: datetime | None, end: datetime | None, first: int,
+        after: str | None, request_id: str,
     ) -> ReviewResult:
         """Every use in a period, newest first, for the auditor's review."""
         if Basis.OWN_AGENCY not in self._policy.allowed_bases(principal.roles, ResourceKind.BREAK_GLASS, Action.READ):
             return NotPermitted("your role may not review break-glass uses")
+        position = _REVIEW_CURSOR.start(first, after, maximum=MAX_PAGE)
+        if isinstance(position, InvalidInput):
+            return position
 
-        def work(tx: ManagedTransaction) -> list[BreakGlassUse]:
-            found = repo.break_glass_in_period(tx, start=start, end=end, limit=MAX_LISTED)
-            return self._reviewed(tx, principal, found, request_id)
+        def work(tx: ManagedTransaction) -> Page[BreakGlassUse]:
+            found = repo.break_glass_in_period(tx, start=start, end=end, after=position, limit=first + 1)
+            page = _REVIEW_CURSOR.page(found, first, _record_key)
+            return page.showing(self._reviewed(tx, principal, page.items, request_id))
 
         return self._write(work)
 

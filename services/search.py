@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from dataclasses import dataclass
+import math
 from datetime import date
 from typing import TypeAlias
 
@@ -14,6 +12,7 @@ from graph import search
 from graph.network import Viewer
 from policies import Basis, Policy
 from services import audit_events
+from services.paging import Cursor, Page
 from services.principal import Principal
 from services.refusals import InvalidInput, NotPermitted
 
@@ -21,26 +20,21 @@ MAX_PAGE = 50
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
 
 
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    candidates: list[search.Candidate]
-    end_cursor: str | None
-    has_next_page: bool
+SearchResult: TypeAlias = Page[search.Candidate] | InvalidInput | NotPermitted
 
 
-SearchResult: TypeAlias = SearchPage | InvalidInput | NotPermitted
+def _score(text: str) -> float:
+    score = float(text)
+    if not math.isfinite(score):
+        raise ValueError("a search score is a finite number")
+    return score
 
 
-def encode_cursor(key: search.SearchKey) -> str:
-    return base64.urlsafe_b64encode(f"{key.score!r}|{key.id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> search.SearchKey | None:
-    try:
-        score, _, person_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return search.SearchKey(score=float(score), id=person_id) if person_id else None
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
+# A score is written as repr writes it, which float reads back exactly.
+_CURSOR = Cursor(
+    "search_people", write=lambda key: (repr(key.score), key.id),
+    read=lambda parts: search.SearchKey(score=_score(parts[0]), id=parts[1]), parts=2,
+)
 
 
 class SearchService:
@@ -57,16 +51,12 @@ class SearchService:
         read_bases = self._policy.compile_read_filter(principal.roles)
         if not read_bases.get("person"):
             return NotPermitted("your role may not search for people")
-        if not 1 <= first <= MAX_PAGE:
-            return InvalidInput.page_size(MAX_PAGE)
+        key = _CURSOR.start(first, after, maximum=MAX_PAGE)
+        if isinstance(key, InvalidInput):
+            return key
         lucene = search.lucene_query(name)
         if lucene is None:
             return InvalidInput("give a name to search for")
-        key = None
-        if after is not None:
-            key = decode_cursor(after)
-            if key is None:
-                return InvalidInput.unknown_cursor()
         viewer = Viewer(
             professional_id=principal.professional_id, agency_id=principal.agency_id,
             agency_kind=principal.agency_kind, read_bases=read_bases,
@@ -88,6 +78,4 @@ class SearchService:
 
         with self._driver.session(database=self._database) as session:
             found = session.execute_write(work)
-        page = found[:first]
-        end = encode_cursor(search.SearchKey(page[-1].score, page[-1].id)) if page else None
-        return SearchPage(candidates=page, end_cursor=end, has_next_page=len(found) > first)
+        return _CURSOR.page(found, first, lambda candidate: search.SearchKey(candidate.score, candidate.id))

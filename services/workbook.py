@@ -12,8 +12,6 @@ transaction; an amendment is never an overwrite: a stale expected version is a c
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from graph.workbook import Section, Visibility
 from policies import Action, Basis, Policy, ResourceKind
 from protection.keyring import Keyring
 from services import audit_events, text
+from services.paging import Cursor, aware_time
 from services.principal import Principal
 from services.refusals import (
     AmendConflict,
@@ -112,20 +111,10 @@ class SignedOff:
     locked_entry_ids: tuple[str, ...]
 
 
-def encode_cursor(key: repo.PageKey) -> str:
-    text = f"{key.section_rank}|{key.created_at.isoformat()}|{key.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode()
-
-
-def decode_cursor(cursor: str) -> repo.PageKey | None:
-    try:
-        rank, created, entry_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 2)
-        key = repo.PageKey(int(rank), datetime.fromisoformat(created), entry_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    if not entry_id or key.created_at.tzinfo is None:
-        return None
-    return key
+_CURSOR = Cursor(
+    "workbook_entries", write=lambda key: (str(key.section_rank), key.created_at.isoformat(), key.id),
+    read=lambda parts: repo.PageKey(int(parts[0]), aware_time(parts[1]), parts[2]), parts=3,
+)
 
 
 WorkbookResult: TypeAlias = WorkbookView | WorkbookKnown | WorkbookUnavailable | InvalidInput | NotPermitted
@@ -171,11 +160,9 @@ class WorkbookService:
         bases = self._bases(principal, Action.READ)
         if not bases & {Basis.ALLOCATED, Basis.EXISTENCE}:
             return NotPermitted("your role may not read Family Safeguarding workbooks")
-        if not 1 <= first <= MAX_PAGE:
-            return InvalidInput.page_size(MAX_PAGE)
-        after_key = decode_cursor(after) if after is not None else None
-        if after is not None and after_key is None:
-            return InvalidInput.unknown_cursor()
+        after_key = _CURSOR.start(first, after, maximum=MAX_PAGE)
+        if isinstance(after_key, InvalidInput):
+            return after_key
         may_read = Basis.ALLOCATED in bases
 
         def work(tx: ManagedTransaction) -> WorkbookResult:
@@ -198,7 +185,7 @@ class WorkbookService:
                     id=page.id, household_id=page.household_id, opened_on=page.opened_on, teams=teams,
                     standing="TEAM_MEMBER" if page.member else "CASE_HOLDER",
                     entries=tuple(self._view(entry, data_key) for entry in shown),
-                    end_cursor=encode_cursor(shown[-1].key()) if shown else None,
+                    end_cursor=_CURSOR.encode(shown[-1].key()) if shown else None,
                     has_next_page=len(page.entries) > first,
                 )
             if Basis.EXISTENCE in bases:

@@ -11,13 +11,12 @@ from fastapi.responses import Response
 from services.contacts import (
     ContactDetail,
     ContactInput,
-    ContactPage,
     NewChild,
-    ProposalPage,
     ProposalView,
     Referrer,
     RequestView,
 )
+from services.paging import Page
 from services.vocabulary import (
     ConsentPosition,
     ContactStatus,
@@ -64,7 +63,7 @@ class FrontDoor:
             contacts.contacts, visit.principal, status=_STATUSES[status_key], urgency=urgency, first=QUEUE_PAGE,
             after=after,
         )
-        if not isinstance(found, ContactPage):
+        if not isinstance(found, Page):
             return pages.problem(visit, status=403 if after is None else 400, title="The front door queue",
                                  message=found.message)
         next_href = None
@@ -229,7 +228,7 @@ async def _contact_page(
     awaiting = next((p for p in found.proposals if p.row.status is ProposalStatus.PROPOSED), None)
     return pages.render(
         visit, "contact.html", title="Contact", contact=found, requests=requests, errors=errors or Errors(),
-        form=form or Form(), banner=banner, is_manager=isinstance(probe, ProposalPage), awaiting=awaiting,
+        form=form or Form(), banner=banner, is_manager=isinstance(probe, Page), awaiting=awaiting,
         agencies=agencies, agency_names={a.id: a.name for a in agencies}, names=names, now=contacts.now(),
         time_left=labels.time_left, outcomes=list(Outcome), status=status,
         is_open=row.status is ContactStatus.OPEN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from services.contacts import ContactPage, ProposalPage
+from services.paging import Page
 from web import labels
 from web.pages import Pages, Visit
 
@@ -20,8 +20,8 @@ def routes(app: FastAPI, pages: Pages) -> None:
         proposals = await pages.call(contacts.decisions_awaiting_agreement, principal, first=HOME_LIST, after=None)
         return pages.render(
             visit, "home.html", title="Home", active="home", now=labels.now(),
-            queue=queue if isinstance(queue, ContactPage) else None,
-            proposals=proposals if isinstance(proposals, ProposalPage) else None,
+            queue=queue if isinstance(queue, Page) else None,
+            proposals=proposals if isinstance(proposals, Page) else None,
             time_left=labels.time_left,
         )
 

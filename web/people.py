@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from services.search import SearchPage
+from services.paging import Page
 from services.vocabulary import FamilyNetwork
 from web import labels
 from web.pages import Errors, Pages, Visit
@@ -45,7 +45,7 @@ class People:
                     pages.services.search.search_people, visit.principal, name=name, dob=None, first=SEARCH_PAGE,
                     after=after, request_id=visit.request_id,
                 )
-                if isinstance(result, SearchPage):
+                if isinstance(result, Page):
                     found = result
                 else:
                     errors.add("search-name", result.message[:1].upper() + result.message[1:])

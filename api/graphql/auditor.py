@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.refusals import InvalidInput, NotPermitted, refusal
+from api.graphql.shared import Connection
 from graph.consent import OverrideStatus as StoredOverrideStatus
 from protection.chain import AuditEvent as ChainEvent
 from services import audit_review as service
@@ -24,12 +25,6 @@ class OverrideStatus(Enum):
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
     REVOKED = "REVOKED"
-
-
-@strawberry.type
-class PageInfo:
-    end_cursor: str | None
-    has_next_page: bool
 
 
 @strawberry.type
@@ -116,9 +111,8 @@ class OverrideReview:
 
 
 @strawberry.type
-class OverrideReviewPage:
-    items: list[OverrideReview]
-    page_info: PageInfo
+class OverrideReviewConnection(Connection[OverrideReview]):
+    pass
 
 
 @strawberry.type
@@ -148,9 +142,8 @@ class AuditEvent:
 
 
 @strawberry.type
-class AuditEventPage:
-    items: list[AuditEvent]
-    page_info: PageInfo
+class AuditEventConnection(Connection[AuditEvent]):
+    pass
 
 
 @strawberry.input
@@ -182,10 +175,10 @@ class AuditVerification:
 
 
 OverridesResult = Annotated[
-    OverrideReviewPage | InvalidInput | NotPermitted, strawberry.union("OverridesResult")
+    OverrideReviewConnection | InvalidInput | NotPermitted, strawberry.union("OverridesResult")
 ]
 AuditEventsResult = Annotated[
-    AuditEventPage | InvalidInput | NotPermitted, strawberry.union("AuditEventsResult")
+    AuditEventConnection | InvalidInput | NotPermitted, strawberry.union("AuditEventsResult")
 ]
 VerifyAuditResult = Annotated[AuditVerification | NotPermitted, strawberry.union("VerifyAuditResult")]
 
@@ -210,10 +203,7 @@ class AuditorQueries:
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)
-        return OverrideReviewPage(
-            items=[OverrideReview.of(review) for review in result.items],
-            page_info=PageInfo(end_cursor=result.end_cursor, has_next_page=result.has_next_page),
-        )
+        return OverrideReviewConnection.of(result, OverrideReview.of)
 
     @strawberry.field(
         description="Audit events in chain order, filtered: auditors only; `first` (1 to 100) is required."
@@ -235,10 +225,7 @@ class AuditorQueries:
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)
-        return AuditEventPage(
-            items=[AuditEvent.of(event) for event in result.items],
-            page_info=PageInfo(end_cursor=result.end_cursor, has_next_page=result.has_next_page),
-        )
+        return AuditEventConnection.of(result, AuditEvent.of)
 
     @strawberry.field(
         description="Checks the whole chain and its signed checkpoints: auditors only. "

@@ -26,6 +26,7 @@ from api.graphql.refusals import (
     SelfApprovalForbidden,
     refusal,
 )
+from api.graphql.shared import Connection
 from graph import consent as model
 from services import refusals
 
@@ -100,8 +101,8 @@ class ConsentOverride:
 
 
 @strawberry.type
-class ConsentList:
-    items: list[Consent]
+class ConsentConnection(Connection[Consent]):
+    pass
 
 
 @strawberry.input
@@ -132,7 +133,7 @@ WithdrawConsentResult = Annotated[
     Consent | ConsentNotFound | AlreadyWithdrawn | NotPermitted,
     strawberry.union("WithdrawConsentResult"),
 ]
-ConsentsResult = Annotated[ConsentList | NotPermitted, strawberry.union("ConsentsResult")]
+ConsentsResult = Annotated[ConsentConnection | InvalidInput | NotPermitted, strawberry.union("ConsentsResult")]
 ConsentOverrideResult = Annotated[
     ConsentOverride | OverrideNotFound | NotPermitted, strawberry.union("ConsentOverrideResult")
 ]
@@ -160,13 +161,15 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 @strawberry.type
 class ConsentQueries:
-    @strawberry.field(description="The child's consent history, including withdrawn and expired.")
-    def consents(self, info: Info[Context, None], child_id: strawberry.ID) -> ConsentsResult:
+    @strawberry.field(description="The child's consent history, newest first, including withdrawn and expired.")
+    def consents(
+        self, info: Info[Context, None], child_id: strawberry.ID, first: int, after: str | None = None
+    ) -> ConsentsResult:
         context = info.context
-        result = context.services.consent.consents(context.principal, child_id=str(child_id))
+        result = context.services.consent.consents(context.principal, child_id=str(child_id), first=first, after=after)
         if isinstance(result, refusals.Refusal):
             return refusal(result)
-        return ConsentList(items=[Consent.of(r) for r in result])
+        return ConsentConnection.of(result, Consent.of)
 
     @strawberry.field(description="An override request, with its reasons for the requester and deciding managers.")
     def consent_override(self, info: Info[Context, None], id: strawberry.ID) -> ConsentOverrideResult:

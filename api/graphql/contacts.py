@@ -30,6 +30,7 @@ from api.graphql.refusals import (
     SelfAgreementForbidden,
     refusal,
 )
+from api.graphql.shared import Connection
 from graph import contacts as model
 from services import contacts as service
 from services import refusals
@@ -161,10 +162,8 @@ class ContactDecisionProposal:
 
 
 @strawberry.type
-class ContactDecisionProposalConnection:
-    items: list[ContactDecisionProposal]
-    end_cursor: str | None
-    has_next_page: bool
+class ContactDecisionProposalConnection(Connection[ContactDecisionProposal]):
+    pass
 
 
 @strawberry.type
@@ -230,10 +229,8 @@ _SUMMARY_FIELDS = (
 
 
 @strawberry.type
-class ContactConnection:
-    items: list[ContactSummary]
-    end_cursor: str | None
-    has_next_page: bool
+class ContactConnection(Connection[ContactSummary]):
+    pass
 
 
 @strawberry.type
@@ -444,10 +441,7 @@ class ContactQueries:
         if isinstance(result, refusals.Refusal):
             return refusal(result)
         now = context.services.contacts.now()
-        return ContactConnection(
-            items=[ContactSummary.of(row, now) for row in result.items],
-            end_cursor=result.end_cursor, has_next_page=result.has_next_page,
-        )
+        return ContactConnection.of(result, lambda row: ContactSummary.of(row, now))
 
     @strawberry.field
     def contact(self, info: Info[Context, None], id: strawberry.ID) -> ContactResult:
@@ -467,10 +461,7 @@ class ContactQueries:
         result = context.services.contacts.decisions_awaiting_agreement(context.principal, first=first, after=after)
         if isinstance(result, refusals.Refusal):
             return refusal(result)
-        return ContactDecisionProposalConnection(
-            items=[ContactDecisionProposal.of(view) for view in result.items],
-            end_cursor=result.end_cursor, has_next_page=result.has_next_page,
-        )
+        return ContactDecisionProposalConnection.of(result, ContactDecisionProposal.of)
 
     @strawberry.field
     def information_request(self, info: Info[Context, None], id: strawberry.ID) -> InformationRequestResult:

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.refusals import ChildNotFound, InvalidInput, NotPermitted, refusal
+from api.graphql.shared import Connection
 from graph import grants as model
 from services import refusals
 from services.grants import BreakGlassUse, Restriction
@@ -42,6 +43,10 @@ class BreakGlass:
     explanation_unavailable: str | None = None
 
     @staticmethod
+    def of_use(use: BreakGlassUse) -> BreakGlass:
+        return BreakGlass.of(use.record, use)
+
+    @staticmethod
     def of(record: model.BreakGlassRecord, use: BreakGlassUse | None = None) -> BreakGlass:
         return BreakGlass(
             id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id),
@@ -55,8 +60,8 @@ class BreakGlass:
 
 
 @strawberry.type
-class BreakGlassList:
-    items: list[BreakGlass]
+class BreakGlassConnection(Connection[BreakGlass]):
+    pass
 
 
 @strawberry.type(description="Only the professionals named see this child beyond its existence.")
@@ -92,7 +97,10 @@ class RestrictChildInput:
 BreakGlassResult = Annotated[
     BreakGlass | ChildNotFound | InvalidInput | NotPermitted, strawberry.union("BreakGlassResult")
 ]
-BreakGlassReviewResult = Annotated[BreakGlassList | NotPermitted, strawberry.union("BreakGlassReviewResult")]
+BreakGlassUsesResult = Annotated[BreakGlassConnection | InvalidInput, strawberry.union("BreakGlassUsesResult")]
+BreakGlassReviewResult = Annotated[
+    BreakGlassConnection | InvalidInput | NotPermitted, strawberry.union("BreakGlassReviewResult")
+]
 RestrictChildResult = Annotated[
     ChildRestriction | ChildNotFound | InvalidInput | NotPermitted, strawberry.union("RestrictChildResult")
 ]
@@ -107,25 +115,30 @@ class GrantQueries:
             "front-door managers. Empty for anyone else, and for an unknown id."
         )
     )
-    def break_glass_uses(self, info: Info[Context, None], child_id: strawberry.ID) -> list[BreakGlass]:
+    def break_glass_uses(
+        self, info: Info[Context, None], child_id: strawberry.ID, first: int, after: str | None = None
+    ) -> BreakGlassUsesResult:
         context = info.context
-        uses = context.services.grants.uses_for_child(
-            context.principal, child_id=str(child_id), request_id=context.request_id
-        )
-        return [BreakGlass.of(use.record, use) for use in uses]
-
-    @strawberry.field(description="Every break-glass use opened in a period, newest first, for the auditor.")
-    def break_glass_review(
-        self, info: Info[Context, None], opened_from: dt.datetime | None = None,
-        opened_before: dt.datetime | None = None,
-    ) -> BreakGlassReviewResult:
-        context = info.context
-        result = context.services.grants.review(
-            context.principal, start=opened_from, end=opened_before, request_id=context.request_id
+        result = context.services.grants.uses_for_child(
+            context.principal, child_id=str(child_id), first=first, after=after, request_id=context.request_id
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)
-        return BreakGlassList(items=[BreakGlass.of(use.record, use) for use in result])
+        return BreakGlassConnection.of(result, BreakGlass.of_use)
+
+    @strawberry.field(description="Every break-glass use opened in a period, newest first, for the auditor.")
+    def break_glass_review(
+        self, info: Info[Context, None], first: int, after: str | None = None,
+        opened_from: dt.datetime | None = None, opened_before: dt.datetime | None = None,
+    ) -> BreakGlassReviewResult:
+        context = info.context
+        result = context.services.grants.review(
+            context.principal, start=opened_from, end=opened_before, first=first, after=after,
+            request_id=context.request_id,
+        )
+        if isinstance(result, refusals.Refusal):
+            return refusal(result)
+        return BreakGlassConnection.of(result, BreakGlass.of_use)
 
 
 @strawberry.type

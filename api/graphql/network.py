@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.shared import Access, access_for
 from graph import network
-from graph.access_rules import CONTENT_BASES
 from graph.network import MAX_NETWORK_DEPTH
 
 
@@ -18,27 +18,6 @@ class Provenance:
     asserted_by: str | None
     asserted_at: dt.datetime | None
     verified: bool | None
-
-
-@strawberry.type
-class Access:
-    allowed: bool
-    basis: str | None
-    reason: str
-
-
-_CONTENT_BASES = frozenset(CONTENT_BASES)
-
-
-def access_for(basis: str | None) -> Access:
-    if basis in _CONTENT_BASES:
-        return Access(allowed=True, basis=basis, reason=f"allowed on the {basis} basis")
-    if basis == "EXISTENCE":
-        return Access(
-            allowed=False, basis=basis,
-            reason="existence only: no consent, approved override or allocation covers your agency",
-        )
-    return Access(allowed=False, basis=None, reason="no basis: nothing here you may see")
 
 
 @strawberry.type

@@ -13,12 +13,8 @@ from typing import get_overloads, get_type_hints, overload
 
 import strawberry
 
+from api.graphql.shared import Refusal
 from services import refusals as service
-
-
-@strawberry.interface
-class Refusal:
-    message: str
 
 
 @strawberry.type

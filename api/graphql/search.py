@@ -9,8 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.network import Access, access_for
 from api.graphql.refusals import InvalidInput, NotPermitted, refusal
+from api.graphql.shared import Access, Connection, access_for
 from graph.search import Candidate
 from services import refusals
 
@@ -35,14 +35,12 @@ class PersonCandidate:
 
 
 @strawberry.type
-class PersonSearchResults:
-    candidates: list[PersonCandidate]
-    end_cursor: str | None
-    has_next_page: bool
+class PersonCandidateConnection(Connection[PersonCandidate]):
+    pass
 
 
 SearchPeopleResult = Annotated[
-    PersonSearchResults | InvalidInput | NotPermitted, strawberry.union("SearchPeopleResult")
+    PersonCandidateConnection | InvalidInput | NotPermitted, strawberry.union("SearchPeopleResult")
 ]
 
 
@@ -65,7 +63,4 @@ class SearchQueries:
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)
-        return PersonSearchResults(
-            candidates=[PersonCandidate.of(c) for c in result.candidates],
-            end_cursor=result.end_cursor, has_next_page=result.has_next_page,
-        )
+        return PersonCandidateConnection.of(result, PersonCandidate.of)

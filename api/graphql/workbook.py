@@ -20,6 +20,7 @@ from api.graphql.refusals import (
     WorkbookUnavailable,
     refusal,
 )
+from api.graphql.shared import Connection, PageInfo
 from graph import workbook as model
 from services import refusals
 from services import workbook as service
@@ -94,6 +95,11 @@ class WorkbookEntry:
 
 
 @strawberry.type
+class WorkbookEntryConnection(Connection[WorkbookEntry]):
+    pass
+
+
+@strawberry.type
 class WorkbookSectionEntries:
     section: WorkbookSection  # type: ignore[valid-type]
     entries: list[WorkbookEntry]
@@ -116,16 +122,14 @@ class Workbook:
     opened_on: dt.date | None
     held_by: list[WorkbookTeam]
     standing: str = strawberry.field(description="TEAM_MEMBER, or CASE_HOLDER for a case holder outside the team.")
-    entries: list[WorkbookEntry] = strawberry.field(
-        description="This page of entries in reading order: by section, newest first."
+    entries: WorkbookEntryConnection = strawberry.field(
+        description="One page of entries in reading order: by section, newest first."
     )
-    end_cursor: str | None
-    has_next_page: bool
 
     @strawberry.field(description="This page's entries grouped by section, in section order.")
     def sections(self) -> list[WorkbookSectionEntries]:
         grouped: dict[model.Section, list[WorkbookEntry]] = {}
-        for entry in self.entries:
+        for entry in self.entries.items:
             grouped.setdefault(entry.section, []).append(entry)
         return [WorkbookSectionEntries(section=section, entries=entries) for section, entries in grouped.items()]
 
@@ -134,8 +138,10 @@ class Workbook:
         return Workbook(
             id=strawberry.ID(view.id), household_id=strawberry.ID(view.household_id), opened_on=view.opened_on,
             held_by=_teams(view.teams), standing=view.standing,
-            entries=[WorkbookEntry.of(entry) for entry in view.entries],
-            end_cursor=view.end_cursor, has_next_page=view.has_next_page,
+            entries=WorkbookEntryConnection(
+                items=[WorkbookEntry.of(entry) for entry in view.entries],
+                page_info=PageInfo(end_cursor=view.end_cursor, has_next_page=view.has_next_page),
+            ),
         )
 
 
@@ -175,8 +181,8 @@ class WorkbookQueries:
     @strawberry.field(description="A family's Family Safeguarding workbook, one page in reading order.")
     def workbook(
         self, info: Info[Context, None], household_id: strawberry.ID,
-        section: WorkbookSection | None = None,  # type: ignore[valid-type]
-        first: int = 50, after: str | None = None,
+        first: int, section: WorkbookSection | None = None,  # type: ignore[valid-type]
+        after: str | None = None,
     ) -> WorkbookResult:
         context = info.context
         result = context.services.workbook.workbook(

@@ -38,7 +38,7 @@ OVERRIDES = """
 query($first: Int!, $after: String, $status: OverrideStatus) {
   overrides(first: $first, after: $after, status: $status) {
     __typename
-    ... on OverrideReviewPage {
+    ... on OverrideReviewConnection {
       items {
         id childId ground status requestedBy decidedBy secondsToDecision expiresAt justification
         reads { actor agency action targets at }
@@ -53,7 +53,9 @@ EVENTS = """
 query($first: Int!, $after: String, $filter: AuditEventFilter) {
   auditEvents(first: $first, after: $after, filter: $filter) {
     __typename
-    ... on AuditEventPage { items { seq actor action overrideId targets hash } pageInfo { endCursor hasNextPage } }
+    ... on AuditEventConnection {
+      items { seq actor action overrideId targets hash } pageInfo { endCursor hasNextPage }
+    }
     ... on Refusal { message }
   }
 }
@@ -121,8 +123,10 @@ class TestWhoMayUseIt:
     def test_the_auditor_gets_every_part(self, hub: Hub) -> None:
         request_override(hub)
 
-        assert hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=5)["overrides"]["__typename"] == "OverrideReviewPage"
-        assert hub.graphql(demo_city.AUDITOR_ID, EVENTS, first=5)["auditEvents"]["__typename"] == "AuditEventPage"
+        overrides = hub.graphql(demo_city.AUDITOR_ID, OVERRIDES, first=5)["overrides"]
+        events = hub.graphql(demo_city.AUDITOR_ID, EVENTS, first=5)["auditEvents"]
+
+        assert (overrides["__typename"], events["__typename"]) == ("OverrideReviewConnection", "AuditEventConnection")
         assert hub.graphql(demo_city.AUDITOR_ID, VERIFY)["verifyAudit"]["__typename"] == "AuditVerification"
 
     def test_the_auditor_sees_no_case_content(self, hub: Hub) -> None:

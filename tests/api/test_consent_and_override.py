@@ -202,11 +202,51 @@ class TestWhoMayGiveConsent:
 
         history = hub.graphql(
             demo_city.MASH_SOCIAL_WORKER_ID,
-            "query($c: ID!) { consents(childId: $c) { ... on ConsentList { items { id current } } } }",
+            "query($c: ID!) { consents(childId: $c, first: 100) "
+            "{ ... on ConsentConnection { items { id current } } } }",
             c=demo_city.DEMO_FAMILY_CHILD_ID,
         )["consents"]["items"]
 
         assert {(c["id"] == first["id"], c["current"]) for c in history} == {(True, False), (False, True)}
+
+    def test_history_is_paged_newest_first_without_repeats(self, hub: Hub) -> None:
+        for _ in range(3):
+            consent(hub, scope="FULL", agencies=[])
+        document = """
+        query($c: ID!, $first: Int!, $after: String) {
+          consents(childId: $c, first: $first, after: $after) {
+            __typename
+            ... on ConsentConnection { items { id givenAt } pageInfo { endCursor hasNextPage } }
+          }
+        }
+        """
+        everything = hub.graphql(
+            demo_city.MASH_SOCIAL_WORKER_ID, document, c=demo_city.DEMO_FAMILY_CHILD_ID, first=100
+        )["consents"]["items"]
+        paged: list[dict[str, str]] = []
+        after = None
+        while True:
+            page = hub.graphql(
+                demo_city.MASH_SOCIAL_WORKER_ID, document, c=demo_city.DEMO_FAMILY_CHILD_ID, first=1, after=after
+            )["consents"]
+            paged += page["items"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+
+        assert paged == everything and len(paged) >= 3
+        assert [c["givenAt"] for c in paged] == sorted((c["givenAt"] for c in paged), reverse=True)
+
+    @pytest.mark.parametrize(("first", "after"), [(0, None), (101, None), (5, "not-a-cursor")])
+    def test_a_bad_bound_or_cursor_is_refused(self, hub: Hub, first: int, after: str | None) -> None:
+        refused = hub.graphql(
+            demo_city.MASH_SOCIAL_WORKER_ID,
+            "query($c: ID!, $first: Int!, $after: String) { consents(childId: $c, first: $first, after: $after) "
+            "{ __typename } }",
+            c=demo_city.DEMO_FAMILY_CHILD_ID, first=first, after=after,
+        )["consents"]
+
+        assert refused["__typename"] == "InvalidInput"
 
 
 class TestOverride:

@@ -160,7 +160,7 @@ class TestKeyRotationCommand:
             assert council_records(rotated_hub) == before
             reviewed = rotated_hub.graphql(
                 demo_city.AUDITOR_ID,
-                "{ overrides(first: 5) { ... on OverrideReviewPage { items { id justification } } } }",
+                "{ overrides(first: 5) { ... on OverrideReviewConnection { items { id justification } } } }",
             )["overrides"]["items"]
             assert reviewed == [{"id": override_id, "justification": JUSTIFICATION}]
 
@@ -217,7 +217,7 @@ class TestErasureCommand:
 
         reviewed = hub.graphql(
             demo_city.AUDITOR_ID,
-            "{ overrides(first: 5) { ... on OverrideReviewPage {"
+            "{ overrides(first: 5) { ... on OverrideReviewConnection {"
             " items { justification justificationUnavailable } } } }",
         )["overrides"]["items"]
 

@@ -55,7 +55,7 @@ query($first: Int!, $after: String, $status: ContactStatus, $urgency: Urgency) {
     __typename
     ... on ContactConnection {
       items { id childId urgency dueBy status secondsLeft overdue passedFromEdt }
-      endCursor hasNextPage
+      pageInfo { endCursor hasNextPage }
     }
     ... on Refusal { message }
   }
@@ -159,7 +159,7 @@ query($first: Int!, $after: String) {
     __typename
     ... on ContactDecisionProposalConnection {
       items { id contactId childId childGivenName contactDueBy outcome proposedBy rationale }
-      endCursor hasNextPage
+      pageInfo { endCursor hasNextPage }
     }
     ... on Refusal { message }
   }
@@ -183,7 +183,7 @@ mutation($input: RecordConsentInput!) {
 }
 """
 
-CONSENTS = "query($c: ID!) { consents(childId: $c) { ... on ConsentList { items { id } } } }"
+CONSENTS = "query($c: ID!) { consents(childId: $c, first: 100) { ... on ConsentConnection { items { id } } } }"
 
 WITHDRAW = "mutation($id: ID!) { withdrawConsent(consentId: $id) { __typename } }"
 
@@ -445,9 +445,9 @@ class TestQueue:
             page = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, first=2, after=after)["contacts"]
             seen += [c["id"] for c in page["items"]]
             pages += 1
-            if not page["hasNextPage"]:
+            if not page["pageInfo"]["hasNextPage"]:
                 break
-            after = page["endCursor"]
+            after = page["pageInfo"]["endCursor"]
 
         assert seen == made
         assert pages == 3
@@ -871,13 +871,13 @@ class TestAwaitingAgreement:
         agree(hub, proposal_id(hub, answered))
 
         first = hub.graphql(demo_city.CRS_MANAGER_ID, AWAITING, first=1)["contactDecisionsAwaitingAgreement"]
-        rest = hub.graphql(demo_city.CRS_MANAGER_ID, AWAITING, first=5, after=first["endCursor"])[
+        rest = hub.graphql(demo_city.CRS_MANAGER_ID, AWAITING, first=5, after=first["pageInfo"]["endCursor"])[
             "contactDecisionsAwaitingAgreement"
         ]
         colleague = hub.graphql(demo_city.SECOND_CRS_MANAGER_ID, AWAITING, first=5)["contactDecisionsAwaitingAgreement"]
 
-        assert [i["contactId"] for i in first["items"]] == [red] and first["hasNextPage"]
-        assert [i["contactId"] for i in rest["items"]] == [green] and not rest["hasNextPage"]
+        assert [i["contactId"] for i in first["items"]] == [red] and first["pageInfo"]["hasNextPage"]
+        assert [i["contactId"] for i in rest["items"]] == [green] and not rest["pageInfo"]["hasNextPage"]
         item = first["items"][0]
         assert (item["proposedBy"], item["rationale"], item["childGivenName"]) == (
             demo_city.MASH_SOCIAL_WORKER_ID, RATIONALE, "Tyler"

@@ -36,7 +36,7 @@ QUEUE = """
 query($first: Int!) {
   contacts(first: $first) {
     __typename
-    ... on ContactConnection { items { id secondsLeft secondsLeftUnavailable overdue dueBy } hasNextPage }
+    ... on ContactConnection { items { id secondsLeft secondsLeftUnavailable overdue dueBy } pageInfo { hasNextPage } }
     ... on Refusal { message }
   }
 }

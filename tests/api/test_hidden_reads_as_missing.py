@@ -40,15 +40,17 @@ OPERATIONS: dict[str, tuple[str, dict[str, str]]] = {
         "records { id } knownTo { agencyId } } }", {"id": "child"}),
     "child": ("query($id: ID!) { child(id: $id) { id givenName access { basis } } }", {"id": "child"}),
     "consents": (
-        "query($id: ID!) { consents(childId: $id) { __typename ... on ConsentList { items { id } } "
+        "query($id: ID!) { consents(childId: $id, first: 10) { __typename ... on ConsentConnection { items { id } } "
         "... on Refusal { message } } }", {"id": "child"}),
     "explainAccess child": (
         "query($id: ID!) { explainAccess(resourceId: $id) { allowed basis reason policyLine } }", {"id": "child"}),
     "explainAccess record": (
         "query($id: ID!) { explainAccess(resourceId: $id) { allowed basis reason policyLine } }", {"id": "record"}),
-    "breakGlassUses": ("query($id: ID!) { breakGlassUses(childId: $id) { id } }", {"id": "child"}),
+    "breakGlassUses": (
+        "query($id: ID!) { breakGlassUses(childId: $id, first: 10) { ... on BreakGlassConnection { items { id } } } }",
+        {"id": "child"}),
     "workbook": (
-        "query($id: ID!) { workbook(householdId: $id) { __typename ... on Refusal { message } } }",
+        "query($id: ID!) { workbook(householdId: $id, first: 10) { __typename ... on Refusal { message } } }",
         {"id": "household"}),
     "addWorkbookEntry": (
         "mutation($id: ID!) { addWorkbookEntry(householdId: $id, section: ASSESSMENT, body: \"A visit today.\") "

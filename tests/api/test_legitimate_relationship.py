@@ -40,9 +40,9 @@ query($childId: ID!) {
 """
 CONSENTS = """
 query($childId: ID!) {
-  consents(childId: $childId) {
+  consents(childId: $childId, first: 20) {
     __typename
-    ... on ConsentList { items { id givenBy scope agencies purpose method } }
+    ... on ConsentConnection { items { id givenBy scope agencies purpose method } pageInfo { hasNextPage } }
     ... on Refusal { message }
   }
 }
@@ -61,12 +61,19 @@ mutation($input: BreakGlassInput!) {
 """
 USES = """
 query($childId: ID!) {
-  breakGlassUses(childId: $childId) { id professionalId reason explanation reads }
+  breakGlassUses(childId: $childId, first: 20) {
+    ... on BreakGlassConnection { items { id professionalId reason explanation reads } }
+  }
 }
 """
 REVIEW = """
-query { breakGlassReview { __typename ... on BreakGlassList { items { id childId professionalName reason
-  explanation reads } } ... on Refusal { message } } }
+query {
+  breakGlassReview(first: 20) {
+    __typename
+    ... on BreakGlassConnection { items { id childId professionalName reason explanation reads } }
+    ... on Refusal { message }
+  }
+}
 """
 RESTRICT = """
 mutation($input: RestrictChildInput!) {
@@ -141,7 +148,7 @@ class TestConsentsNeedABasisForThisChild:
         hidden = hub.graphql(who, CONSENTS, childId=CHILD)["consents"]
         unknown = hub.graphql(who, CONSENTS, childId=UNKNOWN)["consents"]
 
-        assert hidden == unknown == {"__typename": "ConsentList", "items": []}
+        assert hidden == unknown == {"__typename": "ConsentConnection", "items": [], "pageInfo": {"hasNextPage": False}}
 
     def test_the_case_holder_and_the_front_door_read_the_consent(self, hub: Hub) -> None:
         record_full_consent(hub)
@@ -209,7 +216,7 @@ class TestBreakGlass:
         hub.graphql(who, NETWORK, childId=CHILD)
         hub.graphql(who, NETWORK, childId=CHILD)
 
-        uses = hub.graphql(demo_city.FS_SOCIAL_WORKER_ID, USES, childId=CHILD)["breakGlassUses"]
+        uses = hub.graphql(demo_city.FS_SOCIAL_WORKER_ID, USES, childId=CHILD)["breakGlassUses"]["items"]
         review = hub.graphql(demo_city.AUDITOR_ID, REVIEW)["breakGlassReview"]
 
         assert uses == [{"id": opened["id"], "professionalId": who, "reason": "IMMEDIATE_RISK_OF_HARM",
@@ -224,7 +231,7 @@ class TestBreakGlass:
         break_glass(hub, strangers["LADO social worker"])
 
         for who in (strangers["LADO social worker"], strangers["other team's manager"], demo_city.POLICE_OFFICER_ID):
-            assert hub.graphql(who, USES, childId=CHILD)["breakGlassUses"] == []
+            assert hub.graphql(who, USES, childId=CHILD)["breakGlassUses"] == {"items": []}
         assert hub.graphql(demo_city.POLICE_OFFICER_ID, REVIEW)["breakGlassReview"]["__typename"] == "NotPermitted"
 
     def test_an_expired_break_glass_shows_nothing_again(

@@ -50,7 +50,7 @@ query($id: ID!) {
 OVERRIDES = """
 query($first: Int!) {
   overrides(first: $first) {
-    ... on OverrideReviewPage {
+    ... on OverrideReviewConnection {
       items { id reads { actor action targets } refusedDecisions { seq actor agency role refusal } }
     }
   }
@@ -59,7 +59,7 @@ query($first: Int!) {
 SEARCH = """
 query($name: String!) {
   searchPeople(name: $name, first: 10) {
-    ... on PersonSearchResults { candidates { id access { basis } } }
+    ... on PersonCandidateConnection { items { id access { basis } } }
   }
 }
 """
@@ -223,7 +223,7 @@ class TestSearchUnderAnOverride:
         override_id = request_override(hub, demo_city.MASH_SOCIAL_WORKER_ID)
         approve(hub, demo_city.CRS_MANAGER_ID, override_id)
 
-        found = hub.graphql(demo_city.HEALTH_OFFICER_ID, SEARCH, name="Tyler Marsh")["searchPeople"]["candidates"]
+        found = hub.graphql(demo_city.HEALTH_OFFICER_ID, SEARCH, name="Tyler Marsh")["searchPeople"]["items"]
 
         child = next(c for c in found if c["id"] == demo_city.DEMO_FAMILY_CHILD_ID)
         assert child["access"]["basis"] == "OVERRIDE"

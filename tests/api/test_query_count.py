@@ -47,7 +47,9 @@ query($childId: ID!) {
 QUEUE = """
 query($after: String) {
   contacts(first: 3, after: $after) {
-    ... on ContactConnection { items { id childId childGivenName urgency secondsLeft } endCursor hasNextPage }
+    ... on ContactConnection {
+      items { id childId childGivenName urgency secondsLeft } pageInfo { endCursor hasNextPage }
+    }
   }
 }
 """
@@ -55,7 +57,9 @@ query($after: String) {
 SEARCH = """
 query($after: String) {
   searchPeople(name: "Marsh", first: 3, after: $after) {
-    ... on PersonSearchResults { candidates { id score givenName access { basis } } endCursor hasNextPage }
+    ... on PersonCandidateConnection {
+      items { id score givenName access { basis } } pageInfo { endCursor hasNextPage }
+    }
   }
 }
 """
@@ -63,7 +67,7 @@ query($after: String) {
 WORKBOOK = """
 query($household: ID!, $after: String) {
   workbook(householdId: $household, first: 2, after: $after) {
-    ... on Workbook { entries { id body author { name } history { body } } endCursor }
+    ... on Workbook { entries { items { id body author { name } history { body } } pageInfo { endCursor } } }
   }
 }
 """
@@ -131,7 +135,7 @@ class TestOneRoundTrip:
         add_contacts(hub, 7)
 
         first_page = operation_cost(hub, counter, demo_city.MASH_SOCIAL_WORKER_ID, QUEUE)
-        cursor = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE)["contacts"]["endCursor"]
+        cursor = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, QUEUE)["contacts"]["pageInfo"]["endCursor"]
         next_page = operation_cost(hub, counter, demo_city.MASH_SOCIAL_WORKER_ID, QUEUE, after=cursor)
 
         assert (first_page, next_page) == (1, 1)
@@ -163,7 +167,8 @@ class TestOneRoundTrip:
             # The process knows the chain's head from its last append, so the record is one query.
             assert len(audit) == 1, "every workbook read is audited, in one query"
             costs.append(len(counter.sent) - len(audit) - authentication)
-            cursor = hub.graphql(demo_city.FS_TEAM_MANAGER_ID, WORKBOOK, household=household)["workbook"]["endCursor"]
+            page = hub.graphql(demo_city.FS_TEAM_MANAGER_ID, WORKBOOK, household=household)["workbook"]
+            cursor = page["entries"]["pageInfo"]["endCursor"]
 
         assert costs == [1, 1]
 

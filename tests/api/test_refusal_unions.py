@@ -20,8 +20,9 @@ import pytest
 from graphql import GraphQLObjectType, GraphQLSchema, GraphQLUnionType, get_named_type
 from strawberry.types.base import get_object_definition
 
-from api.graphql.refusals import Refusal, refusal, shown_as
+from api.graphql.refusals import refusal, shown_as
 from api.graphql.schema import build_schema
+from api.graphql.shared import Refusal
 from services import refusals
 from services.audit_review import AuditorService
 from services.composition import Services

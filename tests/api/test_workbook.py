@@ -34,11 +34,14 @@ query($household: ID!, $section: WorkbookSection, $first: Int! = 50, $after: Str
   workbook(householdId: $household, section: $section, first: $first, after: $after) {
     __typename
     ... on Workbook {
-      id householdId standing heldBy { id name } endCursor hasNextPage
+      id householdId standing heldBy { id name }
       entries {
-        id section visibility discipline version access withheldReason body bodyUnavailable
-        author { id name } locked lockedBySupervision signedOffBy { id } refersTo
-        history { version body bodyUnavailable author { id } }
+        items {
+          id section visibility discipline version access withheldReason body bodyUnavailable
+          author { id name } locked lockedBySupervision signedOffBy { id } refersTo
+          history { version body bodyUnavailable author { id } }
+        }
+        pageInfo { endCursor hasNextPage }
       }
       sections { section entries { id } }
     }
@@ -119,7 +122,7 @@ def read(hub: Hub, who: str, **variables: Any) -> dict[str, Any]:
 
 
 def entry_in(workbook: dict[str, Any], entry_id: str) -> dict[str, Any]:
-    return next(entry for entry in workbook["entries"] if entry["id"] == entry_id)
+    return next(entry for entry in workbook["entries"]["items"] if entry["id"] == entry_id)
 
 
 class TestWhoReadsTheWorkbook:
@@ -285,7 +288,7 @@ class TestAdding:
         refused = add(hub, demo_city.MASH_SOCIAL_WORKER_ID)
 
         assert refused["__typename"] == "NotPermitted"
-        assert read(hub, CASE_HOLDER)["entries"] == []
+        assert read(hub, CASE_HOLDER)["entries"]["items"] == []
 
     def test_references_must_be_entries_of_this_workbook(self, hub: Hub) -> None:
         refused = add(hub, CASE_HOLDER, refersTo=["entry-from-elsewhere"])
@@ -300,12 +303,12 @@ class TestAdding:
         session = added_id(hub, DOMESTIC_ABUSE, section="PROGRAMME_SESSION", body="Session 1")
 
         first = read(hub, MANAGER, first=2)
-        rest = read(hub, MANAGER, first=2, after=first["endCursor"])
+        rest = read(hub, MANAGER, first=2, after=first["entries"]["pageInfo"]["endCursor"])
 
-        assert [e["id"] for e in first["entries"] + rest["entries"]] == [newer, older, session, plan]
-        assert (first["hasNextPage"], rest["hasNextPage"]) == (True, False)
+        assert [e["id"] for e in first["entries"]["items"] + rest["entries"]["items"]] == [newer, older, session, plan]
+        assert [page["entries"]["pageInfo"]["hasNextPage"] for page in (first, rest)] == [True, False]
         assert [s["section"] for s in first["sections"]] == ["ASSESSMENT"]
-        assert [e["id"] for e in read(hub, MANAGER, section="PLAN")["entries"]] == [plan]
+        assert [e["id"] for e in read(hub, MANAGER, section="PLAN")["entries"]["items"]] == [plan]
 
     def test_a_cursor_that_was_not_returned_is_refused(self, hub: Hub) -> None:
         assert read(hub, MANAGER, after="not-a-cursor")["__typename"] == "InvalidInput"

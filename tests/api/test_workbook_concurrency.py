@@ -54,7 +54,9 @@ PAGE = """
 query($household: ID!, $after: String) {
   workbook(householdId: $household, first: 100, after: $after) {
     __typename
-    ... on Workbook { entries { id version body history { version body } } endCursor hasNextPage }
+    ... on Workbook {
+      entries { items { id version body history { version body } } pageInfo { endCursor hasNextPage } }
+    }
   }
 }
 """
@@ -149,13 +151,13 @@ def _read_everything(base_url: str, token: str) -> dict[str, dict[str, Any]]:
     cursor = None
     with httpx.Client(base_url=base_url, headers={"authorization": f"Bearer {token}"}, timeout=60) as client:
         while True:
-            page = _post(client, PAGE, household=HOUSEHOLD, after=cursor)["workbook"]
-            for entry in page["entries"]:
+            page = _post(client, PAGE, household=HOUSEHOLD, after=cursor)["workbook"]["entries"]
+            for entry in page["items"]:
                 assert entry["id"] not in entries, "an entry appeared on two pages"
                 entries[entry["id"]] = entry
-            if not page["hasNextPage"]:
+            if not page["pageInfo"]["hasNextPage"]:
                 return entries
-            cursor = page["endCursor"]
+            cursor = page["pageInfo"]["endCursor"]
 
 
 def test_ten_writers_lose_nothing_double_nothing_and_never_fork_a_version_chain(

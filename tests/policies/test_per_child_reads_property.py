@@ -20,9 +20,10 @@ from policies import Action, BasisFacts, Policy, ResourceKind
 from protection.audit_trail import AuditTrail
 from services.consent import ConsentService
 from services.network import NetworkService
+from services.paging import Page
 from services.principal import Principal
 from services.refusals import NotPermitted
-from services.search import SearchPage, SearchService
+from services.search import SearchService
 from tests.policies.test_compiled_filter_property import CHILD, POLICY, Case, agency_id, cases, facts, write_case
 
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
@@ -85,16 +86,16 @@ def test_a_childs_consents_are_read_exactly_when_casbin_allows_on_this_childs_fa
     prepare(graph_db, case)
     service = ConsentService(graph_db, database="neo4j", policy=POLICY, audit_sink=trail(), clock=lambda: OFFICE_HOURS)
 
-    found = service.consents(principal(case), child_id=CHILD)
+    found = service.consents(principal(case), child_id=CHILD, first=100, after=None)
 
     decision = POLICY.decide([case.role.value], ResourceKind.CONSENT, Action.READ, child_facts(case))
     if not POLICY.allowed_bases([case.role.value], ResourceKind.CONSENT, Action.READ):
         assert isinstance(found, NotPermitted)
     elif decision.discloses_content:
-        assert not isinstance(found, NotPermitted)
-        assert {c.id for c in found} == {f"k-{i}" for i in range(len(case.consents))}
+        assert isinstance(found, Page)
+        assert {c.id for c in found.items} == {f"k-{i}" for i in range(len(case.consents))}
     else:
-        assert found == []
+        assert found == Page.empty()
 
 
 @_settings
@@ -127,9 +128,9 @@ def test_people_search_lists_the_child_exactly_when_casbin_allows_and_on_its_bas
     if not readable.get("person"):
         assert isinstance(page, NotPermitted)
         return
-    assert isinstance(page, SearchPage)
+    assert isinstance(page, Page)
     decision = POLICY.decide([case.role.value], ResourceKind.PERSON, Action.READ, search_facts(case))
-    listed = {c.id: c.basis for c in page.candidates}
+    listed = {c.id: c.basis for c in page.items}
     if decision.discloses_content:
         assert decision.basis is not None
         assert listed == {CHILD: decision.basis.value}
