@@ -158,9 +158,27 @@ def _steps(batch: model.GraphBatch) -> list[_Step]:
     ]
 
 
-def _chunks(rows: Sequence[object], size: int) -> Iterator[Sequence[object]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _transactions(batch: model.GraphBatch, size: int) -> Iterator[list[tuple[_Step, Sequence[object]]]]:
+    """The steps' rows in order, cut into transactions of at most `size` rows each.
+
+    A transaction may span several steps: a small batch (the demo city) is then one
+    transaction instead of one per kind, and a later step still sees what an earlier one
+    wrote, since the order is kept.
+    """
+    group: list[tuple[_Step, Sequence[object]]] = []
+    room = size
+    for step in _steps(batch):
+        start = 0
+        while start < len(step.rows):
+            rows = step.rows[start : start + room]
+            group.append((step, rows))
+            start += len(rows)
+            room -= len(rows)
+            if room == 0:
+                yield group
+                group, room = [], size
+    if group:
+        yield group
 
 
 def _write_rows(
@@ -178,6 +196,14 @@ def _write_records(
     tx.run(query, rows=[{**row, "summary": summary} for row, summary in zip(rows, sealed, strict=True)]).consume()
 
 
+def _write_group(
+    tx: ManagedTransaction, group: list[tuple[_Step, Sequence[object]]], sealer: SummarySealer | None
+) -> None:
+    for step, rows in group:
+        write = _write_records if step.name == "records" else _write_rows
+        write(tx, step.query, [_row(item) for item in rows], sealer)
+
+
 def write_batch(
     driver: Driver,
     batch: model.GraphBatch,
@@ -187,14 +213,13 @@ def write_batch(
     on_progress: Callable[[int], None] | None = None,
     sealer: SummarySealer | None = None,
 ) -> int:
-    """Writes every item of `batch`, `batch_size` rows per transaction; returns items written."""
+    """Writes every item of `batch`, at most `batch_size` rows per transaction; returns items written."""
     written = 0
     with driver.session(database=database) as session:
-        for step in _steps(batch):
-            write = _write_records if step.name == "records" else _write_rows
-            for chunk in _chunks(step.rows, batch_size):
-                session.execute_write(write, step.query, [_row(item) for item in chunk], sealer)
-                written += len(chunk)
+        for group in _transactions(batch, batch_size):
+            session.execute_write(_write_group, group, sealer)
+            for _, rows in group:
+                written += len(rows)
                 if on_progress is not None:
-                    on_progress(len(chunk))
+                    on_progress(len(rows))
     return written
