@@ -97,6 +97,7 @@ class TestEveryResponseIsHardened:
         assert page.headers["x-content-type-options"] == "nosniff"
 
 
+@pytest.mark.slow
 class TestServedByHubServe:
     def test_responses_carry_no_server_banner(self, graph_db: Driver, test_settings: Settings) -> None:
         port = local_neo4j.free_port()

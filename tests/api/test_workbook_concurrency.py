@@ -160,6 +160,7 @@ def _read_everything(base_url: str, token: str) -> dict[str, dict[str, Any]]:
             cursor = page["pageInfo"]["endCursor"]
 
 
+@pytest.mark.slow
 def test_ten_writers_lose_nothing_double_nothing_and_never_fork_a_version_chain(
     base_url: str, graph_db: Driver, test_settings: Settings
 ) -> None:

@@ -75,6 +75,7 @@ class TestPermissivePolicy:
         self._folder = str(tmp_path)
 
 
+@pytest.mark.slow
 class TestHandWrittenCypher:
     def test_it_finds_the_people_and_records_the_hub_shows_a_caller_allowed_everything(
         self, tiny_county: county.CountyGraph, graph_db: Driver, test_settings: Settings, tmp_path: Path
@@ -122,6 +123,7 @@ def _consents(driver: Driver, child_ids: list[str] | None, *, generated: bool) -
     return count
 
 
+@pytest.mark.slow
 class TestRun:
     def test_a_tiny_run_measures_every_figure_without_errors(
         self, tiny_county: county.CountyGraph, graph_db: Driver, test_settings: Settings, tmp_path: Path

@@ -16,6 +16,7 @@ def _instance(home: Path, lib: Path, port: int, heap: str = "512m") -> local_neo
     )
 
 
+@pytest.mark.slow
 class TestLifecycle:
     def test_start_status_double_start_and_stop(self, neo4j_lib: Path, tmp_path: Path) -> None:
         instance = _instance(tmp_path / "neo4j", neo4j_lib, local_neo4j.free_port())
@@ -56,6 +57,7 @@ class TestFailures:
 
         assert not instance.pid_file.exists()
 
+    @pytest.mark.slow
     def test_a_server_that_dies_while_starting_names_its_log(self, neo4j_lib: Path, tmp_path: Path) -> None:
         instance = _instance(tmp_path / "neo4j", neo4j_lib, local_neo4j.free_port(), heap="not-a-size")
 

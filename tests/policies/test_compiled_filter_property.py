@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString, cast
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo4j import Driver
@@ -212,6 +213,7 @@ def expected(case: Case) -> tuple[str | None, dict[str, str], set[tuple[str, str
     return (person.basis.value if person.basis else None), readable, known
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases)
 def test_compiled_filter_returns_exactly_what_casbin_allows_record_by_record(graph_db: Driver, case: Case) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from neo4j import Driver
@@ -78,6 +79,7 @@ def trail() -> AuditTrail:
     return AuditTrail(Ed25519PrivateKey.generate())
 
 
+@pytest.mark.slow
 @_settings
 @given(case=cases)
 def test_a_childs_consents_are_read_exactly_when_casbin_allows_on_this_childs_facts(
@@ -98,6 +100,7 @@ def test_a_childs_consents_are_read_exactly_when_casbin_allows_on_this_childs_fa
         assert found == Page.empty()
 
 
+@pytest.mark.slow
 @_settings
 @given(case=cases)
 def test_explain_access_for_the_child_gives_casbins_decision_on_this_childs_facts(
@@ -114,6 +117,7 @@ def test_explain_access_for_the_child_gives_casbins_decision_on_this_childs_fact
     )
 
 
+@pytest.mark.slow
 @_settings
 @given(case=cases)
 def test_people_search_lists_the_child_exactly_when_casbin_allows_and_on_its_basis(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import LiteralString, cast
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,6 +94,7 @@ def bases(case: Case, action: Action) -> frozenset[Basis]:
     return POLICY.allowed_bases([case.role.value], ResourceKind.WORKBOOK_ENTRY, action)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases)
 def test_a_workbook_page_is_what_the_policy_and_the_standing_allow_entry_by_entry(
