@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from services.composition import Hub
 from services.directory import Directory
 from services.principal import Principal, PrincipalLookup
-from web import audit_review, consent, front_door, home, management_information, people, signin, workbook
+from web import audit_review, consent, front_door, home, management_information, oidc, people, signin, workbook
 from web.pages import Pages
 from web.sessions import SessionKeyMissing, SessionSealer, session_key
 
@@ -44,7 +45,10 @@ class WebFace:
         return await run_in_threadpool(self.principal_for_graphql, request)
 
 
-def mount(app: FastAPI, hub: Hub, *, principals: PrincipalLookup, request_id: Callable[[], str]) -> WebFace:
+def mount(
+    app: FastAPI, hub: Hub, *, principals: PrincipalLookup, request_id: Callable[[], str],
+    session_clock: Callable[[], float] = time.time,
+) -> WebFace:
     settings = hub.settings
     key = session_key(settings)
     oidc_configured = settings.oidc_client_id is not None
@@ -59,6 +63,7 @@ def mount(app: FastAPI, hub: Hub, *, principals: PrincipalLookup, request_id: Ca
     sealer = SessionSealer(
         key, idle_seconds=settings.web_session_idle_minutes * 60,
         absolute_seconds=settings.web_session_absolute_hours * 3600, secure=settings.is_production,
+        clock=session_clock,
     )
     pages = Pages(
         services=hub.services, principals=principals,
@@ -66,6 +71,8 @@ def mount(app: FastAPI, hub: Hub, *, principals: PrincipalLookup, request_id: Ca
         request_id=request_id,
     )
     signin.routes(app, pages)
+    if oidc_configured:
+        oidc.routes(app, pages, oidc.OpenIdProvider(settings))
     home.routes(app, pages)
     front_door.routes(app, pages)
     people.routes(app, pages)

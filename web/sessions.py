@@ -40,6 +40,8 @@ class PendingSignIn:
     nonce: str
     code_verifier: str
     started_at: float
+    # The page of this hub to go on to once signed in.
+    next: str = "/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,9 @@ class SessionSealer:
         self.secure = secure
         self.cookie_name = PRODUCTION_COOKIE if secure else DEVELOPMENT_COOKIE
 
+    def now(self) -> float:
+        return self._clock()
+
     def new(self) -> Session:
         now = self._clock()
         return Session(csrf_token=secrets.token_urlsafe(32), started_at=now, seen_at=now)
@@ -120,7 +125,7 @@ class SessionSealer:
         if session.pending is not None:
             pending = session.pending
             raw["pending"] = {"state": pending.state, "nonce": pending.nonce, "verifier": pending.code_verifier,
-                              "started": pending.started_at}
+                              "started": pending.started_at, "next": pending.next}
         return self._fernet.encrypt(json.dumps(raw, separators=(",", ":")).encode()).decode("ascii")
 
     def store(self, response: Response, session: Session) -> None:
@@ -140,6 +145,6 @@ def _session(raw: dict[str, Any]) -> Session:
         professional_id=str(raw["pid"]) if raw.get("pid") else None,
         pending=PendingSignIn(
             state=str(pending["state"]), nonce=str(pending["nonce"]), code_verifier=str(pending["verifier"]),
-            started_at=float(pending["started"]),
+            started_at=float(pending["started"]), next=str(pending.get("next") or "/"),
         ) if isinstance(pending, dict) else None,
     )

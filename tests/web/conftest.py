@@ -10,21 +10,9 @@ from playwright.sync_api import Browser, sync_playwright
 
 from api.app import create_app
 from config.settings import Settings
-from devtools import demo_city, local_neo4j
-from graph import migrations
-from services.key_material import keyring
-from tests.conftest import MIGRATIONS_DIR
+from devtools import local_neo4j
+from tests.conftest import SeededGraphs
 from tests.web.browser import Served, Visitor, chromium, serve, visitor
-
-
-def seed(driver: Driver, settings: Settings) -> None:
-    with driver.session(database="neo4j") as session:
-        session.run(
-            "MATCH (n) WHERE NOT n:__Neo4jMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
-    migrations.migrate(driver, MIGRATIONS_DIR, database="neo4j")
-    # Summaries sealed with the keys the hub under test opens them with, as `hub seed` does.
-    demo_city.load(driver, [demo_city.demo_city()], database="neo4j", sealer=keyring(settings))
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +21,10 @@ def web_settings(test_settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def served_hub(session_driver: Driver, web_settings: Settings) -> Iterator[Served]:
-    seed(session_driver, web_settings)
+def served_hub(seeded_graphs: SeededGraphs, session_driver: Driver, web_settings: Settings) -> Iterator[Served]:
+    # The demo city with its summaries sealed under the keys the hub under test opens them
+    # with, as `hub seed` makes it; the browser tests build on it one after another.
+    seeded_graphs.start_from(SeededGraphs.SEALED_CITY)
     with serve(create_app(web_settings, driver=session_driver), local_neo4j.free_port()) as served:
         yield served
 
