@@ -176,7 +176,8 @@ def create_app(
     graphql = ThreadedGraphQLRouter(
         build_schema(production=settings.is_production),
         context_getter=context_getter,
-        graphql_ide="graphiql" if not settings.is_production else None,
+        # GraphiQL is a page of the hub's own (web/graphiql.py), from local assets, in development only.
+        graphql_ide=None,
         allow_queries_via_get=False,
         # Each router carries its own prefix, so a matched route's path is its whole
         # template: what the metrics label requests by.

@@ -15,7 +15,18 @@ from starlette.concurrency import run_in_threadpool
 from services.composition import Hub
 from services.directory import Directory
 from services.principal import Principal, PrincipalLookup
-from web import audit_review, consent, front_door, home, management_information, oidc, people, signin, workbook
+from web import (
+    audit_review,
+    consent,
+    front_door,
+    graphiql,
+    home,
+    management_information,
+    oidc,
+    people,
+    signin,
+    workbook,
+)
 from web.pages import Pages
 from web.sessions import SessionKeyMissing, SessionSealer, session_key
 
@@ -80,6 +91,7 @@ def mount(
     workbook.routes(app, pages)
     audit_review.routes(app, pages)
     management_information.routes(app, pages)
+    graphiql.routes(app, pages, csrf_header=CSRF_HEADER)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets.
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR, check_dir=False), name="govuk-assets")

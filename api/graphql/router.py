@@ -7,15 +7,9 @@ every other request of the process; on a worker thread, the loop keeps serving.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from cross_web import HTTPException
-from fastapi import Request
-from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from strawberry.exceptions import MissingQueryError
 from strawberry.fastapi import GraphQLRouter
@@ -27,31 +21,8 @@ from strawberry.types.graphql import OperationType
 from api.graphql.context import Context
 from services.errors import GraphUnavailable
 
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
-_EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="(https://[^"]+)"')
-
-
-def ide_content_security_policy(html: str) -> str:
-    """The policy for GraphiQL's page: its own inline scripts (by hash) and the pinned
-    assets it loads (from their origin, each with its integrity hash in the page), and
-    requests back to this hub only. Nothing else may run, and nothing may frame it."""
-    inline = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
-        for script in _INLINE_SCRIPT.findall(html)
-    )
-    origins = " ".join(sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in _EXTERNAL.findall(html)}))
-    return (
-        f"default-src 'none'; script-src {origins} {inline}; style-src {origins} 'unsafe-inline'; "
-        f"font-src {origins} data:; img-src 'self' data:; connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    )
-
 
 class ThreadedGraphQLRouter(GraphQLRouter[Context, None]):
-    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        html = self.graphql_ide_html
-        return HTMLResponse(html, headers={"content-security-policy": ide_content_security_policy(html)})
-
     async def execute_single(  # noqa: PLR0917 (the signature strawberry calls)
         self,
         request: Any,

@@ -3,8 +3,6 @@ with development's password, issuer, keys or unencrypted remote Bolt."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import subprocess
 import sys
@@ -72,32 +70,24 @@ class TestEveryResponseIsHardened:
                     "referrer-policy": "no-referrer", "cache-control": "no-store"}
         assert headers == dict.fromkeys(answered, expected)
 
-    def test_graphiql_gets_a_policy_that_lets_its_own_page_run_and_nothing_else(
+    def test_graphiql_loads_only_the_hubs_own_assets_under_the_pages_policy(
         self, client: TestClient, test_settings: Settings
     ) -> None:
-        page = client.get(
-            "/graphql", headers={"accept": "text/html", **bearer(test_settings, demo_city.MASH_SOCIAL_WORKER_ID)}
-        )
+        page = client.get("/graphql", headers={"accept": "text/html"})
 
         policy = dict(
             directive.strip().split(" ", 1) for directive in page.headers["content-security-policy"].split(";")
         )
+        loaded = re.findall(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"', page.text)
+        assert page.status_code == 200 and "/static/vendor/graphiql/graphiql.min.js" in loaded
+        assert all(path.startswith("/") and not path.startswith("//") for path in loaded)
         scripts = policy["script-src"].split()
-        inline = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
-        external = re.findall(r'<script[^>]*\bsrc="(https://[^/"]+)/', page.text)
-        stylesheets = re.findall(r'<link[^>]*\bhref="(https://[^/"]+)/', page.text)
-        assert page.status_code == 200 and inline and external
-        assert all(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" in scripts
-                   for s in inline)
-        assert set(external) <= set(scripts)
-        assert set(stylesheets) <= set(policy["style-src"].split())
-        assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
+        assert "'self'" in scripts and all(s == "'self'" or s.startswith("'nonce-") for s in scripts)
         assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
         assert policy["connect-src"] == "'self'"
         assert page.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.slow
 class TestServedByHubServe:
     def test_responses_carry_no_server_banner(self, graph_db: Driver, test_settings: Settings) -> None:
         port = local_neo4j.free_port()
