@@ -27,6 +27,17 @@ class ContactStatus(StrEnum):
     DECIDED = "DECIDED"
 
 
+class Channel(StrEnum):
+    """How a contact reached the front door."""
+
+    TELEPHONE = "TELEPHONE"
+    EMAIL = "EMAIL"
+    ONLINE_FORM = "ONLINE_FORM"
+    IN_PERSON = "IN_PERSON"
+    POLICE_NOTIFICATION = "POLICE_NOTIFICATION"
+    LETTER = "LETTER"
+
+
 class ProposalStatus(StrEnum):
     """Where a proposed contact decision stands with the front-door manager."""
 
@@ -82,7 +93,7 @@ class NewContact:
     agency_id: str
     child_id: str
     received_at: datetime
-    channel: str
+    channel: Channel
     concern_ciphertext: str
     urgency: Urgency
     due_by: datetime
@@ -488,7 +499,7 @@ def create_child(
 def create_contact(tx: ManagedTransaction, contact: NewContact) -> bool:
     record = tx.run(
         CREATE_CONTACT, id=contact.id, agency_id=contact.agency_id, child_id=contact.child_id,
-        received_at=contact.received_at, channel=contact.channel,
+        received_at=contact.received_at, channel=contact.channel.value,
         concern=contact.concern_ciphertext, urgency=contact.urgency.value, due_by=contact.due_by,
         recorded_by=contact.recorded_by, recorded_by_service=contact.recorded_by_service,
         passed_from_edt=contact.passed_from_edt, referrer_kind=contact.referrer_kind.value,

@@ -21,6 +21,7 @@ from neo4j import Driver, ManagedTransaction
 from graph import contacts as repo
 from graph.contacts import (
     BasisState,
+    Channel,
     ConsentPosition,
     ContactRow,
     ContactStatus,
@@ -138,7 +139,7 @@ class ContactInput:
     child_id: str | None
     new_child: NewChild | None
     referrer: Referrer
-    channel: str
+    channel: Channel
     concern: str
     urgency: Urgency
     consent_position: ConsentPosition
@@ -803,8 +804,6 @@ def _contact_input_problem(contact: ContactInput) -> str | None:
         return "a new child needs a given and a family name"
     if not contact.concern.strip():
         return "the concern is required"
-    if not contact.channel.strip():
-        return "the channel is required"
     referrer = contact.referrer
     if referrer.kind is ReferrerKind.PROFESSIONAL and not referrer.professional_id and not referrer.name:
         return "a professional referrer needs their id or their name"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from graph.consent import ConsentRecord, ConsentScope, OverrideGround, OverrideRecord, OverrideStatus
 from graph.contacts import (
+    Channel,
     ConsentPosition,
     ContactStatus,
     Outcome,
@@ -22,6 +23,7 @@ from graph.workbook import Section as WorkbookSection
 from graph.workbook import Visibility as WorkbookVisibility
 
 __all__ = [
+    "Channel",
     "ConsentPosition",
     "ConsentRecord",
     "ConsentScope",

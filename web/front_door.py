@@ -18,6 +18,7 @@ from services.contacts import (
 )
 from services.paging import Page
 from services.vocabulary import (
+    Channel,
     ConsentPosition,
     ContactStatus,
     Outcome,
@@ -31,7 +32,7 @@ from web import labels
 from web.pages import Errors, Form, Pages, Visit
 
 QUEUE_PAGE = 20
-CHANNELS = ("Phone", "Email", "Online form", "In person", "Letter", "Emergency Duty Team")
+CHANNELS = tuple(Channel)
 _STATUSES = {"OPEN": ContactStatus.OPEN, "DECIDED": ContactStatus.DECIDED, "ALL": None}
 
 
@@ -243,7 +244,8 @@ def _contact_input(form: Form, errors: Errors) -> ContactInput | None:
         errors.add("referrer_kind", "Select who made the contact")
     elif not form.get("referrer_name").strip():
         errors.add("referrer_name", "Enter the referrer's name (or 'anonymous')")
-    if not form.get("channel"):
+    channel = Channel.__members__.get(form.get("channel"))
+    if channel is None:
         errors.add("channel", "Select how the contact came in")
     if not form.get("concern").strip():
         errors.add("concern", "Enter the concern")
@@ -255,7 +257,7 @@ def _contact_input(form: Form, errors: Errors) -> ContactInput | None:
         errors.add("consent_position", "Select whether consent was given")
     elif position is ConsentPosition.NOT_SOUGHT and not form.get("consent_not_sought_reason").strip():
         errors.add("consent_not_sought_reason", "Say why consent was not sought")
-    if errors or referrer_kind is None or urgency is None or position is None:
+    if errors or referrer_kind is None or channel is None or urgency is None or position is None:
         return None
     return ContactInput(
         child_id=child_id, new_child=new_child,
@@ -263,7 +265,7 @@ def _contact_input(form: Form, errors: Errors) -> ContactInput | None:
             kind=referrer_kind, name=form.get("referrer_name").strip() or None,
             relationship=form.get("referrer_relationship").strip() or None,
         ),
-        channel=form.get("channel"), concern=form.get("concern"), urgency=urgency, consent_position=position,
+        channel=channel, concern=form.get("concern"), urgency=urgency, consent_position=position,
         consent_not_sought_reason=form.get("consent_not_sought_reason").strip() or None
         if position is ConsentPosition.NOT_SOUGHT else None,
         received_at=None,

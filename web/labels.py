@@ -24,6 +24,7 @@ _WORDS = {
     "ALLOCATED": "your allocation to the child",
     "BREAK_GLASS": "break glass",
     "EXISTENCE": "existence only",
+    "TELEPHONE": "Phone",
     "NOT_SOUGHT": "Not sought",
     "GIVEN": "Given",
     "PARENT_OF": "parent of",

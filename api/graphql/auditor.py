@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import Basis, ConsentScope, OverrideGround, OverrideStatus
 from api.graphql.refusals import InvalidInput, NotPermitted, refusal
 from api.graphql.shared import Connection
-from graph.consent import OverrideStatus as StoredOverrideStatus
 from protection.chain import AuditEvent as ChainEvent
 from services import audit_review as service
 from services import refusals
-
-
-@strawberry.enum
-class OverrideStatus(Enum):
-    REQUESTED = "REQUESTED"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-    EXPIRED = "EXPIRED"
-    REVOKED = "REVOKED"
 
 
 @strawberry.type
@@ -55,10 +45,10 @@ class RefusedDecision:
 class OverrideReview:
     id: strawberry.ID
     child_id: strawberry.ID
-    ground: str
-    scope: str
+    ground: OverrideGround
+    scope: ConsentScope
     agencies: list[str]
-    status: str
+    status: OverrideStatus
     requested_by: strawberry.ID
     requested_at: dt.datetime
     decided_by: strawberry.ID | None
@@ -79,8 +69,8 @@ class OverrideReview:
     def of(review: service.OverrideReview) -> OverrideReview:
         record = review.record
         return OverrideReview(
-            id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id), ground=record.ground,
-            scope=record.scope, agencies=list(record.agencies), status=record.status,
+            id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id), ground=OverrideGround(record.ground),
+            scope=ConsentScope(record.scope), agencies=list(record.agencies), status=OverrideStatus(record.status),
             requested_by=strawberry.ID(record.requested_by), requested_at=record.requested_at,
             decided_by=strawberry.ID(record.decided_by) if record.decided_by else None,
             decided_at=record.decided_at, decision_note=record.decision_note,
@@ -124,7 +114,7 @@ class AuditEvent:
     role: str
     action: str
     targets: list[strawberry.ID]
-    basis: str | None
+    basis: Basis | None
     override_id: strawberry.ID | None
     request_id: str
     prev_hash: str
@@ -135,7 +125,7 @@ class AuditEvent:
         return AuditEvent(
             seq=event.seq, at=event.at, actor=strawberry.ID(event.actor),
             agency=strawberry.ID(event.agency), role=event.role, action=event.action,
-            targets=[strawberry.ID(t) for t in event.targets], basis=event.basis,
+            targets=[strawberry.ID(t) for t in event.targets], basis=Basis(event.basis) if event.basis else None,
             override_id=strawberry.ID(event.override_id) if event.override_id else None,
             request_id=event.request_id, prev_hash=event.prev_hash, hash=event.hash,
         )
@@ -150,7 +140,7 @@ class AuditEventConnection(Connection[AuditEvent]):
 class AuditEventFilter:
     actor: strawberry.ID | None = None
     action: str | None = None
-    basis: str | None = None
+    basis: Basis | None = None
     override_id: strawberry.ID | None = None
     target: strawberry.ID | None = strawberry.field(default=None, description="An id among the event's targets.")
     from_: dt.datetime | None = strawberry.field(default=None, name="from")
@@ -197,7 +187,7 @@ class AuditorQueries:
     ) -> OverridesResult:
         context = info.context
         result = context.services.auditor.overrides(
-            context.principal, status=StoredOverrideStatus(status.value) if status is not None else None,
+            context.principal, status=status,
             from_at=_aware(from_), to_at=_aware(to), first=first, after=after,
             request_id=context.request_id,
         )
@@ -217,7 +207,8 @@ class AuditorQueries:
         result = context.services.auditor.audit_events(
             context.principal,
             query=service.EventQuery(
-                actor=_text(given.actor), action=given.action, basis=given.basis,
+                actor=_text(given.actor), action=given.action,
+                basis=given.basis.value if given.basis is not None else None,
                 override_id=_text(given.override_id), target=_text(given.target),
                 from_at=_aware(given.from_), to_at=_aware(given.to),
             ),

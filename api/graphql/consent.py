@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from enum import Enum
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import ConsentScope, OverrideGround, OverrideStatus
 from api.graphql.refusals import (
     AlreadyDecided,
     AlreadyWithdrawn,
@@ -31,25 +31,12 @@ from graph import consent as model
 from services import refusals
 
 
-@strawberry.enum
-class ConsentScope(Enum):
-    TARGETED = "TARGETED"
-    FULL = "FULL"
-
-
-@strawberry.enum
-class OverrideGround(Enum):
-    CONSENT_CANNOT_BE_GIVEN = "CONSENT_CANNOT_BE_GIVEN"
-    CONSENT_CANNOT_REASONABLY_BE_OBTAINED = "CONSENT_CANNOT_REASONABLY_BE_OBTAINED"
-    SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION = "SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION"
-
-
 @strawberry.type
 class Consent:
     id: strawberry.ID
     child_id: strawberry.ID
     given_by: strawberry.ID
-    scope: str
+    scope: ConsentScope
     agencies: list[str]
     purpose: str
     method: str
@@ -62,7 +49,7 @@ class Consent:
     def of(record: model.ConsentRecord) -> Consent:
         return Consent(
             id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id),
-            given_by=strawberry.ID(record.given_by), scope=record.scope,
+            given_by=strawberry.ID(record.given_by), scope=ConsentScope(record.scope),
             agencies=list(record.agencies), purpose=record.purpose, method=record.method,
             given_at=record.given_at, expires_at=record.expires_at,
             withdrawn_at=record.withdrawn_at, current=record.current,
@@ -73,10 +60,10 @@ class Consent:
 class ConsentOverride:
     id: strawberry.ID
     child_id: strawberry.ID
-    ground: str
-    scope: str
+    ground: OverrideGround
+    scope: ConsentScope
     agencies: list[str]
-    status: str
+    status: OverrideStatus
     requested_by: strawberry.ID
     requested_at: dt.datetime
     decided_by: strawberry.ID | None
@@ -92,8 +79,8 @@ class ConsentOverride:
     def of(record: model.OverrideRecord) -> ConsentOverride:
         return ConsentOverride(
             id=strawberry.ID(record.id), child_id=strawberry.ID(record.child_id),
-            ground=record.ground, scope=record.scope, agencies=list(record.agencies),
-            status=record.status, requested_by=strawberry.ID(record.requested_by),
+            ground=OverrideGround(record.ground), scope=ConsentScope(record.scope), agencies=list(record.agencies),
+            status=OverrideStatus(record.status), requested_by=strawberry.ID(record.requested_by),
             requested_at=record.requested_at,
             decided_by=strawberry.ID(record.decided_by) if record.decided_by else None,
             decided_at=record.decided_at, expires_at=record.expires_at,
@@ -192,7 +179,7 @@ class ConsentMutations:
         context = info.context
         result = context.services.consent.record_consent(
             context.principal, child_id=str(input.child_id), giver_id=str(input.given_by),
-            scope=model.ConsentScope(input.scope.value), agencies=[str(a) for a in input.agencies],
+            scope=input.scope, agencies=[str(a) for a in input.agencies],
             purpose=input.purpose, method=input.method, expires_at=_aware(input.expires_at),
             request_id=context.request_id,
         )
@@ -211,8 +198,8 @@ class ConsentMutations:
         context = info.context
         result = context.services.consent.request_override(
             context.principal, child_id=str(input.child_id),
-            ground=model.OverrideGround(input.ground.value), justification=input.justification,
-            scope=model.ConsentScope(input.scope.value), agencies=[str(a) for a in input.agencies],
+            ground=input.ground, justification=input.justification,
+            scope=input.scope, agencies=[str(a) for a in input.agencies],
             request_id=context.request_id,
         )
         return refusal(result) if isinstance(result, refusals.Refusal) else ConsentOverride.of(result)

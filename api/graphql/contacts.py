@@ -10,6 +10,19 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import (
+    Basis,
+    Channel,
+    ConsentPosition,
+    ContactStatus,
+    ReferrerKind,
+    RequestBasis,
+    RequestScope,
+    RequestStatus,
+    Urgency,
+)
+from api.graphql.enums import Outcome as ContactOutcome
+from api.graphql.enums import ProposalStatus as ContactDecisionStatus
 from api.graphql.refusals import (
     AlreadyAnswered,
     AlreadyDecided,
@@ -40,25 +53,6 @@ _INT_MAX = 2**31 - 1
 _TOO_FAR = "the due time is too far from now to count in seconds; see dueBy"
 
 
-Urgency = strawberry.enum(model.Urgency)
-ContactStatus = strawberry.enum(model.ContactStatus)
-ReferrerKind = strawberry.enum(model.ReferrerKind)
-ConsentPosition = strawberry.enum(model.ConsentPosition)
-ContactOutcome = strawberry.enum(model.Outcome, name="ContactOutcome")
-RequestScope = strawberry.enum(model.RequestScope, name="RequestScope")
-RequestBasis = strawberry.enum(model.RequestBasis, name="RequestBasis")
-RequestStatus = strawberry.enum(service.RequestStatus, name="RequestStatus")
-ContactDecisionStatus = strawberry.enum(model.ProposalStatus, name="ContactDecisionStatus")
-
-
-@strawberry.enum
-class Channel(Enum):
-    TELEPHONE = "TELEPHONE"
-    EMAIL = "EMAIL"
-    ONLINE_FORM = "ONLINE_FORM"
-    IN_PERSON = "IN_PERSON"
-    POLICE_NOTIFICATION = "POLICE_NOTIFICATION"
-    LETTER = "LETTER"
 
 
 @strawberry.enum
@@ -69,7 +63,7 @@ class FactOrOpinion(Enum):
 
 @strawberry.type
 class Referrer:
-    kind: ReferrerKind  # type: ignore[valid-type]
+    kind: ReferrerKind
     professional_id: strawberry.ID | None
     name: str | None
     relationship: str | None
@@ -82,10 +76,10 @@ class ContactSummary:
     child_given_name: str | None
     child_family_name: str | None
     received_at: dt.datetime
-    channel: str
-    urgency: Urgency  # type: ignore[valid-type]
+    channel: Channel
+    urgency: Urgency
     due_by: dt.datetime
-    status: ContactStatus  # type: ignore[valid-type]
+    status: ContactStatus
     passed_from_edt: bool
     seconds_left: int | None = strawberry.field(
         description="Until the decision is due; negative once overdue; 0 once decided."
@@ -94,7 +88,7 @@ class ContactSummary:
         description="Why secondsLeft is null: a stored due time too far from now to count in seconds."
     )
     overdue: bool
-    outcome: ContactOutcome | None  # type: ignore[valid-type]
+    outcome: ContactOutcome | None
 
     @staticmethod
     def of(row: model.ContactRow, now: dt.datetime) -> ContactSummary:
@@ -107,7 +101,7 @@ class ContactSummary:
         return ContactSummary(
             id=strawberry.ID(row.id), child_id=strawberry.ID(row.child_id),
             child_given_name=row.child_given_name, child_family_name=row.child_family_name,
-            received_at=row.received_at, channel=row.channel, urgency=row.urgency, due_by=row.due_by,
+            received_at=row.received_at, channel=Channel(row.channel), urgency=row.urgency, due_by=row.due_by,
             status=row.status, passed_from_edt=row.passed_from_edt, seconds_left=left,
             seconds_left_unavailable=unavailable, overdue=is_open and row.due_by < now, outcome=row.outcome,
         )
@@ -123,8 +117,8 @@ class ContactDecisionProposal:
     child_given_name: str | None
     child_family_name: str | None
     contact_due_by: dt.datetime
-    outcome: ContactOutcome  # type: ignore[valid-type]
-    status: ContactDecisionStatus  # type: ignore[valid-type]
+    outcome: ContactOutcome
+    status: ContactDecisionStatus
     proposed_by: strawberry.ID
     proposed_at: dt.datetime
     agreed_by: strawberry.ID | None
@@ -174,7 +168,7 @@ class Contact(ContactSummary):
     )
     referrer: Referrer
     recorded_by: strawberry.ID
-    consent_position: ConsentPosition  # type: ignore[valid-type]
+    consent_position: ConsentPosition
     consent_not_sought_reason: str | None
     decided_by: strawberry.ID | None
     agreed_by: strawberry.ID | None
@@ -238,7 +232,7 @@ class InformationShare:
     id: strawberry.ID
     agency_id: strawberry.ID
     shared: bool
-    fact_or_opinion: str | None
+    fact_or_opinion: FactOrOpinion | None
     historic: bool | None
     shared_by: strawberry.ID
     shared_at: dt.datetime
@@ -250,16 +244,18 @@ class InformationShare:
     decline_reason_unavailable: str | None = strawberry.field(
         description="Why declineReason is null in a decision not to share, as for contentUnavailable."
     )
-    basis: str | None
+    basis: Basis | None
 
     @staticmethod
     def of(view: service.ShareView) -> InformationShare:
         return InformationShare(
             id=strawberry.ID(view.id), agency_id=strawberry.ID(view.agency_id), shared=view.shared,
-            fact_or_opinion=view.fact_or_opinion, historic=view.historic,
+            fact_or_opinion=FactOrOpinion(view.fact_or_opinion) if view.fact_or_opinion else None,
+            historic=view.historic,
             shared_by=strawberry.ID(view.shared_by), shared_at=view.shared_at, content=view.content,
             content_unavailable=view.content_unavailable, decline_reason=view.decline_reason,
-            decline_reason_unavailable=view.decline_reason_unavailable, basis=view.basis,
+            decline_reason_unavailable=view.decline_reason_unavailable,
+            basis=Basis(view.basis) if view.basis else None,
         )
 
 
@@ -268,13 +264,13 @@ class InformationRequest:
     id: strawberry.ID
     contact_id: strawberry.ID
     child_id: strawberry.ID
-    scope: RequestScope  # type: ignore[valid-type]
+    scope: RequestScope
     agencies: list[strawberry.ID]
-    basis: RequestBasis  # type: ignore[valid-type]
+    basis: RequestBasis
     consent_id: strawberry.ID | None
     override_id: strawberry.ID | None
     basis_still_holds: bool
-    status: RequestStatus  # type: ignore[valid-type]
+    status: RequestStatus
     status_reason: str | None = strawberry.field(description="Why the request no longer takes answers.")
     due_by: dt.datetime
     requested_by: strawberry.ID
@@ -306,7 +302,7 @@ class NewChildInput:
 
 @strawberry.input
 class ReferrerInput:
-    kind: ReferrerKind  # type: ignore[valid-type]
+    kind: ReferrerKind
     professional_id: strawberry.ID | None = None
     name: str | None = None
     relationship: str | None = None
@@ -319,8 +315,8 @@ class RecordContactInput:
     referrer: ReferrerInput
     channel: Channel
     concern: str
-    urgency: Urgency  # type: ignore[valid-type]
-    consent_position: ConsentPosition  # type: ignore[valid-type]
+    urgency: Urgency
+    consent_position: ConsentPosition
     consent_not_sought_reason: str | None = None
     received_at: dt.datetime | None = None
 
@@ -328,9 +324,9 @@ class RecordContactInput:
 @strawberry.input
 class RequestInformationInput:
     contact_id: strawberry.ID
-    scope: RequestScope  # type: ignore[valid-type]
+    scope: RequestScope
     agencies: list[strawberry.ID] = strawberry.field(default_factory=list)
-    basis: RequestBasis  # type: ignore[valid-type]
+    basis: RequestBasis
 
 
 @strawberry.input
@@ -350,7 +346,7 @@ class DeclineToShareInput:
 @strawberry.input
 class DecideContactInput:
     contact_id: strawberry.ID
-    outcome: ContactOutcome  # type: ignore[valid-type]
+    outcome: ContactOutcome
     rationale: str
     response_to_referrer: str
     agreed_by: strawberry.ID | None = strawberry.field(
@@ -362,7 +358,7 @@ class DecideContactInput:
 @strawberry.input
 class ProposeContactDecisionInput:
     contact_id: strawberry.ID
-    outcome: ContactOutcome  # type: ignore[valid-type]
+    outcome: ContactOutcome
     rationale: str
     response_to_referrer: str
 
@@ -431,8 +427,8 @@ class ContactQueries:
     @strawberry.field(description="The front door queue, oldest due first.")
     def contacts(
         self, info: Info[Context, None], first: int, after: str | None = None,
-        status: ContactStatus | None = None,  # type: ignore[valid-type]
-        urgency: Urgency | None = None,  # type: ignore[valid-type]
+        status: ContactStatus | None = None,
+        urgency: Urgency | None = None,
     ) -> ContactsResult:
         context = info.context
         result = context.services.contacts.contacts(
@@ -489,7 +485,7 @@ class ContactMutations:
                     professional_id=str(input.referrer.professional_id) if input.referrer.professional_id else None,
                     name=input.referrer.name, relationship=input.referrer.relationship,
                 ),
-                channel=input.channel.value, concern=input.concern, urgency=input.urgency,
+                channel=input.channel, concern=input.concern, urgency=input.urgency,
                 consent_position=input.consent_position,
                 consent_not_sought_reason=input.consent_not_sought_reason,
                 received_at=_aware(input.received_at),

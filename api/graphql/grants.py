@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import BreakGlassReason
 from api.graphql.refusals import ChildNotFound, InvalidInput, NotPermitted, refusal
 from api.graphql.shared import Connection
 from graph import grants as model
 from services import refusals
 from services.grants import BreakGlassUse, Restriction
-
-
-@strawberry.enum(description="Why a professional with no legitimate relationship needs a child's records now.")
-class BreakGlassReason(Enum):
-    IMMEDIATE_RISK_OF_HARM = "IMMEDIATE_RISK_OF_HARM"
-    OUT_OF_HOURS_EMERGENCY = "OUT_OF_HOURS_EMERGENCY"
-    CASE_TRANSFER_PENDING = "CASE_TRANSFER_PENDING"
-    COVERING_FOR_ABSENT_COLLEAGUE = "COVERING_FOR_ABSENT_COLLEAGUE"
-    COURT_OR_STATUTORY_DEADLINE = "COURT_OR_STATUTORY_DEADLINE"
 
 
 @strawberry.type(description="Time-boxed access to one child, taken with a reason; every read under it is audited.")
@@ -149,7 +140,7 @@ class GrantMutations:
     def break_glass(self, info: Info[Context, None], input: BreakGlassInput) -> BreakGlassResult:
         context = info.context
         result = context.services.grants.break_glass(
-            context.principal, child_id=str(input.child_id), reason=model.BreakGlassReason(input.reason.value),
+            context.principal, child_id=str(input.child_id), reason=input.reason,
             explanation=input.explanation, request_id=context.request_id,
         )
         return refusal(result) if isinstance(result, refusals.Refusal) else BreakGlass.of(result)

@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import AgencyKind, Basis, Classification, Service
 from api.graphql.shared import Access, access_for
 from graph import network
 from graph.network import MAX_NETWORK_DEPTH
+
+
+@strawberry.enum(description="A child or an adult of the family network.")
+class PersonKind(Enum):
+    # The names are the words the API has always answered with.
+    CHILD = strawberry.enum_value("Child", name="Child")
+    ADULT = strawberry.enum_value("Adult", name="Adult")
+
+
+@strawberry.enum(description="How two people of the family network are related.")
+class RelationshipType(Enum):
+    PARENT_OF = "PARENT_OF"
+    SIBLING_OF = "SIBLING_OF"
+    PARTNER_OF = "PARTNER_OF"
+    CARER_OF = "CARER_OF"
+    RELATIVE_OF = "RELATIVE_OF"
+
+
+@strawberry.enum(description="How a professional is allocated to a child.")
+class AllocationRole(Enum):
+    CASE_HOLDER = strawberry.enum_value("case_holder", name="case_holder")
+    CO_ALLOCATED = strawberry.enum_value("co_allocated", name="co_allocated")
 
 
 @strawberry.type
@@ -23,7 +47,7 @@ class Provenance:
 @strawberry.type
 class Person:
     id: strawberry.ID
-    kind: str
+    kind: PersonKind
     given_name: str | None
     family_name: str | None
     dob: dt.date | None
@@ -32,7 +56,7 @@ class Person:
     @staticmethod
     def of(view: network.PersonView, basis: str | None) -> Person:
         return Person(
-            id=strawberry.ID(view.id), kind=view.kind, given_name=view.given_name,
+            id=strawberry.ID(view.id), kind=PersonKind(view.kind), given_name=view.given_name,
             family_name=view.family_name, dob=view.dob, access=access_for(basis),
         )
 
@@ -41,7 +65,7 @@ class Person:
 class Relationship:
     from_id: strawberry.ID
     to_id: strawberry.ID
-    type: str
+    type: RelationshipType
     parental_responsibility: bool | None
     kind: str | None
     provenance: Provenance
@@ -64,11 +88,11 @@ class Allocation:
     professional_id: strawberry.ID
     professional_name: str
     child_id: strawberry.ID
-    role: str
+    role: AllocationRole
     since: dt.date | None
     team_id: strawberry.ID
     team_name: str
-    service: str
+    service: Service
     agency_id: strawberry.ID
     agency_name: str
 
@@ -79,14 +103,14 @@ class AgencyRecord:
     person_id: strawberry.ID
     agency_id: strawberry.ID
     agency_name: str
-    agency_kind: str
+    agency_kind: AgencyKind
     category: str
     summary: str | None
     summary_unavailable: str | None = strawberry.field(
         description="Why summary is null although access allows it: erased, or withheld as untrustworthy."
     )
     recorded_at: dt.datetime | None
-    classification: str
+    classification: Classification
     access: Access
 
 
@@ -97,7 +121,7 @@ class KnownTo:
     person_id: strawberry.ID
     agency_id: strawberry.ID
     agency_name: str
-    agency_kind: str
+    agency_kind: AgencyKind
 
 
 @strawberry.type
@@ -119,7 +143,7 @@ class FamilyNetwork:
             people=[Person.of(p, view.basis) for p in view.people],
             relationships=[
                 Relationship(
-                    from_id=strawberry.ID(r.from_id), to_id=strawberry.ID(r.to_id), type=r.type,
+                    from_id=strawberry.ID(r.from_id), to_id=strawberry.ID(r.to_id), type=RelationshipType(r.type),
                     parental_responsibility=r.parental_responsibility, kind=r.kind,
                     provenance=Provenance(
                         asserted_by=r.asserted_by, asserted_at=r.asserted_at, verified=r.verified
@@ -142,8 +166,8 @@ class FamilyNetwork:
                 Allocation(
                     professional_id=strawberry.ID(a.professional_id),
                     professional_name=a.professional_name, child_id=strawberry.ID(a.child_id),
-                    role=a.role, since=a.since, team_id=strawberry.ID(a.team_id),
-                    team_name=a.team_name, service=a.service,
+                    role=AllocationRole(a.role), since=a.since, team_id=strawberry.ID(a.team_id),
+                    team_name=a.team_name, service=Service(a.service),
                     agency_id=strawberry.ID(a.agency_id), agency_name=a.agency_name,
                 )
                 for a in view.allocations
@@ -152,9 +176,9 @@ class FamilyNetwork:
                 AgencyRecord(
                     id=strawberry.ID(r.id), person_id=strawberry.ID(r.person_id),
                     agency_id=strawberry.ID(r.agency_id), agency_name=r.agency_name,
-                    agency_kind=r.agency_kind, category=r.category, summary=r.summary,
+                    agency_kind=AgencyKind(r.agency_kind), category=r.category, summary=r.summary,
                     summary_unavailable=r.summary_unavailable,
-                    recorded_at=r.recorded_at, classification=r.classification,
+                    recorded_at=r.recorded_at, classification=Classification(r.classification),
                     access=access_for(r.basis),
                 )
                 for r in view.records
@@ -162,7 +186,7 @@ class FamilyNetwork:
             known_to=[
                 KnownTo(
                     person_id=strawberry.ID(k.person_id), agency_id=strawberry.ID(k.agency_id),
-                    agency_name=k.agency_name, agency_kind=k.agency_kind,
+                    agency_name=k.agency_name, agency_kind=AgencyKind(k.agency_kind),
                 )
                 for k in view.known_to
             ],
@@ -182,7 +206,7 @@ class Me:
 class AccessExplanation:
     resource_id: strawberry.ID
     allowed: bool
-    basis: str | None
+    basis: Basis | None
     reason: str
     policy_line: str | None
     consent_id: strawberry.ID | None
@@ -237,7 +261,7 @@ class NetworkQueries:
             context.principal, str(resource_id), child_id=str(child_id) if child_id else None
         )
         return AccessExplanation(
-            resource_id=resource_id, allowed=found.allowed, basis=found.basis,
+            resource_id=resource_id, allowed=found.allowed, basis=Basis(found.basis) if found.basis else None,
             reason=found.reason, policy_line=found.policy_line,
             consent_id=strawberry.ID(found.consent_id) if found.consent_id else None,
             override_id=strawberry.ID(found.override_id) if found.override_id else None,

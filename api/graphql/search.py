@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.network import PersonKind
 from api.graphql.refusals import InvalidInput, NotPermitted, refusal
 from api.graphql.shared import Access, Connection, access_for
 from graph.search import Candidate
@@ -18,7 +19,7 @@ from services import refusals
 @strawberry.type
 class PersonCandidate:
     id: strawberry.ID
-    kind: str
+    kind: PersonKind
     score: float
     given_name: str | None
     family_name: str | None
@@ -28,7 +29,7 @@ class PersonCandidate:
     @staticmethod
     def of(candidate: Candidate) -> PersonCandidate:
         return PersonCandidate(
-            id=strawberry.ID(candidate.id), kind=candidate.kind, score=candidate.score,
+            id=strawberry.ID(candidate.id), kind=PersonKind(candidate.kind), score=candidate.score,
             given_name=candidate.given_name, family_name=candidate.family_name, dob=candidate.dob,
             access=access_for(candidate.basis),
         )

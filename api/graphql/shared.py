@@ -13,14 +13,12 @@ from typing import Generic, Protocol, Self, TypeVar
 
 import strawberry
 
+from api.graphql.enums import Basis
 from graph.access_rules import CONTENT_BASES
-from policies import Basis
 
 T = TypeVar("T")
 S = TypeVar("S")
 S_co = TypeVar("S_co", covariant=True)
-
-strawberry.enum(Basis, description="Why a caller may see something: the lawful basis the policy allows it on.")
 
 _CONTENT_BASES = frozenset(CONTENT_BASES)
 

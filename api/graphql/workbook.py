@@ -10,6 +10,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import Section as WorkbookSection
+from api.graphql.enums import Visibility as WorkbookVisibility
 from api.graphql.refusals import (
     AmendConflict,
     EntryLocked,
@@ -25,8 +27,12 @@ from graph import workbook as model
 from services import refusals
 from services import workbook as service
 
-WorkbookSection = strawberry.enum(model.Section, name="WorkbookSection")
-WorkbookVisibility = strawberry.enum(model.Visibility, name="WorkbookVisibility")
+
+@strawberry.enum(description="Why the caller may read the workbook.")
+class WorkbookStanding(Enum):
+    TEAM_MEMBER = "TEAM_MEMBER"
+    # A case holder outside the team that holds the workbook.
+    CASE_HOLDER = "CASE_HOLDER"
 
 
 @strawberry.enum
@@ -59,8 +65,8 @@ class WorkbookEntryVersion:
 @strawberry.type
 class WorkbookEntry:
     id: strawberry.ID
-    section: WorkbookSection  # type: ignore[valid-type]
-    visibility: WorkbookVisibility  # type: ignore[valid-type]
+    section: WorkbookSection
+    visibility: WorkbookVisibility
     discipline: str = strawberry.field(description="The discipline it was recorded for (its first author's).")
     version: int
     created_at: dt.datetime
@@ -101,7 +107,7 @@ class WorkbookEntryConnection(Connection[WorkbookEntry]):
 
 @strawberry.type
 class WorkbookSectionEntries:
-    section: WorkbookSection  # type: ignore[valid-type]
+    section: WorkbookSection
     entries: list[WorkbookEntry]
 
 
@@ -121,14 +127,14 @@ class Workbook:
     household_id: strawberry.ID
     opened_on: dt.date | None
     held_by: list[WorkbookTeam]
-    standing: str = strawberry.field(description="TEAM_MEMBER, or CASE_HOLDER for a case holder outside the team.")
+    standing: WorkbookStanding
     entries: WorkbookEntryConnection = strawberry.field(
         description="One page of entries in reading order: by section, newest first."
     )
 
     @strawberry.field(description="This page's entries grouped by section, in section order.")
     def sections(self) -> list[WorkbookSectionEntries]:
-        grouped: dict[model.Section, list[WorkbookEntry]] = {}
+        grouped: dict[WorkbookSection, list[WorkbookEntry]] = {}
         for entry in self.entries.items:
             grouped.setdefault(entry.section, []).append(entry)
         return [WorkbookSectionEntries(section=section, entries=entries) for section, entries in grouped.items()]
@@ -137,7 +143,7 @@ class Workbook:
     def of(view: service.WorkbookView) -> Workbook:
         return Workbook(
             id=strawberry.ID(view.id), household_id=strawberry.ID(view.household_id), opened_on=view.opened_on,
-            held_by=_teams(view.teams), standing=view.standing,
+            held_by=_teams(view.teams), standing=WorkbookStanding(view.standing),
             entries=WorkbookEntryConnection(
                 items=[WorkbookEntry.of(entry) for entry in view.entries],
                 page_info=PageInfo(end_cursor=view.end_cursor, has_next_page=view.has_next_page),
@@ -181,7 +187,7 @@ class WorkbookQueries:
     @strawberry.field(description="A family's Family Safeguarding workbook, one page in reading order.")
     def workbook(
         self, info: Info[Context, None], household_id: strawberry.ID,
-        first: int, section: WorkbookSection | None = None,  # type: ignore[valid-type]
+        first: int, section: WorkbookSection | None = None,
         after: str | None = None,
     ) -> WorkbookResult:
         context = info.context
@@ -204,9 +210,9 @@ class WorkbookMutations:
     @strawberry.mutation(description="A new entry in a section of the family's workbook.")
     def add_workbook_entry(
         self, info: Info[Context, None], *, household_id: strawberry.ID,
-        section: WorkbookSection,  # type: ignore[valid-type]
+        section: WorkbookSection,
         body: str,
-        visibility: WorkbookVisibility = model.Visibility.TEAM,  # type: ignore[valid-type]
+        visibility: WorkbookVisibility = WorkbookVisibility.TEAM,
         refers_to: Annotated[
             list[strawberry.ID] | None,
             strawberry.argument(description="Entries this one is about: for a supervision record, those it signs off."),

@@ -25,10 +25,12 @@ from api.graphql.schema import build_schema
 from api.graphql.shared import Refusal
 from services import refusals
 from services.audit_review import AuditorService
+from services.caseload import CaseloadService
 from services.composition import Services
 from services.consent import ConsentService
 from services.contacts import ContactService
 from services.grants import GrantService
+from services.management_information import ManagementInformationService
 from services.search import SearchService
 from services.workbook import WorkbookService
 
@@ -62,6 +64,7 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
     ("Mutation", "addWorkbookEntry"): WorkbookService.add_entry,
     ("Mutation", "amendWorkbookEntry"): WorkbookService.amend_entry,
     ("Mutation", "signOffSupervision"): WorkbookService.sign_off_supervision,
+    ("Query", "breakGlassUses"): GrantService.uses_for_child,
     ("Query", "breakGlassReview"): GrantService.review,
     ("Mutation", "breakGlass"): GrantService.break_glass,
     ("Mutation", "restrictChild"): GrantService.restrict_child,
@@ -70,6 +73,12 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
 # Service methods that refuse but have no GraphQL resolver, each with the face that calls it.
 NOT_IN_GRAPHQL: dict[Callable[..., object], str] = {
     AuditorService.record_export: "REST: GET /audit/export",
+    AuditorService.override: "pages: /audit/overrides/{override_id}",
+    AuditorService.chain_status: "pages: /audit/chain",
+    AuditorService.verify_now: "pages: /audit/chain, verify now",
+    CaseloadService.caseload: "pages: the caseload",
+    CaseloadService.household: "pages: a household's workbook",
+    ManagementInformationService.figures: "pages: /management-information",
 }
 
 
