@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 WEB_VENDOR := web/static/vendor
 WEB_STAMP := $(WEB_VENDOR)/.built-$(shell sha256sum package-lock.json | cut -c1-12)
 
-.PHONY: up test lint bench clean web-assets chromium
+.PHONY: up test lint bench clean web-assets chromium deploy-lint
 
 $(WEB_STAMP): package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -52,6 +52,27 @@ test: $(STAMP) $(WEB_STAMP) chromium
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# The deployment files, each checked by the tool that reads it: the chart by Helm (lint, then
+# a render with a deployment's values) and kube-score (probes, limits, security context), both
+# built once through the Go module proxy into .cache/go/bin; the compose file by docker-compose.
+GOBIN := $(CURDIR)/.cache/go/bin
+HELM := $(GOBIN)/helm-v3.22.0
+KUBE_SCORE := $(GOBIN)/kube-score-v1.20.0
+CHART := deploy/helm/safeguarding-hub
+
+$(HELM):
+	GOBIN=$(GOBIN) go install helm.sh/helm/v3/cmd/helm@v3.22.0 && mv $(GOBIN)/helm $@
+
+$(KUBE_SCORE):
+	GOBIN=$(GOBIN) go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0 && mv $(GOBIN)/kube-score $@
+
+# kube-score's pull policy check wants Always; the chart pins its image, so IfNotPresent is right.
+deploy-lint: $(HELM) $(KUBE_SCORE)
+	$(HELM) lint --strict --kube-version 1.30.0 $(CHART) -f deploy/helm/lint-values.yaml
+	$(HELM) template hub $(CHART) --kube-version 1.30.0 -f deploy/helm/lint-values.yaml > .cache/chart-rendered.yaml
+	$(KUBE_SCORE) score --ignore-test container-image-pull-policy .cache/chart-rendered.yaml
+	docker-compose config -q
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache .hypothesis node_modules $(WEB_VENDOR)

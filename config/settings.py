@@ -116,7 +116,8 @@ class Settings(BaseSettings):
         environment = tuple(
             source for source in (env_settings, dotenv_settings) if isinstance(source, EnvSettingsSource)
         )
-        return init_settings, env_settings, SecretFiles(settings_cls, environment), dotenv_settings, file_secret_settings
+        secret_files = SecretFiles(settings_cls, environment)
+        return init_settings, env_settings, secret_files, dotenv_settings, file_secret_settings
 
     environment: Environment = Environment.DEVELOPMENT
 

@@ -3,12 +3,16 @@
 Applied migrations form a chain of `__Neo4jMigration` nodes from a BASELINE node, linked
 by `MIGRATED_TO`, each holding the file's checksum. A `__Neo4jMigrationsLock` node with a
 unique name keeps two processes from applying at once.
+
+The files ship inside the wheel as the data of the `migrations` package, so an installed
+hub applies the migrations it was built with (`bundled`), wherever it is installed.
 """
 
 from __future__ import annotations
 
 import getpass
 import hashlib
+import importlib.resources
 import re
 import socket
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ from neo4j.exceptions import ConstraintError, Neo4jError
 _FILE_NAME = re.compile(r"^V(?P<version>\d{3,})__(?P<description>[a-z0-9_]+)\.cypher$")
 _STATEMENT_END = re.compile(r";[ \t]*(?:\r?\n|$)")
 _LOCK_NAME = "hub"
+_BUNDLED_PACKAGE = "migrations"
 
 _ENSURE_LOCK_CONSTRAINT: LiteralString = """
 CREATE CONSTRAINT neo4j_migrations_lock_name IF NOT EXISTS
@@ -86,6 +91,14 @@ class AppliedMigration:
     source: str
 
 
+def bundled() -> Path:
+    """The folder of the migrations this hub was built with."""
+    folder = importlib.resources.files(_BUNDLED_PACKAGE)
+    if not isinstance(folder, Path):
+        raise MigrationError("the hub's migrations must be installed as files, not inside an archive")
+    return folder
+
+
 def discover(folder: Path) -> list[Migration]:
     migrations: list[Migration] = []
     for path in sorted(folder.glob("*.cypher")):
@@ -133,10 +146,10 @@ def migrate(driver: Driver, folder: Path, *, database: str) -> list[Migration]:
     owner = f"{getpass.getuser()}@{socket.gethostname()}"
     _take_lock(driver, database=database, owner=owner)
     try:
-        pending = _pending(available, applied(driver, database=database))
-        for migration in pending:
+        to_apply = pending(available, applied(driver, database=database))
+        for migration in to_apply:
             _apply(driver, migration, database=database, owner=owner)
-        return pending
+        return to_apply
     finally:
         driver.execute_query(_RELEASE_LOCK, name=_LOCK_NAME, database_=database)
 
@@ -146,7 +159,8 @@ def break_lock(driver: Driver, *, database: str) -> None:
     driver.execute_query(_RELEASE_LOCK, name=_LOCK_NAME, database_=database)
 
 
-def _pending(available: list[Migration], done: list[AppliedMigration]) -> list[Migration]:
+def pending(available: list[Migration], done: list[AppliedMigration]) -> list[Migration]:
+    """What of `available` is still to apply; `MigrationChanged` when a file and its record disagree."""
     by_version = {m.version: m for m in available}
     for record in done:
         current = by_version.get(record.version)

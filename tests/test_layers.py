@@ -27,10 +27,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("services",),
     ("policies", "protection", "config"),
     ("graph",),
+    # Data only: the .cypher files graph.migrations applies.
+    ("migrations",),
 )
 RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
 # What a council installs: none of these may import what is not shipped.
-SHIPPED = ("hub", "api", "web", "services", "policies", "protection", "config", "graph")
+SHIPPED = ("hub", "api", "web", "services", "policies", "protection", "config", "graph", "migrations")
 
 
 def _modules() -> Iterator[tuple[str, Path]]:
