@@ -12,23 +12,27 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from neo4j import Driver
+from opentelemetry.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 import web
+from api import tracing
 from api.auth import Authenticator, build_verifier
 from api.graphql.context import Context
 from api.graphql.router import ThreadedGraphQLRouter
 from api.graphql.schema import build_schema
 from api.identity import DEV_PUBLIC_KEY_FILE
 from api.logs import keep_content_out_of_library_logs, request_id_var
-from api.metrics import Metrics, ScraperAllowList
+from api.metrics import Metrics, ScraperAllowList, instrument_schema
 from api.middleware import RequestContext, RequestLimits
 from api.routes_audit import audit_router
 from config.settings import Settings
+from graph.tracing import traced
 from policies import Policy
-from services.composition import assemble
+from services.composition import assemble, connect_driver
 from services.errors import GRAPH_UNAVAILABLE_ERRORS, GraphUnavailable, HubError
+from services.health import HealthProbe
 from services.principal import PrincipalLookup
 
 
@@ -85,23 +89,66 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+def _add_operations_routes(app: FastAPI, health: HealthProbe, metrics: Metrics, scrapers: ScraperAllowList) -> None:
+    """/livez, /readyz (and /health, its older name) and /metrics: for the platform, never a caller."""
+
+    @app.get("/livez")
+    async def get_liveness() -> JSONResponse:
+        # Alive is answering at all: nothing here waits on Neo4j, so an outage of the graph
+        # never has a liveness probe restart every replica (readiness takes them out instead).
+        return JSONResponse({"status": "alive"})
+
+    async def readiness() -> JSONResponse:
+        report = await run_in_threadpool(health.report)
+        body = {"status": "ok" if report.healthy else "unavailable", "neo4j": report.neo4j,
+                "migration": report.migration, "policy": report.policy}
+        if report.reason is not None:
+            body["reason"] = report.reason
+        return JSONResponse(body, status_code=200 if report.healthy else 503)
+
+    # /health is /readyz under its older name, for load balancers already configured with it.
+    app.add_api_route("/readyz", readiness, methods=["GET"])
+    app.add_api_route("/health", readiness, methods=["GET"])
+
+    @app.get("/metrics", include_in_schema=False)
+    async def get_metrics(request: Request) -> Response:
+        client_host = request.client.host if request.client is not None else None
+        if not scrapers.allows(client_host, request.headers.get("authorization")):
+            # The 404 of any unknown path, so /metrics is not advertised to whoever probes.
+            raise HTTPException(status_code=404)
+        # Off the event loop: reading readiness may wait on Neo4j (within its bound).
+        exposition = await run_in_threadpool(generate_latest, metrics.registry)
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
+
+
 def create_app(
     settings: Settings,
     *,
     driver: Driver | None = None,
     policy: Policy | None = None,
     consent_clock: Callable[[], datetime] | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     """Builds the app over the hub `services.composition` assembles; a driver passed in is borrowed,
-    one made here is closed on shutdown."""
+    one made here is closed on shutdown. Requests are traced with `tracer_provider`, or with the
+    collector the settings name; without either, not at all."""
     if settings.is_production:
         refuse_development_defaults(settings)
     keep_content_out_of_library_logs()
+    own_provider = tracing.tracer_provider(settings) if tracer_provider is None else None
+    provider = tracer_provider or own_provider
+    own_driver: Driver | None = None
+    if provider is not None:
+        # The hub's one driver, wrapped so that each transaction is a span of its request.
+        if driver is None:
+            own_driver = driver = connect_driver(settings)
+        driver = traced(driver, tracing.tracer(provider))
     hub = assemble(settings, driver=driver, policy=policy, consent_clock=consent_clock)
     services = hub.services
     principals = PrincipalLookup(hub.driver, database=settings.neo4j_database, policy_sync=hub.policy_sync)
     authenticator = Authenticator(build_verifier(settings), principals)
     metrics = Metrics()
+    metrics.observe_graph(hub.driver, hub.health.report)
     scrapers = ScraperAllowList(
         settings.metrics_allowed_clients,
         token=settings.metrics_token.get_secret_value() if settings.metrics_token is not None else None,
@@ -111,6 +158,10 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         hub.close()
+        if own_driver is not None:
+            own_driver.close()
+        if own_provider is not None:
+            own_provider.shutdown()
 
     app = FastAPI(
         title="Safeguarding information-sharing hub",
@@ -124,29 +175,19 @@ def create_app(
     # and the hardening headers like any other answer.
     app.add_middleware(
         RequestLimits, max_body_bytes=settings.max_request_body_bytes,
-        max_header_bytes=settings.max_request_header_bytes,
+        max_header_bytes=settings.max_request_header_bytes, on_refusal=metrics.refused,
     )
+    if provider is not None:
+        # Inside the request context, so the span carries the request id.
+        app.add_middleware(tracing.RequestTracing, tracer=tracing.tracer(provider))
     app.add_middleware(RequestContext, metrics=metrics)
 
-    @app.get("/health")
-    async def get_health() -> JSONResponse:
-        report = await run_in_threadpool(hub.health.report)
-        body = {"status": "ok" if report.healthy else "unavailable", "neo4j": report.neo4j,
-                "migration": report.migration}
-        if report.reason is not None:
-            body["reason"] = report.reason
-        return JSONResponse(body, status_code=200 if report.healthy else 503)
-
-    @app.get("/metrics", include_in_schema=False)
-    async def get_metrics(request: Request) -> Response:
-        client_host = request.client.host if request.client is not None else None
-        if not scrapers.allows(client_host, request.headers.get("authorization")):
-            # The 404 of any unknown path, so /metrics is not advertised to whoever probes.
-            raise HTTPException(status_code=404)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    _add_operations_routes(app, hub.health, metrics, scrapers)
 
     @app.exception_handler(HubError)
     async def render_hub_error(_: Request, error: HubError) -> JSONResponse:
+        if error.status < 500:
+            metrics.refused(error.code)
         headers = {"www-authenticate": "Bearer"} if error.status == 401 else None
         return JSONResponse(
             {"error": error.code, "reason": error.message, "request_id": request_id_var.get()},
@@ -173,8 +214,10 @@ def create_app(
             principal = await run_in_threadpool(authenticator.principal, authorization)
         return Context(services=services, principal=principal, request_id=request_id_var.get())
 
+    schema = build_schema(production=settings.is_production)
+    instrument_schema(schema, metrics)
     graphql = ThreadedGraphQLRouter(
-        build_schema(production=settings.is_production),
+        schema,
         context_getter=context_getter,
         # GraphiQL is a page of the hub's own (web/graphiql.py), from local assets, in development only.
         graphql_ide=None,

@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -70,6 +71,7 @@ class RequestContext:
             await send(message)
 
         method, path = scope["method"], scope["path"]
+        self._metrics.in_progress.inc()
         try:
             await self._app(scope, receive, send_with_request_id)
         except Exception as error:
@@ -80,6 +82,7 @@ class RequestContext:
                 failure = JSONResponse({"error": "internal error", "request_id": request_id}, status_code=500)
                 await failure(scope, receive, send_with_request_id)
         finally:
+            self._metrics.in_progress.dec()
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             self._metrics.requests.labels(method_label(method), route, str(status)).inc()
@@ -99,6 +102,10 @@ def _route_template(scope: Scope) -> str:
     return template if isinstance(template, str) else UNMATCHED_ROUTE
 
 
+BODY_TOO_LARGE = "body_too_large"
+HEADERS_TOO_LARGE = "headers_too_large"
+
+
 class BodyTooLarge(Exception):
     """The request body grew past the limit while the app was reading it."""
 
@@ -110,10 +117,19 @@ class RequestLimits:
     to the same limit as one that declares its length.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_header_bytes: int,
+        on_refusal: Callable[[str], None] = lambda _: None,
+    ) -> None:
         self._app = app
         self._max_body = max_body_bytes
         self._max_headers = max_header_bytes
+        # Told the kind of each refusal, for the metrics.
+        self._on_refusal = on_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,10 +137,12 @@ class RequestLimits:
             return
         header_bytes = sum(len(name) + len(value) for name, value in scope["headers"])
         if header_bytes > self._max_headers:
+            self._on_refusal(HEADERS_TOO_LARGE)
             await _refuse(scope, receive, send, 431, f"request headers exceed {self._max_headers} bytes")
             return
         declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > self._max_body):
+            self._on_refusal(BODY_TOO_LARGE)
             await _refuse(scope, receive, send, 413, f"request body exceeds {self._max_body} bytes")
             return
         received = 0
@@ -147,6 +165,7 @@ class RequestLimits:
         try:
             await self._app(scope, counted_receive, watched_send)
         except BodyTooLarge:
+            self._on_refusal(BODY_TOO_LARGE)
             if not response_started:
                 await _refuse(scope, receive, send, 413, f"request body exceeds {self._max_body} bytes")
 
