@@ -249,9 +249,11 @@ class LocalNeo4j:
             )
         )
 
-    def _set_initial_password_once(self) -> None:
-        if (self.home / "data" / "dbms" / "auth.ini").exists():
-            return
+    def admin(self, *arguments: str) -> int:
+        """Runs `neo4j-admin <arguments>` on this instance's home and returns its exit status;
+        its output goes to the instance's log. Commands that touch a database's files (dump,
+        load) need the instance stopped."""
+        self._write_config()
         # The admin command starts its own JVM from NEO4J_HOME/lib.
         lib_link = self.home / "lib"
         if not lib_link.exists():
@@ -265,16 +267,17 @@ class LocalNeo4j:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             result = subprocess.run(
-                [
-                    "java", "-cp", f"{self.lib_dir}/*", _ADMIN_ENTRY_POINT,
-                    "dbms", "set-initial-password", self._password,
-                ],
+                ["java", "-cp", f"{self.lib_dir}/*", _ADMIN_ENTRY_POINT, *arguments],
                 env=environment, stdout=log, stderr=subprocess.STDOUT, check=False,
             )
-        if result.returncode != 0:
-            raise StartFailed(
-                f"setting Neo4j's initial password failed (exit {result.returncode}): see {self.log_file}"
-            )
+        return result.returncode
+
+    def _set_initial_password_once(self) -> None:
+        if (self.home / "data" / "dbms" / "auth.ini").exists():
+            return
+        status = self.admin("dbms", "set-initial-password", self._password)
+        if status != 0:
+            raise StartFailed(f"setting Neo4j's initial password failed (exit {status}): see {self.log_file}")
 
     def _live_pid(self) -> int | None:
         try:

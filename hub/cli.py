@@ -5,22 +5,27 @@ from __future__ import annotations
 import contextlib
 import getpass
 import importlib
+import logging
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
 from neo4j import Driver
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, TransientError
+from pydantic import ValidationError
 from rich.console import Console
 
 from api.app import create_app
 from api.graphql.schema import printed_schema
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
-from config.settings import PROJECT_ROOT, Settings, get_settings
+from config.settings import PROJECT_ROOT, SecretFileError, Settings, get_settings
 from graph import migrations, policy_store
 from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
 from protection import verify as offline_verify
@@ -28,6 +33,7 @@ from protection.envelope_keys import LocalKeyEncryptionKey
 from protection.keyring import rotate_kek
 from services import audit_review, erasure
 from services.composition import audit_trail, connect_driver
+from services.integrity import check_integrity
 from services.key_material import key_encryption_key, keyring
 from services.policy import load_policy
 from services.principal import Principal
@@ -42,9 +48,11 @@ app.add_typer(keys_app, name="keys")
 audit_app = typer.Typer(help="The audit chain: export it, verify an export offline.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-console = Console(stderr=True)
+# Never wrapped: a message is one line, however narrow the terminal or a log's reader.
+console = Console(stderr=True, soft_wrap=True)
 DEVELOPMENT_PACKAGES = ("devtools", "benchmarks")
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# How often `hub serve --migrate` asks again while Neo4j starts or another replica migrates.
+_WAIT_STEP_SECONDS = 2.0
 
 
 def _fail(message: str) -> typer.Exit:
@@ -52,13 +60,64 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _settings() -> Settings:
+    """The settings, or one line saying which setting is wrong (never its value)."""
+    try:
+        return get_settings()
+    except SecretFileError as error:
+        raise _fail(f"the configuration cannot be used: {error}") from error
+    except ValidationError as error:
+        problems = "; ".join(
+            f"HUB_{'_'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise _fail(f"the configuration cannot be used: {problems}") from error
+
+
+class Neo4jUnreachable(Exception):
+    """Neo4j did not answer, or refused the hub's credentials; the message says which, in one line."""
+
+
+def _where(settings: Settings) -> str:
+    parts = urlsplit(settings.neo4j_uri)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 7687}"
+
+
+def _unreachable(settings: Settings, error: Exception) -> Neo4jUnreachable:
+    if isinstance(error, AuthError):
+        return Neo4jUnreachable(
+            f"Neo4j at {_where(settings)} refused the user or password (HUB_NEO4J_USER, HUB_NEO4J_PASSWORD)"
+        )
+    if isinstance(error, DriverError | TransientError | OSError):
+        return Neo4jUnreachable(
+            f"Neo4j at {_where(settings)} is unreachable ({type(error).__name__}): start it, or check HUB_NEO4J_URI"
+        )
+    # By code alone: a message from Neo4j can quote a value the command sent.
+    code = error.code if isinstance(error, Neo4jError) else type(error).__name__
+    return Neo4jUnreachable(f"Neo4j at {_where(settings)} refused the command ({code})")
+
+
 @contextlib.contextmanager
-def _driver(settings: Settings) -> Iterator[Driver]:
+def _connected(settings: Settings) -> Iterator[Driver]:
+    """A driver that has answered once, so an unreachable Neo4j is one line after the connection
+    timeout (HUB_NEO4J_CONNECTION_TIMEOUT_SECONDS), not a minute of retries and a traceback."""
     driver = connect_driver(settings)
     try:
+        driver.verify_connectivity()
         yield driver
+    except (DriverError, Neo4jError, OSError) as error:
+        raise _unreachable(settings, error) from error
     finally:
         driver.close()
+
+
+@contextlib.contextmanager
+def _driver(settings: Settings) -> Iterator[Driver]:
+    try:
+        with _connected(settings) as driver:
+            yield driver
+    except Neo4jUnreachable as error:
+        raise _fail(str(error)) from error
 
 
 @app.command()
@@ -66,19 +125,46 @@ def migrate(
     break_lock: Annotated[bool, typer.Option(help="Clear a lock left by a migrator that died.")] = False,
 ) -> None:
     """Apply pending migrations in order; refuse changed ones."""
-    settings = get_settings()
+    settings = _settings()
     with _driver(settings) as driver:
         if break_lock:
             migrations.break_lock(driver, database=settings.neo4j_database)
         try:
-            applied_now = migrations.migrate(driver, MIGRATIONS_DIR, database=settings.neo4j_database)
+            applied_now = migrations.migrate(driver, migrations.bundled(), database=settings.neo4j_database)
         except migrations.MigrationError as error:
             raise _fail(str(error)) from error
+    _report_applied(applied_now)
+
+
+def _report_applied(applied_now: list[migrations.Migration]) -> None:
     if applied_now:
         for migration in applied_now:
             console.print(f"applied {migration.source}")
     else:
         console.print("nothing to apply: the graph is up to date")
+
+
+def _migrate_when_ready(settings: Settings, *, wait_seconds: float) -> None:
+    """Migrates once Neo4j answers and no other process holds the migration lock, waiting up to
+    `wait_seconds` for either: replicas starting together take turns, and the last finds nothing
+    to do. A lock older than the wait is a migrator that died, which `hub migrate --break-lock` clears."""
+    deadline = time.monotonic() + wait_seconds
+    waiting_for: str | None = None
+    while True:
+        try:
+            with _connected(settings) as driver:
+                applied_now = migrations.migrate(driver, migrations.bundled(), database=settings.neo4j_database)
+            _report_applied(applied_now)
+            return
+        except (Neo4jUnreachable, migrations.MigrationLocked) as error:
+            if time.monotonic() + _WAIT_STEP_SECONDS > deadline:
+                raise _fail(f"{error} (waited {wait_seconds:g}s)") from error
+            if waiting_for != type(error).__name__:
+                waiting_for = type(error).__name__
+                console.print(f"waiting: {error}")
+            time.sleep(_WAIT_STEP_SECONDS)
+        except migrations.MigrationError as error:
+            raise _fail(str(error)) from error
 
 
 @policy_app.command("load")
@@ -88,7 +174,7 @@ def policy_load(
     loaded_by: Annotated[str, typer.Option(help="Who is loading it, for the record.")] = "hub policy load",
 ) -> None:
     """Check the policy files and make them the revision every API process applies next."""
-    settings = get_settings()
+    settings = _settings()
     try:
         policy = Policy(model, rules)
     except (PolicyError, OSError) as error:
@@ -104,7 +190,7 @@ def policy_load(
 @policy_app.command("status")
 def policy_status() -> None:
     """Which revision is in force in the graph, and whether the files on disk match it."""
-    settings = get_settings()
+    settings = _settings()
     on_disk = Policy().revision
     with _driver(settings) as driver, driver.session(database=settings.neo4j_database) as session:
         stored = session.execute_read(policy_store.current_policy)
@@ -122,7 +208,7 @@ def token(
     lifetime: Annotated[int, typer.Option(help="Seconds the token is valid.")] = 8 * 3600,
 ) -> None:
     """Mint a development bearer token for a professional (signed with the local dev key)."""
-    settings = get_settings()
+    settings = _settings()
     if settings.is_production:
         raise _fail("development tokens are not minted in production")
     private_pem, _ = ensure_dev_keypair(settings.dev_keys_dir)
@@ -139,15 +225,25 @@ def schema() -> None:
 
 
 @app.command()
-def serve() -> None:
-    """Serve the API (Neo4j must be running and migrated)."""
-    _serve(get_settings())
+def serve(
+    migrate_first: Annotated[bool, typer.Option(
+        "--migrate", help="Apply pending migrations first, waiting for Neo4j and other replicas (a container's start).",
+    )] = False,
+    wait: Annotated[float, typer.Option(
+        help="With --migrate, how many seconds to wait for Neo4j to answer and for another process's migration.",
+    )] = 120.0,
+) -> None:
+    """Serve the API, in this process (a container's PID 1, receiving its signals)."""
+    settings = _settings()
+    if migrate_first:
+        _migrate_when_ready(settings, wait_seconds=wait)
+    _serve(settings)
 
 
 def _serve(settings: Settings) -> None:
     configure_logging(settings.log_level)
     console.print(f"API on http://{settings.api_host}:{settings.api_port} "
-                  f"(GraphQL at /graphql, health at /health)")
+                  f"(GraphQL at /graphql, liveness at /livez, readiness at /readyz)")
     # No "server: uvicorn" banner: it would tell whoever probes which server to aim at.
     uvicorn.run(
         create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None, server_header=False
@@ -159,7 +255,7 @@ def keys_rotate(
     new_kek_file: Annotated[Path, typer.Option(help="The new key-encryption key (base64 of 32 bytes).")],
 ) -> None:
     """Re-wrap every data key under a new key-encryption key; no field is re-encrypted."""
-    settings = get_settings()
+    settings = _settings()
     try:
         new_kek = LocalKeyEncryptionKey.from_file(new_kek_file)
     except (OSError, ValueError) as error:
@@ -178,9 +274,20 @@ def keys_rotate(
 def keys_erase(
     scope_id: Annotated[str, typer.Argument(help="A child's, adult's or household's id.")],
     by: Annotated[str, typer.Option(help="Who is erasing, for the audit record.")] = "",
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking, for a script that has already asked.")]
+    = False,
 ) -> None:
     """Crypto-shred a scope: its encrypted content becomes unreadable everywhere, for good."""
-    settings = get_settings()
+    settings = _settings()
+    try:
+        confirmed = yes or typer.confirm(
+            f"Erase everything encrypted for {scope_id}, for good? This cannot be undone", default=False,
+        )
+    except typer.Abort:
+        # No answer (no terminal, or end of input) is not a yes.
+        confirmed = False
+    if not confirmed:
+        raise _fail(f"nothing was erased; to erase {scope_id}, answer y or pass --yes")
     operator_name = by or getpass.getuser()
     operator = Principal(
         professional_id=f"operator:{operator_name}", name=operator_name, agency_id="hub-operations",
@@ -198,6 +305,28 @@ def keys_erase(
     typer.echo(f"erased {scope_id}: its data key is destroyed")
 
 
+@app.command()
+def check() -> None:
+    """Check that this configuration reads the graph: every data key opens with the configured
+    key-encryption keys and the audit chain verifies. Run it after a restore or a KEK rotation."""
+    settings = _settings()
+    with _driver(settings) as driver:
+        report = check_integrity(
+            driver, database=settings.neo4j_database, keyring=keyring(settings), trail=audit_trail(settings),
+        )
+    audit = report.audit
+    console.print(f"data keys: {report.data_keys - report.unreadable} of {report.data_keys} open")
+    console.print(f"audit chain: {audit.events_checked} events, sealed through seq {audit.sealed_through_seq}, "
+                  f"{audit.uncovered_events} after; {'verifies' if audit.ok else 'BROKEN: ' + audit.reason}")
+    if report.unreadable:
+        raise _fail(
+            f"{report.unreadable} data keys do not open with the configured KEKs (HUB_KEK_FILE, "
+            f"HUB_RETIRED_KEK_FILES), e.g. {', '.join(report.unreadable_scopes)}: restore the KEK kept with the dump"
+        )
+    if not audit.ok:
+        raise _fail(f"the audit chain does not verify from seq {audit.first_broken_seq}")
+
+
 @audit_app.command("export")
 def audit_export(
     out: Annotated[Path | None, typer.Option(help="Write here rather than to standard output.")] = None,
@@ -208,7 +337,7 @@ def audit_export(
     The export is itself recorded in the chain, and ends with a checkpoint signed now over
     that record, as an export over HTTP does.
     """
-    settings = get_settings()
+    settings = _settings()
     trail = audit_trail(settings)
     operator_name = by or getpass.getuser()
     operator = Principal(
@@ -254,6 +383,9 @@ def audit_verify(
 
 def main() -> None:
     """The `hub` command; in a source checkout, with the development commands too."""
+    # The driver logs each retry as a warning, which Python would print on the terminal
+    # without a handler; a command reports its outcome in one line of its own instead.
+    logging.getLogger("neo4j").addHandler(logging.NullHandler())
     # The development tools and benchmarks are not in the wheel: found only beside an editable
     # install's source tree, and then each adds its own commands.
     for package in DEVELOPMENT_PACKAGES:
