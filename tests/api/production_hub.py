@@ -64,9 +64,9 @@ def production(settings: Settings, keys: Path) -> IdentityProvider:
 
 @contextmanager
 def seeded_production_hub(driver: Driver, settings: Settings, keys: Path) -> Iterator[Hub]:
-    """The demo city served in production, its client signed in as a MASH social worker."""
+    """The demo city (`driver` is `demo_city_db`) served in production, its client signed in as
+    a MASH social worker."""
     provider = production(settings, keys)
-    demo_city.load(driver, [demo_city.demo_city()], database="neo4j")
     with TestClient(create_app(provider.settings, driver=driver)) as client:
         client.headers.update(provider.bearer(demo_city.MASH_SOCIAL_WORKER_ID))
         yield Hub(client, provider.settings)

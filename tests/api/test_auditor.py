@@ -28,7 +28,6 @@ from tests.api.protected_hub import (
     request_override,
     run_hub_command,
     running_hub,
-    seed_encrypted,
 )
 from tests.protection.test_chain import DELETE_EVENT, EDIT_ACTOR, RESIGN_CHECKPOINT, SWAP_SEQS, TRUNCATE_AFTER
 
@@ -88,9 +87,8 @@ def settings(test_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def hub(graph_db: Driver, settings: Settings) -> Iterator[Hub]:
-    seed_encrypted(graph_db, settings)
-    with running_hub(graph_db, settings) as running:
+def hub(sealed_city_db: Driver, settings: Settings) -> Iterator[Hub]:
+    with running_hub(sealed_city_db, settings) as running:
         yield running
 
 

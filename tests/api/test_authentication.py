@@ -53,9 +53,8 @@ def _hmac_signed_with_public_key(settings: Settings, claims: dict[str, Any]) -> 
 
 
 @pytest.fixture
-def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    with TestClient(create_app(test_settings, driver=graph_db)) as test_client:
+def client(demo_city_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(test_settings, driver=demo_city_db)) as test_client:
         yield test_client
 
 

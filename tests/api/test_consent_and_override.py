@@ -6,7 +6,6 @@ Everything goes through the GraphQL endpoint of the real app, against the real N
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,9 +17,6 @@ from api.app import create_app
 from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import Hub
-
-# A Tuesday morning in London: a CRS manager's office hours.
-OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
 
 NETWORK = """
 query($childId: ID!) {
@@ -74,14 +70,6 @@ mutation($id: ID!) { revokeOverride(overrideId: $id) { __typename ... on Consent
 """
 
 JUSTIFICATION = "Mother disclosed partner's threats; asking consent now would alert him and raise risk."
-
-
-@pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
-    with TestClient(app) as client:
-        yield Hub(client, test_settings)
 
 
 def police_view(hub: Hub) -> dict[str, Any]:

@@ -6,7 +6,6 @@ for a stolen copy of the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import LiteralString
 
@@ -59,10 +58,8 @@ SET target.summary = source.summary
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed_encrypted(graph_db, test_settings)
-    with running_hub(graph_db, test_settings) as running:
-        yield running
+def hub(sealed_hub: Hub) -> Hub:
+    return sealed_hub
 
 
 def plaintext_summaries() -> dict[str, str]:

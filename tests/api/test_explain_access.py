@@ -3,32 +3,19 @@ and which consent or override, asked through the API as each basis comes and goe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from neo4j import Driver
 
-from api.app import create_app
-from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import Hub
-from tests.api.test_consent_and_override import OFFICE_HOURS, approved_override, consent
+from tests.api.test_consent_and_override import approved_override, consent
 
 EXPLAIN = """
 query($id: ID!) {
   explainAccess(resourceId: $id) { resourceId allowed basis reason policyLine consentId overrideId }
 }
 """
-
-
-@pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
-    with TestClient(app) as client:
-        yield Hub(client, test_settings)
 
 
 def record_about(driver: Driver, person_id: str, agency_id: str) -> str:

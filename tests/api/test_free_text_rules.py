@@ -10,9 +10,7 @@ from neo4j import Driver
 from devtools import demo_city
 from services.text import MAX_LONG_TEXT, MAX_NAME, MAX_SHORT_TEXT
 from tests.api.client import Hub
-from tests.api.test_front_door import contact_input, hub, record_contact, stored
-
-__all__ = ["hub"]
+from tests.api.test_front_door import contact_input, record_contact, stored
 
 RECORD_CONSENT = """
 mutation($input: RecordConsentInput!) { recordConsent(input: $input) { __typename ... on Refusal { message } } }

@@ -6,16 +6,12 @@ the real policy, audit chain and field encryption.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from neo4j import Driver
 
-from api.app import create_app
-from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import Hub, token_for
 
@@ -196,14 +192,6 @@ mutation($input: RequestOverrideInput!) {
 APPROVE = """
 mutation($id: ID!) { approveOverride(overrideId: $id, note: "Agreed") { __typename } }
 """
-
-
-@pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
-    with TestClient(app) as client:
-        yield Hub(client, test_settings)
 
 
 def contact_input(**changes: Any) -> dict[str, Any]:

@@ -6,7 +6,6 @@ stored graph with raw Cypher, as a faulty import or a hand edit would do it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
@@ -129,14 +128,6 @@ COPY_SHARE_CONTENT: LiteralString = """
 MATCH (source:InformationShare {id: $source}), (target:InformationShare {id: $target})
 SET target.content = source.content
 """
-
-
-@pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
-    with TestClient(app) as client:
-        yield Hub(client, test_settings)
 
 
 def raw_graphql(hub: Hub, as_professional: str, query: str, **variables: Any) -> dict[str, Any]:

@@ -30,9 +30,8 @@ query Network($childId: ID!, $depth: Int!) {
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    with TestClient(create_app(test_settings, driver=graph_db)) as client:
+def hub(demo_city_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    with TestClient(create_app(test_settings, driver=demo_city_db)) as client:
         yield Hub(client, test_settings)
 
 

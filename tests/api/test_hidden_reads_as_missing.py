@@ -10,21 +10,14 @@ are checked where that allowance does not apply, and against a restricted child.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from neo4j import Driver
 
-from api.app import create_app
-from config.settings import Settings
 from devtools import demo_city
-from services.key_material import keyring
 from tests.api.client import Hub, token_for
 
-OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
 CHILD = demo_city.DEMO_FAMILY_CHILD_ID
 HOUSEHOLD = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
 RECORD = "record-001-001"
@@ -82,11 +75,8 @@ EXISTENCE_ANSWERS = {"familyNetwork", "explainAccess child", "explainAccess reco
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
-    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
-    with TestClient(app) as client:
-        yield Hub(client, test_settings)
+def hub(sealed_hub: Hub) -> Hub:
+    return sealed_hub
 
 
 def raw(hub: Hub, who: str, document: str, variables: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ logger at any level, in its message, its arguments, its extra fields or its trac
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any, LiteralString
 
 import pytest
@@ -16,13 +15,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
-from api.app import create_app
 from api.metrics import Metrics
 from api.middleware import RequestContext
-from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import Hub, token_for
-from tests.api.test_front_door import CONTACT, OFFICE_HOURS, RECORD_CONTACT, contact_input
+from tests.api.test_front_door import CONTACT, RECORD_CONTACT, contact_input
 
 LITERAL = "canary-inline-Mx7Qz"
 VARIABLE = "canary-variable-Kp4Wd"
@@ -33,13 +30,6 @@ SCRAMBLE_CONCERN: LiteralString = """
 MATCH (k:Contact {id: $id})
 SET k.concern = substring(k.concern, 0, size(k.concern) - 6) + 'AAAAAA'
 """
-
-
-@pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    with TestClient(create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)) as client:
-        yield Hub(client, test_settings)
 
 
 @pytest.fixture

@@ -8,23 +8,15 @@ auditor sees no case content at all. The records themselves come from the seeded
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from neo4j import Driver
 
-from api.app import create_app
-from config.settings import Settings
 from devtools import demo_city
 from graph.model import AgencyRecord
-from services.key_material import keyring
 from tests.api.client import Hub
 
-OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
 CONTENT_BASES = {"OWN_AGENCY", "ALLOCATED", "CONSENT", "OVERRIDE", "BREAK_GLASS"}
 COUNCIL = demo_city.COUNCIL_AGENCY_ID
 
@@ -60,11 +52,8 @@ VIEWERS = {
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
-    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
-    with TestClient(app) as client:
-        yield Hub(client, test_settings)
+def hub(sealed_hub: Hub) -> Hub:
+    return sealed_hub
 
 
 def establish(hub: Hub, situation: Situation) -> None:

@@ -18,7 +18,7 @@ from api.app import create_app
 from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import Hub
-from tests.api.protected_hub import JUSTIFICATION, seed_encrypted
+from tests.api.protected_hub import JUSTIFICATION
 
 # A Tuesday in London: 10:30 is a CRS manager's office hours, 23:00 is the EDT's night.
 OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
@@ -79,15 +79,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings, clock: Clock) -> Iterator[Hub]:
-    seed_encrypted(graph_db, test_settings)
+def hub(sealed_city_db: Driver, test_settings: Settings, clock: Clock) -> Iterator[Hub]:
     # The head of service on call sits in the council, above the EDT.
-    graph_db.execute_query(
+    sealed_city_db.execute_query(
         "MATCH (t:Team {id: $team})"
         " CREATE (:Professional {id: $id, name: 'Head of Service', roles: ['head_of_service']})-[:MEMBER_OF]->(t)",
         team=demo_city.EDT_TEAM_ID, id=HEAD_OF_SERVICE_ID,
     )
-    with TestClient(create_app(test_settings, driver=graph_db, consent_clock=clock)) as client:
+    with TestClient(create_app(test_settings, driver=sealed_city_db, consent_clock=clock)) as client:
         yield Hub(client, test_settings)
 
 

@@ -7,16 +7,14 @@ without it; partners may not read override requests at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from neo4j import Driver
 
-from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import Hub
-from tests.api.protected_hub import JUSTIFICATION, request_override, running_hub, seed_encrypted
+from tests.api.protected_hub import JUSTIFICATION, request_override
 
 OVERRIDE = """
 query($id: ID!) {
@@ -30,10 +28,8 @@ query($id: ID!) {
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    seed_encrypted(graph_db, test_settings)
-    with running_hub(graph_db, test_settings) as running:
-        yield running
+def hub(sealed_hub: Hub) -> Hub:
+    return sealed_hub
 
 
 def read(hub: Hub, who: str, override_id: str) -> dict[str, Any]:

@@ -49,11 +49,10 @@ def _policy_without_own_records(folder: Path) -> Policy:
 
 
 @pytest.fixture
-def two_processes(graph_db: Driver, test_settings: Settings) -> Iterator[tuple[Hub, Hub]]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
+def two_processes(demo_city_db: Driver, test_settings: Settings) -> Iterator[tuple[Hub, Hub]]:
     with ExitStack() as stack:
         hubs = tuple(
-            Hub(stack.enter_context(TestClient(create_app(test_settings, driver=graph_db))), test_settings)
+            Hub(stack.enter_context(TestClient(create_app(test_settings, driver=demo_city_db))), test_settings)
             for _ in range(2)
         )
         yield hubs[0], hubs[1]

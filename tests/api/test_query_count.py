@@ -17,7 +17,6 @@ from neo4j import Driver
 from api.app import create_app
 from config.settings import Settings
 from devtools import demo_city
-from services.key_material import keyring
 from tests.api.client import Hub
 from tests.api.query_counter import CountingDriver
 from tests.api.test_front_door import (
@@ -84,9 +83,8 @@ mutation($input: RecordContactInput!) { recordContact(input: $input) { __typenam
 
 
 @pytest.fixture
-def counter(graph_db: Driver, test_settings: Settings) -> CountingDriver:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
-    return CountingDriver(graph_db)
+def counter(sealed_city_db: Driver, test_settings: Settings) -> CountingDriver:
+    return CountingDriver(sealed_city_db)
 
 
 @pytest.fixture

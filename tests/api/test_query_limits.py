@@ -21,17 +21,16 @@ INTROSPECTION = "{ __schema { queryType { name } } }"
 
 
 @pytest.fixture
-def production_hub(graph_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
+def production_hub(demo_city_db: Driver, test_settings: Settings, tmp_path: Path) -> Iterator[Hub]:
     # Production takes every key from configuration, and trusts an identity provider of its
     # own: it refuses to start with the development issuer or key.
-    with seeded_production_hub(graph_db, test_settings, tmp_path) as hub:
+    with seeded_production_hub(demo_city_db, test_settings, tmp_path) as hub:
         yield hub
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    with TestClient(create_app(test_settings, driver=graph_db)) as client:
+def hub(demo_city_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    with TestClient(create_app(test_settings, driver=demo_city_db)) as client:
         yield Hub(client, test_settings)
 
 

@@ -13,15 +13,13 @@ from api.app import create_app
 from api.graphql.limits import MAX_OPERATION_COST, MAX_STRING_LITERAL
 from config.settings import Settings
 from devtools import demo_city
-from services.key_material import keyring
 from tests.api.client import Hub, token_for
 from tests.api.test_front_door import RECORD_CONTACT, contact_input
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
-    with TestClient(create_app(test_settings, driver=graph_db)) as client:
+def hub(sealed_city_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    with TestClient(create_app(test_settings, driver=sealed_city_db)) as client:
         yield Hub(client, test_settings)
 
 

@@ -29,9 +29,8 @@ ME = {"query": "{ me { professionalId } }"}
 
 
 @pytest.fixture
-def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    with TestClient(create_app(test_settings, driver=graph_db), client=("127.0.0.1", 40000)) as test_client:
+def client(demo_city_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(test_settings, driver=demo_city_db), client=("127.0.0.1", 40000)) as test_client:
         yield test_client
 
 

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from neo4j import Driver
 
-from api.app import create_app
-from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import Hub
-
-OFFICE_HOURS = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
 
 SEARCH = """
 query($name: String!, $dob: Date, $first: Int!, $after: String) {
@@ -33,14 +26,6 @@ query($name: String!, $dob: Date, $first: Int!, $after: String) {
 RECORD_CONSENT = """
 mutation($input: RecordConsentInput!) { recordConsent(input: $input) { __typename } }
 """
-
-
-@pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    app = create_app(test_settings, driver=graph_db, consent_clock=lambda: OFFICE_HOURS)
-    with TestClient(app) as client:
-        yield Hub(client, test_settings)
 
 
 def search(hub: Hub, professional: str, name: str, *, first: int = 10, **variables: Any) -> dict[str, Any]:

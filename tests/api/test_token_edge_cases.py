@@ -46,9 +46,8 @@ def signed(settings: Settings, header: dict[str, Any], **claim_changes: Any) -> 
 
 
 @pytest.fixture
-def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    with TestClient(create_app(test_settings, driver=graph_db), raise_server_exceptions=False) as test_client:
+def client(demo_city_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(test_settings, driver=demo_city_db), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -17,7 +17,6 @@ from neo4j import Driver
 from api.app import create_app
 from config.settings import Settings
 from devtools import demo_city
-from services.key_material import keyring
 from tests.api.client import Hub
 
 HOUSEHOLD = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
@@ -88,9 +87,8 @@ mutation($id: ID!) {
 
 
 @pytest.fixture
-def hub(graph_db: Driver, test_settings: Settings) -> Iterator[Hub]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
-    with TestClient(create_app(test_settings, driver=graph_db)) as client:
+def hub(sealed_city_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    with TestClient(create_app(test_settings, driver=sealed_city_db)) as client:
         yield Hub(client, test_settings)
 
 

@@ -25,7 +25,6 @@ from neo4j import Driver
 from api.app import create_app
 from config.settings import Settings
 from devtools import demo_city
-from services.key_material import keyring
 from tests.api.client import token_for
 
 WRITERS = 10
@@ -69,11 +68,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def base_url(graph_db: Driver, test_settings: Settings) -> Iterator[str]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
+def base_url(sealed_city_db: Driver, test_settings: Settings) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(
-        create_app(test_settings, driver=graph_db), host="127.0.0.1", port=port, log_config=None,
+        create_app(test_settings, driver=sealed_city_db), host="127.0.0.1", port=port, log_config=None,
         access_log=False,
     ))
     thread = threading.Thread(target=server.run, daemon=True)

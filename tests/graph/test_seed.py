@@ -113,9 +113,8 @@ def _node_ids(batch: GraphBatch) -> list[str]:
 
 
 @pytest.fixture
-def city(graph_db: Driver) -> GraphBatch:
+def city(demo_city_db: Driver) -> GraphBatch:
     batch = demo_city.demo_city()
-    demo_city.load(graph_db, [batch])
     return batch
 
 
