@@ -10,7 +10,7 @@ the live graph back to it, whatever the test before created, changed or deleted:
 - otherwise Neo4j spells out every node's labels and every relationship's type and ends,
   and every property with its type (`FINGERPRINTS`); those spellings are compared
   with the state's, and only what differs is deleted, repaired or made again, in one
-  transaction, after which the fingerprints are compared once more.
+  transaction, after which what was put right and the totals are checked (`REPAIRED`).
 
 The fingerprints are read rather than the properties sent because the driver packs
 parameters in Python, which for a thousand nodes costs far more than Neo4j spends.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, LiteralString, cast
 
-from neo4j import Driver, ManagedTransaction, Query
+from neo4j import Driver, ManagedTransaction, Query, Record
 from neo4j.exceptions import ConstraintError
 from neo4j.time import DateTime, Time
 
@@ -50,18 +50,28 @@ _SPELL_PROPERTIES = """
        ELSE toString(size(toString(item[key]))) + ':' + toString(item[key]) END]
 """
 
+_SPELL_NODE = """[elementId(item), reduce(s = '', l IN labels(item) | s + toString(size(l)) + ':' + l + ';'),
+                 """ + _SPELL_PROPERTIES + "]"
+_SPELL_RELATIONSHIP = "[elementId(item), elementId(a), elementId(b), type(item), " + _SPELL_PROPERTIES + "]"
+
 FINGERPRINTS: LiteralString = cast(LiteralString, """
-CALL () {
-  MATCH (item)
-  RETURN collect([elementId(item), reduce(s = '', l IN labels(item) | s + toString(size(l)) + ':' + l + ';'),
-                  """ + _SPELL_PROPERTIES + """]) AS nodes
-}
-CALL () {
-  MATCH (a)-[item]->(b)
-  RETURN collect([elementId(item), elementId(a), elementId(b), type(item), """ + _SPELL_PROPERTIES + """])
-         AS relationships
-}
+CALL () { MATCH (item) RETURN collect(""" + _SPELL_NODE + """) AS nodes }
+CALL () { MATCH (a)-[item]->(b) RETURN collect(""" + _SPELL_RELATIONSHIP + """) AS relationships }
 RETURN nodes, relationships
+""")
+
+# After a repair: the totals, and the spellings of the items it put right.
+REPAIRED: LiteralString = cast(LiteralString, """
+CALL () { MATCH (n) RETURN count(n) AS node_count }
+CALL () { MATCH ()-[r]->() RETURN count(r) AS relationship_count }
+CALL () {
+  UNWIND $node_ids AS id MATCH (item) WHERE elementId(item) = id RETURN collect(""" + _SPELL_NODE + """) AS nodes
+}
+CALL () {
+  UNWIND $relationship_ids AS id MATCH (a)-[item]->(b) WHERE elementId(item) = id
+  RETURN collect(""" + _SPELL_RELATIONSHIP + """) AS relationships
+}
+RETURN node_count, relationship_count, nodes, relationships
 """)
 
 # Indexes backing uniqueness constraints come with their constraints; the lookup indexes
@@ -201,7 +211,7 @@ class GraphState:
         try:
             with driver.session(database=DATABASE) as session:
                 session.execute_write(self._repair, found)
-            repaired = self._differences(driver).repair().clean
+            repaired = self._repaired(driver, found)
         except ConstraintError:
             # A repair that collides with a uniqueness constraint (ids swapped between
             # nodes, say) starts again from nothing.
@@ -236,6 +246,30 @@ class GraphState:
             changed_relationships=changed_relationships,
             extra_nodes=[node_id for node_id in live_nodes if node_id not in expected_nodes],
             extra_relationships=[r for r in live_relationships if r not in expected_relationships],
+        )
+
+    def _repaired(self, driver: Driver, found: _Differences) -> bool:
+        """Whether the repair worked: the items it put right now match, and the totals do.
+
+        The first comparison found every other expected item as expected, and the repair
+        touches none of them, so with the totals right nothing else can be there.
+        """
+        records, _, _ = driver.execute_query(
+            REPAIRED, node_ids=[self._node_ids[i] for i in found.changed_nodes],
+            relationship_ids=[self._relationship_ids[i] for i in found.changed_relationships], database_=DATABASE,
+        )
+        totals = records[0]
+        nodes, relationships = _spellings(totals)
+        return (
+            (totals["node_count"], totals["relationship_count"]) == (len(self.nodes), len(self.relationships))
+            and all(nodes.get(self._node_ids[i]) == self.nodes[i].fingerprint for i in found.changed_nodes)
+            and all(
+                relationships.get(self._relationship_ids[i]) == (
+                    self._node_ids[self.relationships[i].start], self._node_ids[self.relationships[i].end],
+                    self.relationships[i].fingerprint,
+                )
+                for i in found.changed_relationships
+            )
         )
 
     def _repair(self, tx: ManagedTransaction, found: _Differences) -> None:
@@ -312,7 +346,10 @@ def fingerprint(driver: Driver) -> tuple[list[str], list[tuple[str, str, str]]]:
 
 def _fingerprints(driver: Driver) -> tuple[dict[str, str], dict[str, tuple[str, str, str]]]:
     records, _, _ = driver.execute_query(FINGERPRINTS, database_=DATABASE)
-    found = records[0]
+    return _spellings(records[0])
+
+
+def _spellings(found: Record) -> tuple[dict[str, str], dict[str, tuple[str, str, str]]]:
     return (
         {node_id: labels + "|" + ";".join(sorted(properties)) for node_id, labels, properties in found["nodes"]},
         {relationship_id: (start, end, kind + "|" + ";".join(sorted(properties)))
