@@ -44,8 +44,13 @@ DIRECTIVES = ("", "", "", " @skip(if: true)", " @include(if: false)", " @include
 FAST = build_schema()
 STOCK = build_schema()
 STOCK.execution_context_class = StrawberryGraphQLCoreExecutionContext
-NETWORK_TYPE = FAST._schema.type_map["FamilyNetwork"]
-assert isinstance(NETWORK_TYPE, GraphQLObjectType)
+def _network_type() -> GraphQLObjectType:
+    found = FAST._schema.type_map["FamilyNetwork"]
+    assert isinstance(found, GraphQLObjectType)
+    return found
+
+
+NETWORK_TYPE = _network_type()
 
 
 def _named(graphql_type: GraphQLOutputType) -> GraphQLOutputType:
