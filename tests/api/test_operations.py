@@ -81,9 +81,8 @@ def label_values(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], n
 
 
 @pytest.fixture
-def client(graph_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
-    with TestClient(create_app(test_settings, driver=graph_db), client=LOOPBACK) as test_client:
+def client(demo_city_db: Driver, test_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(test_settings, driver=demo_city_db), client=LOOPBACK) as test_client:
         yield test_client
 
 
@@ -260,12 +259,11 @@ def _append(tx: ManagedTransaction, trail: AuditTrail, number: int) -> None:
 
 
 @pytest.fixture
-def spans(graph_db: Driver, test_settings: Settings) -> Iterator[tuple[TestClient, InMemorySpanExporter]]:
-    demo_city.load(graph_db, [demo_city.demo_city()], database="neo4j")
+def spans(demo_city_db: Driver, test_settings: Settings) -> Iterator[tuple[TestClient, InMemorySpanExporter]]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    with TestClient(create_app(test_settings, driver=graph_db, tracer_provider=provider)) as test_client:
+    with TestClient(create_app(test_settings, driver=demo_city_db, tracer_provider=provider)) as test_client:
         yield test_client, exporter
 
 
