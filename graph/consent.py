@@ -89,7 +89,7 @@ CREATE_CONSENT: LiteralString = """
 MATCH (c:Person:Child {id: $child_id}), (giver:Person {id: $giver_id})
 CREATE (k:Consent {
     id: $id, scope: $scope, agencies: $agencies, purpose: $purpose, method: $method,
-    given_at: datetime(), expires_at: $expires_at, recorded_by: $recorded_by
+    given_at: coalesce($given_at, datetime()), expires_at: $expires_at, recorded_by: $recorded_by
 })
 CREATE (giver)-[:GAVE]->(k)-[:COVERS]->(c)
 RETURN k.id AS id
@@ -255,11 +255,12 @@ def giver_standing(tx: ManagedTransaction, *, child_id: str, giver_id: str) -> G
 def create_consent(
     tx: ManagedTransaction, *, consent_id: str, child_id: str, giver_id: str, scope: ConsentScope,
     agencies: list[str], purpose: str, method: str, expires_at: datetime | None, recorded_by: str,
+    given_at: datetime | None = None,
 ) -> None:
     tx.run(
         CREATE_CONSENT, id=consent_id, child_id=child_id, giver_id=giver_id, scope=scope.value,
         agencies=agencies, purpose=purpose, method=method, expires_at=expires_at,
-        recorded_by=recorded_by,
+        recorded_by=recorded_by, given_at=given_at,
     ).consume()
 
 

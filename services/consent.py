@@ -119,10 +119,13 @@ class ConsentService:
     def record_consent(
         self, principal: Principal, *, child_id: str, giver_id: str, scope: ConsentScope,
         agencies: list[str], purpose: str, method: str, expires_at: datetime | None,
-        request_id: str,
+        request_id: str, given_at: datetime | None = None,
     ) -> RecordConsentResult:
+        """`given_at` is when consent was given, if before it is recorded; by default, now."""
         if not self._may(principal, ResourceKind.CONSENT, Action.RECORD_CONSENT):
             return NotPermitted("your role may not record consent")
+        if given_at is not None and given_at > self._clock():
+            return InvalidInput("consent cannot have been given later than now")
         if scope is ConsentScope.TARGETED and not agencies:
             return InvalidInput("a targeted consent must name at least one agency")
         if expires_at is not None and expires_at <= self._clock():
@@ -146,7 +149,7 @@ class ConsentService:
                 tx, consent_id=consent_id, child_id=child_id, giver_id=giver_id, scope=scope,
                 agencies=sorted(set(agencies)) if scope is ConsentScope.TARGETED else [],
                 purpose=purpose, method=method, expires_at=expires_at,
-                recorded_by=principal.professional_id,
+                recorded_by=principal.professional_id, given_at=given_at,
             )
             audit_events.record(
                 self._audit, tx, principal, action="consent.recorded",
