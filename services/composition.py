@@ -29,6 +29,7 @@ from services.network import NetworkService
 from services.policy import PolicySync
 from services.search import SearchService
 from services.workbook import WorkbookService
+from services.worklists import WorklistService
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Services:
     auditor: AuditorService
     workbook: WorkbookService
     grants: GrantService
+    worklists: WorklistService
     caseload: CaseloadService
     management_information: ManagementInformationService
     # Field encryption, for the faces that show decrypted content the services returned sealed.
@@ -126,6 +128,11 @@ def assemble(
         grants=GrantService(
             neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
             break_glass_hours=settings.break_glass_hours,
+        ),
+        # The consent service's clock: the list shows what decideOverride would let the caller decide.
+        worklists=WorklistService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
+            **({"clock": consent_clock} if consent_clock is not None else {}),
         ),
         caseload=CaseloadService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         management_information=ManagementInformationService(neo4j_driver, database=database, policy=access_policy),

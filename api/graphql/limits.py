@@ -32,6 +32,9 @@ FIELD_COSTS: dict[str, int] = {
     "familyNetwork": 3,
     "contacts": 3,
     "workbook": 3,
+    # Pages that open and audit what they show, like the queue.
+    "overridesAwaitingDecision": 3,
+    "informationRequestInbox": 3,
 }
 DEFAULT_COST = 1
 MAX_OPERATION_COST = 40

@@ -45,6 +45,7 @@ from api.graphql.limits import OperationCostLimit, StringLiteralLimit
 from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
 from api.graphql.workbook import WorkbookMutations, WorkbookQueries
+from api.graphql.worklists import WorklistQueries
 from api.logs import request_id_var
 from services.errors import GRAPH_UNAVAILABLE_ERRORS
 
@@ -72,7 +73,8 @@ _LOGGABLE_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 
 @strawberry.type
 class Query(
-    NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries, WorkbookQueries, GrantQueries
+    NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries, WorkbookQueries, GrantQueries,
+    WorklistQueries,
 ):
     pass
 

@@ -33,6 +33,7 @@ from services.grants import GrantService
 from services.management_information import ManagementInformationService
 from services.search import SearchService
 from services.workbook import WorkbookService
+from services.worklists import WorklistService
 
 # (root type, field) -> the service method its resolver calls.
 RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
@@ -68,6 +69,8 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
     ("Query", "breakGlassReview"): GrantService.review,
     ("Mutation", "breakGlass"): GrantService.break_glass,
     ("Mutation", "restrictChild"): GrantService.restrict_child,
+    ("Query", "overridesAwaitingDecision"): WorklistService.overrides_awaiting_decision,
+    ("Query", "informationRequestInbox"): WorklistService.information_request_inbox,
 }
 
 # Service methods that refuse but have no GraphQL resolver, each with the face that calls it.
