@@ -45,7 +45,7 @@ WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break
 UNWIND [c] + found AS member
 WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id, network_basis,
      network_visible, collect(DISTINCT member) AS people
-RETURN
+WITH
     c.id AS child_id, network_basis, consent_id, override_id, break_glass_id,
     [p IN people | {
         id: p.id, kind: CASE WHEN p:Child THEN 'Child' ELSE 'Adult' END,
@@ -87,13 +87,16 @@ RETURN
         } AS allocation
         ORDER BY allocation.child_id, allocation.professional_id
     } AS allocations,
+    // Every record about the network that the caller may know of, with its basis: those on a
+    // content basis are shown, and the agencies holding any of them are who knows each person
+    // (existence-only disclosure: never how much or what). Only the two lists below leave Neo4j.
     COLLECT {
         UNWIND people AS p
         MATCH (r:AgencyRecord)-[:ABOUT]->(p)
         MATCH (r)-[:HELD_BY]->(ag:Agency)
         """ + _RECORD_FACTS + """
         WITH p, r, ag, record_consent, record_override, """ + CHOOSE_BASIS + """ AS basis
-        WHERE basis IN $content_bases
+        WHERE basis IS NOT NULL
         RETURN {
             id: r.id, person_id: p.id, agency_id: ag.id, agency_name: ag.name,
             agency_kind: ag.kind, basis: basis, category: r.category, summary: r.summary,
@@ -102,20 +105,7 @@ RETURN
             override_id: CASE basis WHEN 'OVERRIDE' THEN record_override END
         } AS record
         ORDER BY record.person_id, record.agency_id, r.recorded_at DESC, record.id
-    } AS records,
-    // Existence-only disclosure: which agencies know each person, never how much or what.
-    COLLECT {
-        UNWIND people AS p
-        MATCH (r:AgencyRecord)-[:ABOUT]->(p)
-        MATCH (r)-[:HELD_BY]->(ag:Agency)
-        """ + _RECORD_FACTS + """
-        WITH p, ag, """ + CHOOSE_BASIS + """ AS basis
-        WHERE basis IS NOT NULL
-        RETURN DISTINCT {
-            person_id: p.id, agency_id: ag.id, agency_name: ag.name, agency_kind: ag.kind
-        } AS known
-        ORDER BY known.person_id, known.agency_id
-    } AS known_to,
+    } AS known_records,
     // The wrapped data keys of the people whose records may be read, so the service can open
     // the summaries without another round trip; a wrapped key is useless without the KEK.
     COLLECT {
@@ -124,6 +114,17 @@ RETURN
         WHERE network_visible OR p = c
         RETURN """ + DATA_KEY_MAP + """ AS data_key
     } AS data_keys
+RETURN child_id, network_basis, consent_id, override_id, break_glass_id, people, relationships, residences,
+       allocations, data_keys,
+       [record IN known_records WHERE record.basis IN $content_bases] AS records,
+       COLLECT {
+           UNWIND known_records AS record
+           WITH DISTINCT record.person_id AS person_id, record.agency_id AS agency_id,
+                record.agency_name AS agency_name, record.agency_kind AS agency_kind
+           RETURN {person_id: person_id, agency_id: agency_id, agency_name: agency_name,
+                   agency_kind: agency_kind} AS known
+           ORDER BY known.person_id, known.agency_id
+       } AS known_to
 """
 
 
