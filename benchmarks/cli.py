@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from benchmarks import apoc, county, harness, report
+from benchmarks import apoc, county, harness, report, scale
 from config.settings import get_settings
 from devtools import local_neo4j
 from graph.driver import connect
@@ -109,6 +110,21 @@ def run_command(  # noqa: PLR0917 (each parameter is a command-line option)
     markdown_path, json_path = report.write(results, results_dir)
     typer.echo(report.markdown(results))
     console.print(f"written {markdown_path} and {json_path}")
+
+
+@bench_app.command("scale")
+def scale_command(
+    samples: Annotated[int, typer.Option(help="Children sampled on each graph.")] = 100,
+    results_dir: Annotated[Path, typer.Option(help="Where scale.md and scale.json go.")] = RESULTS_DIR,
+) -> None:
+    """How familyNetwork's p50 grows: the demo city, the county and twice the county, each in its own Neo4j."""
+    figures = scale.run(get_settings(), samples=samples, log=console.print)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    table = scale.markdown(figures)
+    (results_dir / "scale.md").write_text(table)
+    (results_dir / "scale.json").write_text(json.dumps(
+        {"machine": report.machine(), "figures": figures}, indent=2, sort_keys=True) + "\n")
+    typer.echo(table)
 
 
 @bench_app.command("stop")
