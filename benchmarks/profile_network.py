@@ -10,7 +10,9 @@ stage adds one layer of the hub on top of the previous one, interleaved per chil
 3. the same query in the write transaction the service uses, without the audit events;
 4. the service call: the query plus the audit events of CONSENT and OVERRIDE reads;
 5. the caller's lookup that authenticates every request (token verified, professional read);
-6. the whole GraphQL operation executed by strawberry in process (resolvers, types, output).
+6. the whole GraphQL operation executed by strawberry in process (resolvers, types, output);
+7. the same with graphql-core completing every field itself (api/graphql/fast_completion.py off),
+   to show what the compiled completion saves.
 
 With --pyinstrument, stage 6 is also profiled and the profile written as HTML.
 """
@@ -24,7 +26,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import strawberry
 from neo4j import Driver, ManagedTransaction
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.app import create_app
 from api.auth import Authenticator, build_verifier
@@ -53,6 +57,8 @@ def _stages(settings: Settings, driver: Driver, cast: harness.Cast) -> dict[str,
     viewer = service.viewer(principal)
     services = hub.services
     schema = build_schema()
+    field_by_field = build_schema()
+    field_by_field.execution_context_class = StrawberryGraphQLCoreExecutionContext
 
     def query(tx: ManagedTransaction, child_id: str) -> network.FamilyNetwork | None:
         return network.get_family_network(tx, child_id=child_id, depth=2, viewer=viewer)
@@ -65,13 +71,15 @@ def _stages(settings: Settings, driver: Driver, cast: harness.Cast) -> dict[str,
         with driver.session(database=database) as session:
             return session.execute_write(query, child_id)
 
-    def graphql(child_id: str) -> Any:
-        context = Context(services=services, principal=principal, request_id="profile-network")
-        result = schema.execute_sync(harness.FAMILY_NETWORK_QUERY, variable_values={"childId": child_id},
-                                     context_value=context)
-        if result.errors:
-            raise RuntimeError(str(result.errors[0]))
-        return result.data
+    def graphql_by(executing: strawberry.Schema) -> Callable[[str], Any]:
+        def graphql(child_id: str) -> Any:
+            context = Context(services=services, principal=principal, request_id="profile-network")
+            result = executing.execute_sync(harness.FAMILY_NETWORK_QUERY, variable_values={"childId": child_id},
+                                            context_value=context)
+            if result.errors:
+                raise RuntimeError(str(result.errors[0]))
+            return result.data
+        return graphql
 
     return {
         "1 hand-written Cypher": lambda c: handwritten.family_network(driver, c, database=database),
@@ -80,7 +88,8 @@ def _stages(settings: Settings, driver: Driver, cast: harness.Cast) -> dict[str,
         "4 service (query + audit)": lambda c: service.family_network(
             principal, c, depth=2, request_id="profile-network"),
         "5 authentication": lambda _: authenticator.principal(bearer),
-        "6 GraphQL in process": graphql,
+        "6 GraphQL in process": graphql_by(schema),
+        "7 GraphQL, field by field": graphql_by(field_by_field),
     }
 
 
