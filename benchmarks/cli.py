@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from benchmarks import apoc, county, harness, report, scale
+from benchmarks import apoc, audit_throughput, county, harness, report, scale
 from config.settings import get_settings
 from devtools import local_neo4j
 from graph.driver import connect
@@ -109,6 +109,23 @@ def run_command(  # noqa: PLR0917 (each parameter is a command-line option)
     results = harness.run(county.bench_settings(settings, instance), options, log=console.print)
     markdown_path, json_path = report.write(results, results_dir)
     typer.echo(report.markdown(results))
+    console.print(f"written {markdown_path} and {json_path}")
+
+
+@bench_app.command("audit")
+def audit_command(
+    writers: Annotated[str, typer.Option(help="Writer counts to measure, comma-separated.")] = "1,2,4,8,16,32,48",
+    seconds: Annotated[float, typer.Option(help="Duration of each measurement.")] = 10.0,
+    results_dir: Annotated[Path, typer.Option(help="Where audit-throughput.md and .json go.")] = RESULTS_DIR,
+) -> None:
+    """Measure how many audited writes a second the audit chain's head lock allows, on a scratch Neo4j."""
+    settings = get_settings()
+    counts = [int(count) for count in writers.split(",")]
+    lib_dir = local_neo4j.fetch_distribution(settings.neo4j_cache_dir, settings.neo4j_version)
+    with audit_throughput.scratch_neo4j(lib_dir) as driver:
+        results = audit_throughput.measure(driver, database="neo4j", writer_counts=counts, seconds=seconds)
+    markdown_path, json_path = audit_throughput.write(results, results_dir)
+    typer.echo(audit_throughput.markdown(results))
     console.print(f"written {markdown_path} and {json_path}")
 
 
