@@ -26,6 +26,7 @@ from web import (
     people,
     signin,
     workbook,
+    worklists,
 )
 from web.pages import Pages
 from web.sessions import SessionKeyMissing, SessionSealer, session_key
@@ -88,6 +89,7 @@ def mount(
     front_door.routes(app, pages)
     people.routes(app, pages)
     consent.routes(app, pages)
+    worklists.routes(app, pages)
     workbook.routes(app, pages)
     audit_review.routes(app, pages)
     management_information.routes(app, pages)
