@@ -65,9 +65,9 @@ ME_QUERY = "query Me { me { professionalId agencyId roles } }"
 
 CONSENTS_QUERY = """
 query Consents($childId: ID!) {
-  consents(childId: $childId) {
+  consents(childId: $childId, first: 20) {
     __typename
-    ... on ConsentList { items { id scope agencies current givenAt } }
+    ... on ConsentConnection { items { id scope agencies current givenAt } pageInfo { hasNextPage } }
   }
 }
 """
@@ -149,14 +149,14 @@ mutation RecordContact($input: RecordContactInput!) {
 WORKBOOK_QUERY = """
 query Workbook($householdId: ID!) {
   workbook(householdId: $householdId, first: 20) {
-    __typename ... on Workbook { entries { id version body author { name } } hasNextPage }
+    __typename ... on Workbook { entries { items { id version body author { name } } pageInfo { hasNextPage } } }
   }
 }
 """
 
 ADD_WORKBOOK_ENTRY = """
 mutation AddWorkbookEntry($householdId: ID!, $body: String!) {
-  addWorkbookEntry(householdId: $householdId, section: PROGRAMME_SESSION, body: $body) {
+  addWorkbookEntry(input: {householdId: $householdId, section: PROGRAMME_SESSION, body: $body}) {
     __typename ... on WorkbookEntry { id version }
   }
 }
@@ -164,7 +164,7 @@ mutation AddWorkbookEntry($householdId: ID!, $body: String!) {
 
 AMEND_WORKBOOK_ENTRY = """
 mutation AmendWorkbookEntry($entryId: ID!, $body: String!) {
-  amendWorkbookEntry(entryId: $entryId, expectedVersion: 1, body: $body) { __typename }
+  amendWorkbookEntry(input: {entryId: $entryId, expectedVersion: 1, body: $body}) { __typename }
 }
 """
 

@@ -104,6 +104,28 @@ class RecordConsentInput:
 
 
 @strawberry.input
+class WithdrawConsentInput:
+    consent_id: strawberry.ID
+
+
+@strawberry.input
+class ApproveOverrideInput:
+    override_id: strawberry.ID
+    note: str = strawberry.field(description="The manager's reasons, kept with the decision.")
+
+
+@strawberry.input
+class RejectOverrideInput:
+    override_id: strawberry.ID
+    note: str = strawberry.field(description="The manager's reasons, kept with the decision.")
+
+
+@strawberry.input
+class RevokeOverrideInput:
+    override_id: strawberry.ID
+
+
+@strawberry.input
 class RequestOverrideInput:
     child_id: strawberry.ID
     ground: OverrideGround
@@ -128,11 +150,12 @@ RequestOverrideResult = Annotated[
     ConsentOverride | ChildNotFound | InvalidInput | NotPermitted,
     strawberry.union("RequestOverrideResult"),
 ]
-DecideOverrideResult = Annotated[
-    ConsentOverride | OverrideNotFound | SelfApprovalForbidden | NotAManager | AlreadyDecided
-    | OutsideOfficeHours | InvalidInput,
-    strawberry.union("DecideOverrideResult"),
-]
+_DecideOverride = (
+    ConsentOverride | OverrideNotFound | SelfApprovalForbidden | NotAManager | AlreadyDecided | OutsideOfficeHours
+    | InvalidInput
+)
+ApproveOverrideResult = Annotated[_DecideOverride, strawberry.union("ApproveOverrideResult")]
+RejectOverrideResult = Annotated[_DecideOverride, strawberry.union("RejectOverrideResult")]
 RevokeOverrideResult = Annotated[
     ConsentOverride | OverrideNotFound | NotRevocable | NotPermitted,
     strawberry.union("RevokeOverrideResult"),
@@ -186,10 +209,10 @@ class ConsentMutations:
         return refusal(result) if isinstance(result, refusals.Refusal) else Consent.of(result)
 
     @strawberry.mutation
-    def withdraw_consent(self, info: Info[Context, None], consent_id: strawberry.ID) -> WithdrawConsentResult:
+    def withdraw_consent(self, info: Info[Context, None], input: WithdrawConsentInput) -> WithdrawConsentResult:
         context = info.context
         result = context.services.consent.withdraw_consent(
-            context.principal, consent_id=str(consent_id), request_id=context.request_id
+            context.principal, consent_id=str(input.consent_id), request_id=context.request_id
         )
         return refusal(result) if isinstance(result, refusals.Refusal) else Consent.of(result)
 
@@ -205,27 +228,23 @@ class ConsentMutations:
         return refusal(result) if isinstance(result, refusals.Refusal) else ConsentOverride.of(result)
 
     @strawberry.mutation
-    def approve_override(
-        self, info: Info[Context, None], override_id: strawberry.ID, note: str
-    ) -> DecideOverrideResult:
-        return _decide(info.context, override_id, note, approve=True)
+    def approve_override(self, info: Info[Context, None], input: ApproveOverrideInput) -> ApproveOverrideResult:
+        return _decide(info.context, input.override_id, input.note, approve=True)
 
     @strawberry.mutation
-    def reject_override(
-        self, info: Info[Context, None], override_id: strawberry.ID, note: str
-    ) -> DecideOverrideResult:
-        return _decide(info.context, override_id, note, approve=False)
+    def reject_override(self, info: Info[Context, None], input: RejectOverrideInput) -> RejectOverrideResult:
+        return _decide(info.context, input.override_id, input.note, approve=False)
 
     @strawberry.mutation
-    def revoke_override(self, info: Info[Context, None], override_id: strawberry.ID) -> RevokeOverrideResult:
+    def revoke_override(self, info: Info[Context, None], input: RevokeOverrideInput) -> RevokeOverrideResult:
         context = info.context
         result = context.services.consent.revoke_override(
-            context.principal, override_id=str(override_id), request_id=context.request_id
+            context.principal, override_id=str(input.override_id), request_id=context.request_id
         )
         return refusal(result) if isinstance(result, refusals.Refusal) else ConsentOverride.of(result)
 
 
-def _decide(context: Context, override_id: strawberry.ID, note: str, *, approve: bool) -> DecideOverrideResult:
+def _decide(context: Context, override_id: strawberry.ID, note: str, *, approve: bool) -> _DecideOverride:
     result = context.services.consent.decide_override(
         context.principal, override_id=str(override_id), approve=approve, note=note,
         request_id=context.request_id,

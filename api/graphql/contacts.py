@@ -364,6 +364,11 @@ class ProposeContactDecisionInput:
 
 
 @strawberry.input
+class AgreeContactDecisionInput:
+    proposal_id: strawberry.ID
+
+
+@strawberry.input
 class SendBackContactDecisionInput:
     proposal_id: strawberry.ID
     note: str
@@ -384,11 +389,12 @@ RequestInformationResult = Annotated[
 InformationRequestResult = Annotated[
     InformationRequest | RequestNotFound | NotPermitted, strawberry.union("InformationRequestResult")
 ]
-AnswerRequestResult = Annotated[
+_AnswerRequest = (
     InformationShare | RequestNotFound | RequestWithdrawn | RequestClosed | AlreadyAnswered | InvalidInput
-    | NotPermitted,
-    strawberry.union("AnswerRequestResult"),
-]
+    | NotPermitted
+)
+ShareInformationResult = Annotated[_AnswerRequest, strawberry.union("ShareInformationResult")]
+DeclineToShareResult = Annotated[_AnswerRequest, strawberry.union("DeclineToShareResult")]
 DecideContactResult = Annotated[
     Contact | ContactNotFound | AlreadyDecided | ManagerAgreementRequired | DecisionAwaitingAgreement
     | NotAManager | InvalidInput | NotPermitted,
@@ -508,7 +514,7 @@ class ContactMutations:
         return refusal(result) if isinstance(result, refusals.Refusal) else InformationRequest.of(result)
 
     @strawberry.mutation
-    def share_information(self, info: Info[Context, None], input: ShareInformationInput) -> AnswerRequestResult:
+    def share_information(self, info: Info[Context, None], input: ShareInformationInput) -> ShareInformationResult:
         context = info.context
         result = context.services.contacts.share_information(
             context.principal, request_to_answer=str(input.request_id), content=input.content,
@@ -517,7 +523,7 @@ class ContactMutations:
         return refusal(result) if isinstance(result, refusals.Refusal) else InformationShare.of(result)
 
     @strawberry.mutation
-    def decline_to_share(self, info: Info[Context, None], input: DeclineToShareInput) -> AnswerRequestResult:
+    def decline_to_share(self, info: Info[Context, None], input: DeclineToShareInput) -> DeclineToShareResult:
         context = info.context
         result = context.services.contacts.decline_to_share(
             context.principal, request_to_answer=str(input.request_id), reason=input.reason,
@@ -552,11 +558,11 @@ class ContactMutations:
 
     @strawberry.mutation(description="The calling front-door manager agrees a decision someone else proposed.")
     def agree_contact_decision(
-        self, info: Info[Context, None], proposal_id: strawberry.ID
+        self, info: Info[Context, None], input: AgreeContactDecisionInput
     ) -> AgreeContactDecisionResult:
         context = info.context
         result = context.services.contacts.agree_decision(
-            context.principal, proposal_id=str(proposal_id), request_id=context.request_id
+            context.principal, proposal_id=str(input.proposal_id), request_id=context.request_id
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)

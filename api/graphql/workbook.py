@@ -166,6 +166,29 @@ class SupervisionSignedOff:
     locked_entry_ids: list[strawberry.ID]
 
 
+@strawberry.input
+class AddWorkbookEntryInput:
+    household_id: strawberry.ID
+    section: WorkbookSection
+    body: str
+    visibility: WorkbookVisibility = WorkbookVisibility.TEAM
+    refers_to: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Entries this one is about: for a supervision record, those it signs off."
+    )
+
+
+@strawberry.input
+class AmendWorkbookEntryInput:
+    entry_id: strawberry.ID
+    expected_version: int = strawberry.field(description="The version you read and are amending.")
+    body: str
+
+
+@strawberry.input
+class SignOffSupervisionInput:
+    entry_id: strawberry.ID
+
+
 WorkbookResult = Annotated[
     Workbook | WorkbookKnown | WorkbookUnavailable | InvalidInput | NotPermitted, strawberry.union("WorkbookResult")
 ]
@@ -208,42 +231,33 @@ class WorkbookQueries:
 @strawberry.type
 class WorkbookMutations:
     @strawberry.mutation(description="A new entry in a section of the family's workbook.")
-    def add_workbook_entry(
-        self, info: Info[Context, None], *, household_id: strawberry.ID,
-        section: WorkbookSection,
-        body: str,
-        visibility: WorkbookVisibility = WorkbookVisibility.TEAM,
-        refers_to: Annotated[
-            list[strawberry.ID] | None,
-            strawberry.argument(description="Entries this one is about: for a supervision record, those it signs off."),
-        ] = None,
-    ) -> AddWorkbookEntryResult:
+    def add_workbook_entry(self, info: Info[Context, None], input: AddWorkbookEntryInput) -> AddWorkbookEntryResult:
         context = info.context
         result = context.services.workbook.add_entry(
-            context.principal, household_id=str(household_id), section=section, body=body,
-            visibility=visibility, refers_to=[str(ref) for ref in refers_to or []],
+            context.principal, household_id=str(input.household_id), section=input.section, body=input.body,
+            visibility=input.visibility, refers_to=[str(ref) for ref in input.refers_to or []],
             request_id=context.request_id,
         )
         return refusal(result) if isinstance(result, refusals.Refusal) else WorkbookEntry.of(result)
 
     @strawberry.mutation(description="A new version of an entry; a conflict if it changed since you read it.")
     def amend_workbook_entry(
-        self, info: Info[Context, None], entry_id: strawberry.ID,
-        expected_version: Annotated[int, strawberry.argument(description="The version you read and are amending.")],
-        body: str,
+        self, info: Info[Context, None], input: AmendWorkbookEntryInput
     ) -> AmendWorkbookEntryResult:
         context = info.context
         result = context.services.workbook.amend_entry(
-            context.principal, entry_id=str(entry_id), expected_version=expected_version, body=body,
+            context.principal, entry_id=str(input.entry_id), expected_version=input.expected_version, body=input.body,
             request_id=context.request_id,
         )
         return refusal(result) if isinstance(result, refusals.Refusal) else WorkbookEntry.of(result)
 
     @strawberry.mutation
-    def sign_off_supervision(self, info: Info[Context, None], entry_id: strawberry.ID) -> SignOffSupervisionResult:
+    def sign_off_supervision(
+        self, info: Info[Context, None], input: SignOffSupervisionInput
+    ) -> SignOffSupervisionResult:
         context = info.context
         result = context.services.workbook.sign_off_supervision(
-            context.principal, entry_id=str(entry_id), request_id=context.request_id
+            context.principal, entry_id=str(input.entry_id), request_id=context.request_id
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)

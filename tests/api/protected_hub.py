@@ -32,7 +32,9 @@ mutation($input: RequestOverrideInput!) {
 }
 """
 APPROVE = """
-mutation($id: ID!) { approveOverride(overrideId: $id, note: "Agreed") { __typename ... on ConsentOverride { status } } }
+mutation($id: ID!) {
+  approveOverride(input: {overrideId: $id, note: "Agreed"}) { __typename ... on ConsentOverride { status } }
+}
 """
 RECORD_CONSENT = """
 mutation($input: RecordConsentInput!) { recordConsent(input: $input) { __typename ... on Consent { id } } }

@@ -68,10 +68,10 @@ VERIFY = """
 }
 """
 REJECT = """
-mutation($id: ID!) { rejectOverride(overrideId: $id, note: "Not proportionate") { __typename } }
+mutation($id: ID!) { rejectOverride(input: {overrideId: $id, note: "Not proportionate"}) { __typename } }
 """
 REVOKE = """
-mutation($id: ID!) { revokeOverride(overrideId: $id) { __typename } }
+mutation($id: ID!) { revokeOverride(input: {overrideId: $id}) { __typename } }
 """
 DECISION_CHECKPOINT: LiteralString = """
 MATCH (e:AuditEvent {action: $action})

@@ -41,7 +41,7 @@ mutation($input: RecordConsentInput!) {
 
 WITHDRAW = """
 mutation($id: ID!) {
-  withdrawConsent(consentId: $id) { __typename ... on Consent { current withdrawnAt } }
+  withdrawConsent(input: {consentId: $id}) { __typename ... on Consent { current withdrawnAt } }
 }
 """
 
@@ -57,7 +57,7 @@ mutation($input: RequestOverrideInput!) {
 
 APPROVE = """
 mutation($id: ID!, $note: String!) {
-  approveOverride(overrideId: $id, note: $note) {
+  approveOverride(input: {overrideId: $id, note: $note}) {
     __typename
     ... on ConsentOverride { id status decidedBy expiresAt }
     ... on Refusal { message }
@@ -66,7 +66,7 @@ mutation($id: ID!, $note: String!) {
 """
 
 REVOKE = """
-mutation($id: ID!) { revokeOverride(overrideId: $id) { __typename ... on ConsentOverride { status } } }
+mutation($id: ID!) { revokeOverride(input: {overrideId: $id}) { __typename ... on ConsentOverride { status } } }
 """
 
 JUSTIFICATION = "Mother disclosed partner's threats; asking consent now would alert him and raise risk."

@@ -129,7 +129,7 @@ mutation($input: ProposeContactDecisionInput!) {
 
 AGREE = """
 mutation($id: ID!) {
-  agreeContactDecision(proposalId: $id) {
+  agreeContactDecision(input: {proposalId: $id}) {
     __typename
     ... on Contact {
       id status outcome rationale responseToReferrer decidedBy agreedBy decidedAt proposedAt agreedAt
@@ -181,7 +181,7 @@ mutation($input: RecordConsentInput!) {
 
 CONSENTS = "query($c: ID!) { consents(childId: $c, first: 100) { ... on ConsentConnection { items { id } } } }"
 
-WITHDRAW = "mutation($id: ID!) { withdrawConsent(consentId: $id) { __typename } }"
+WITHDRAW = "mutation($id: ID!) { withdrawConsent(input: {consentId: $id}) { __typename } }"
 
 REQUEST_OVERRIDE = """
 mutation($input: RequestOverrideInput!) {
@@ -190,7 +190,7 @@ mutation($input: RequestOverrideInput!) {
 """
 
 APPROVE = """
-mutation($id: ID!) { approveOverride(overrideId: $id, note: "Agreed") { __typename } }
+mutation($id: ID!) { approveOverride(input: {overrideId: $id, note: "Agreed"}) { __typename } }
 """
 
 

@@ -115,7 +115,7 @@ MATCH (k:Contact {id: $id})
 SET k.received_at = datetime($received), k.due_by = datetime($due)
 """
 
-REVOKE = "mutation($id: ID!) { revokeOverride(overrideId: $id) { __typename } }"
+REVOKE = "mutation($id: ID!) { revokeOverride(input: {overrideId: $id}) { __typename } }"
 
 EXPIRE_CONSENTS: LiteralString = "MATCH (g:Consent) SET g.expires_at = datetime() - duration('PT1M')"
 

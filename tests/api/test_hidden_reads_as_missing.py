@@ -46,14 +46,14 @@ OPERATIONS: dict[str, tuple[str, dict[str, str]]] = {
         "query($id: ID!) { workbook(householdId: $id, first: 10) { __typename ... on Refusal { message } } }",
         {"id": "household"}),
     "addWorkbookEntry": (
-        "mutation($id: ID!) { addWorkbookEntry(householdId: $id, section: ASSESSMENT, body: \"A visit today.\") "
-        "{ __typename ... on Refusal { message } } }", {"id": "household"}),
+        "mutation($id: ID!) { addWorkbookEntry(input: {householdId: $id, section: ASSESSMENT, "
+        "body: \"A visit today.\"}) { __typename ... on Refusal { message } } }", {"id": "household"}),
     "recordConsent": (
         "mutation($id: ID!) { recordConsent(input: {childId: $id, givenBy: \"person-001-01\", scope: FULL, "
         "purpose: \"MASH enquiry\", method: \"in person\"}) { __typename ... on Refusal { message } } }",
         {"id": "child"}),
     "withdrawConsent": (
-        "mutation($id: ID!) { withdrawConsent(consentId: $id) { __typename ... on Refusal { message } } }",
+        "mutation($id: ID!) { withdrawConsent(input: {consentId: $id}) { __typename ... on Refusal { message } } }",
         {"id": "consent"}),
     "requestOverride": (
         "mutation($id: ID!) { requestOverride(input: {childId: $id, ground: CONSENT_CANNOT_BE_GIVEN, "

@@ -74,7 +74,7 @@ def establish(hub: Hub, situation: Situation) -> None:
         )["requestOverride"]
         approved = hub.graphql(
             demo_city.CRS_MANAGER_ID,
-            'mutation($id: ID!) { approveOverride(overrideId: $id, note: "Agreed") { __typename } }',
+            'mutation($id: ID!) { approveOverride(input: {overrideId: $id, note: "Agreed"}) { __typename } }',
             id=requested["id"],
         )
         assert approved["approveOverride"]["__typename"] == "ConsentOverride"

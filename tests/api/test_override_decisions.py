@@ -32,7 +32,7 @@ mutation($input: RequestOverrideInput!) {
 """
 APPROVE = """
 mutation($id: ID!) {
-  approveOverride(overrideId: $id, note: "Agreed") {
+  approveOverride(input: {overrideId: $id, note: "Agreed"}) {
     __typename
     ... on ConsentOverride { id status decidedBy decidedAt }
     ... on Refusal { message }
@@ -40,7 +40,7 @@ mutation($id: ID!) {
 }
 """
 REJECT = """
-mutation($id: ID!) { rejectOverride(overrideId: $id, note: "Not proportionate") { __typename } }
+mutation($id: ID!) { rejectOverride(input: {overrideId: $id, note: "Not proportionate"}) { __typename } }
 """
 OVERRIDE = """
 query($id: ID!) {

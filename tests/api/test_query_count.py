@@ -73,7 +73,7 @@ query($household: ID!, $after: String) {
 
 ADD_ENTRY = """
 mutation($household: ID!, $body: String!) {
-  addWorkbookEntry(householdId: $household, section: PLAN, body: $body) { __typename }
+  addWorkbookEntry(input: {householdId: $household, section: PLAN, body: $body}) { __typename }
 }
 """
 

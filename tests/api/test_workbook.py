@@ -53,8 +53,8 @@ query($household: ID!, $section: WorkbookSection, $first: Int! = 50, $after: Str
 ADD = """
 mutation($household: ID!, $section: WorkbookSection!, $body: String!,
          $visibility: WorkbookVisibility = TEAM, $refersTo: [ID!]) {
-  addWorkbookEntry(householdId: $household, section: $section, body: $body,
-                   visibility: $visibility, refersTo: $refersTo) {
+  addWorkbookEntry(input: {householdId: $household, section: $section, body: $body,
+                   visibility: $visibility, refersTo: $refersTo}) {
     __typename
     ... on WorkbookEntry { id version section visibility discipline body access author { id } refersTo }
     ... on Refusal { message }
@@ -64,7 +64,7 @@ mutation($household: ID!, $section: WorkbookSection!, $body: String!,
 
 AMEND = """
 mutation($id: ID!, $expected: Int!, $body: String!) {
-  amendWorkbookEntry(entryId: $id, expectedVersion: $expected, body: $body) {
+  amendWorkbookEntry(input: {entryId: $id, expectedVersion: $expected, body: $body}) {
     __typename
     ... on WorkbookEntry { id version body author { id } history { version body author { id } } }
     ... on AmendConflict { message entryId expectedVersion currentVersion currentAuthor { id name } currentWrittenAt }
@@ -76,7 +76,7 @@ mutation($id: ID!, $expected: Int!, $body: String!) {
 
 SIGN_OFF = """
 mutation($id: ID!) {
-  signOffSupervision(entryId: $id) {
+  signOffSupervision(input: {entryId: $id}) {
     __typename
     ... on SupervisionSignedOff { supervision { id locked signedOffBy { id name } } lockedEntryIds }
     ... on EntryLocked { message }

@@ -34,14 +34,14 @@ HOUSEHOLD = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
 
 ADD = """
 mutation($household: ID!, $body: String!) {
-  addWorkbookEntry(householdId: $household, section: ASSESSMENT, body: $body) {
+  addWorkbookEntry(input: {householdId: $household, section: ASSESSMENT, body: $body}) {
     __typename ... on WorkbookEntry { id version } ... on Refusal { message }
   }
 }
 """
 AMEND = """
 mutation($id: ID!, $expected: Int!, $body: String!) {
-  amendWorkbookEntry(entryId: $id, expectedVersion: $expected, body: $body) {
+  amendWorkbookEntry(input: {entryId: $id, expectedVersion: $expected, body: $body}) {
     __typename
     ... on WorkbookEntry { id version }
     ... on AmendConflict { currentVersion }
