@@ -23,7 +23,7 @@ from protection.audit_trail import AuditTrail
 from protection.chain import AuditEvent, Checkpoint, VerificationReport, public_key_pem
 from protection.keyring import Keyring, OpenedField
 from services import audit_events
-from services.paging import Cursor, aware_time
+from services.paging import Cursor, Page, aware_time
 from services.principal import Principal
 from services.refusals import InvalidInput, NotPermitted, OverrideNotFound
 
@@ -56,20 +56,6 @@ class OverrideReview:
 
 
 @dataclass(frozen=True, slots=True)
-class OverridePage:
-    items: tuple[OverrideReview, ...]
-    end_cursor: str | None
-    has_next_page: bool
-
-
-@dataclass(frozen=True, slots=True)
-class EventPage:
-    items: tuple[AuditEvent, ...]
-    end_cursor: str | None
-    has_next_page: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ChainStatus:
     head_seq: int
     last_checkpoint: Checkpoint | None
@@ -92,9 +78,9 @@ class EventQuery:
     to_at: datetime | None = None
 
 
-OverridesResult: TypeAlias = OverridePage | InvalidInput | NotPermitted
+OverridesResult: TypeAlias = Page[OverrideReview] | InvalidInput | NotPermitted
 OverrideResult: TypeAlias = OverrideReview | OverrideNotFound | NotPermitted
-EventsResult: TypeAlias = EventPage | InvalidInput | NotPermitted
+EventsResult: TypeAlias = Page[AuditEvent] | InvalidInput | NotPermitted
 VerifyResult: TypeAlias = VerificationReport | NotPermitted
 ChainStatusResult: TypeAlias = ChainStatus | NotPermitted
 ExportResult: TypeAlias = Checkpoint | NotPermitted
@@ -154,18 +140,13 @@ class AuditorService:
         if from_at is not None and to_at is not None and to_at <= from_at:
             return InvalidInput("to must be after from")
 
-        def work(tx: ManagedTransaction) -> OverridePage:
+        def work(tx: ManagedTransaction) -> Page[OverrideReview]:
             found = consent_store.overrides_page(
                 tx, status=status, from_at=from_at, to_at=to_at, after=position, limit=first + 1,
                 requested_by=requested_by, decided_by=decided_by,
             )
-            page = found[:first]
-            reviews = self._reviews(tx, principal, page, request_id=request_id)
-            return OverridePage(
-                items=reviews,
-                end_cursor=_OVERRIDE_CURSOR.encode((page[-1].requested_at, page[-1].id)) if page else None,
-                has_next_page=len(found) > first,
-            )
+            page = _OVERRIDE_CURSOR.page(found, first, lambda record: (record.requested_at, record.id))
+            return page.showing(list(self._reviews(tx, principal, page.items, request_id=request_id)))
 
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
@@ -238,12 +219,7 @@ class AuditorService:
             rows = session.execute_read(
                 _filtered, conditions=conditions, after_seq=after_seq or 0, limit=first + 1
             )
-        events = tuple(AuditEvent.from_fields(row) for row in rows[:first])
-        return EventPage(
-            items=events,
-            end_cursor=_EVENT_CURSOR.encode(events[-1].seq) if events else None,
-            has_next_page=len(rows) > first,
-        )
+        return _EVENT_CURSOR.page([AuditEvent.from_fields(row) for row in rows], first, lambda event: event.seq)
 
     def verify(self, principal: Principal) -> VerifyResult:
         if not self._may(principal, ResourceKind.AUDIT_EVENT, Action.VERIFY_AUDIT):

@@ -16,13 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 from starlette.datastructures import QueryParams
 
-from services.audit_review import (
-    ChainStatus,
-    EventPage,
-    EventQuery,
-    OverridePage,
-    OverrideReview,
-)
+from services.audit_review import ChainStatus, EventQuery, OverrideReview
 from services.grants import MAX_PAGE as BREAK_GLASS_SHOWN
 from services.paging import Page
 from services.principal import Principal
@@ -157,7 +151,7 @@ class AuditReview:
             return pages.not_found(visit)
         if isinstance(found, InvalidInput):
             errors.add("from-day", found.message[:1].upper() + found.message[1:])
-            found = OverridePage(items=(), end_cursor=None, has_next_page=False)
+            found = Page.empty()
         filters = {key: value for key, value in query.items() if key != "after" and value}
         people = [r.record.requested_by for r in found.items] + [r.record.decided_by or "" for r in found.items]
         names = await pages.call(pages.directory.professional_names, [*people, requested_by or "", decided_by or ""])
@@ -272,7 +266,7 @@ class AuditReview:
                 principal, query=EventQuery(from_at=period.from_at, to_at=period.to_at), first=_CSV_PAGE,
                 after=after,
             )
-            if not isinstance(page, EventPage):
+            if not isinstance(page, Page):
                 return
             unnamed = {event.actor for event in page.items} - names.keys()
             if unnamed:
