@@ -186,7 +186,7 @@ class TestErasureCommand:
         assert child_records and all(r["summary"] for r in child_records)
 
         erased = run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID, "--by", "dpo"
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID, "--by", "dpo", "--yes"
         )
 
         assert erased.exit_code == 0, erased.output
@@ -209,7 +209,7 @@ class TestErasureCommand:
     ) -> None:
         request_override(hub)
         assert run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID, "--yes"
         ).exit_code == 0
 
         reviewed = hub.graphql(
@@ -230,7 +230,7 @@ class TestErasureCommand:
         assert decide(hub, contact_id)["__typename"] == "Contact"
 
         assert run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID, "--yes"
         ).exit_code == 0
 
         contact = hub.graphql(demo_city.MASH_SOCIAL_WORKER_ID, CONTACT, id=contact_id)["contact"]
@@ -247,7 +247,7 @@ class TestErasureCommand:
         self, hub: Hub, graph_db: Driver, test_settings: Settings, monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         assert run_hub_command(
-            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID
+            monkeypatch, test_settings, "keys", "erase", demo_city.DEMO_FAMILY_CHILD_ID, "--yes"
         ).exit_code == 0
 
         seed_encrypted(graph_db, test_settings)
@@ -259,7 +259,7 @@ class TestErasureCommand:
     def test_an_unknown_scope_is_refused_and_nothing_is_recorded(
         self, hub: Hub, graph_db: Driver, test_settings: Settings, monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        refused = run_hub_command(monkeypatch, test_settings, "keys", "erase", "person-typo")
+        refused = run_hub_command(monkeypatch, test_settings, "keys", "erase", "person-typo", "--yes")
 
         assert refused.exit_code == 1
         found, _, _ = graph_db.execute_query(
