@@ -22,8 +22,9 @@ from typing import Generic, TypeVar
 from services.refusals import InvalidInput
 
 VERSION = 1
-# Far longer than any position this hub writes, and short enough that a cursor is never work.
-MAX_CURSOR_LENGTH = 512
+# Far longer than any position this hub writes (a time and an id, a hundred characters of any
+# script), and short enough that reading a cursor is never work.
+MAX_CURSOR_LENGTH = 1024
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 
 K = TypeVar("K")
@@ -66,8 +67,11 @@ class Cursor(Generic[K]):
     def encode(self, key: K) -> str:
         written = self._write(key)
         assert len(written) == self._parts, f"a {self._list_name} cursor has {self._parts} parts"
-        text = json.dumps([VERSION, self._list_name, *written], separators=(",", ":"))
-        return base64.urlsafe_b64encode(text.encode()).decode("ascii").rstrip("=")
+        text = json.dumps([VERSION, self._list_name, *written], separators=(",", ":"), ensure_ascii=False)
+        cursor = base64.urlsafe_b64encode(text.encode()).decode("ascii").rstrip("=")
+        # A cursor the codec would refuse to read back must never be given out.
+        assert len(cursor) <= MAX_CURSOR_LENGTH, f"a {self._list_name} position is too long for a cursor"
+        return cursor
 
     def decode(self, cursor: str) -> K | InvalidInput:
         parts = self._parts_of(cursor)

@@ -40,7 +40,7 @@ class TestACursorReadsBackAsItsPosition:
 
         assert cursor.isascii() and "=" not in cursor and "|" not in cursor and "contact-1" not in cursor
 
-    @given(st.text(min_size=1, max_size=60), st.datetimes(timezones=st.just(UTC)))
+    @given(st.text(min_size=1, max_size=100), st.datetimes(timezones=st.just(UTC)))
     def test_any_position_survives(self, identifier: str, moment: datetime) -> None:
         assert QUEUE.decode(QUEUE.encode((moment, identifier))) == (moment, identifier)
 
