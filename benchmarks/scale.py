@@ -3,10 +3,12 @@
     hub bench scale [--samples 100]
 
 Each graph lives in a benchmark instance of its own (the county in the usual one), loaded
-once and reused like the county; they are measured one after the other, each instance
-running alone with the benchmark's heap and page cache, and stopped again afterwards unless
-it was running before. For each, one hub API process reads sampled networks over HTTP,
-interleaved with the hand-written Cypher, after a warming pass as in `hub bench run`.
+once and reused like the county. The three run side by side, each with one hub API process,
+and are measured interleaved per sample, the order rotating, so the machine's noise falls on
+all alike: for each graph, its sampled networks over HTTP and by the hand-written Cypher.
+Before timing, every network is read `WARM_ROUNDS` times, so a freshly started Neo4j has
+compiled its plans and warmed its page cache as one in service has. Instances this command
+started are stopped again at the end.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -62,64 +65,88 @@ GRAPHS = (
 )
 
 
+WARM_ROUNDS = 3
+
+
+@dataclass
+class _Measured:
+    """One graph under measurement: its driver, cast, API client and timings."""
+
+    graph: Graph
+    driver: Driver
+    database: str
+    cast: harness.Cast
+    client: harness.GraphQLClient
+    size: dict[str, Any]
+    hub: harness.Timings = field(default_factory=harness.Timings)
+    cypher: harness.Timings = field(default_factory=harness.Timings)
+    people: list[int] = field(default_factory=list)
+
+    def by_hub(self, child_id: str) -> None:
+        if self.client.ask(self.cast.social_worker, harness.FAMILY_NETWORK_QUERY, childId=child_id).failed:
+            raise harness.BenchmarkError(f"{self.graph.name}: the hub failed to answer for {child_id}")
+
+    def by_hand(self, child_id: str) -> None:
+        answer = handwritten.family_network(self.driver, child_id, database=self.database)
+        self.people.append(len(answer["people"]))
+
+    def figures(self) -> dict[str, Any]:
+        return {"graph": self.graph.name, "people": self.size["people"], "children": self.size["children"],
+                "mean_people_per_network": statistics.fmean(self.people) if self.people else 0.0,
+                "hub": self.hub.summary(), "handwritten_cypher": self.cypher.summary()}
+
+
 def run(settings: Settings, *, samples: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    figures = []
-    for graph in GRAPHS:
-        instance = instance_for(settings, graph)
-        was_running = instance.status().running
-        if not was_running:
-            log(f"{graph.name}: starting its Neo4j ({instance.home})")
-            instance.start(timeout_seconds=600)
-        try:
-            figures.append(_measure(graph, county.bench_settings(settings, instance), samples=samples, log=log))
-        finally:
-            if not was_running:
-                instance.stop()
-    return figures
+    options = harness.RunOptions(samples=samples)
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hub-bench-scale-")))
+        measured = [_prepare(stack, graph, settings, options, folder=folder, log=log) for graph in GRAPHS]
+        log(f"warming: every sampled network read {WARM_ROUNDS} times on each graph")
+        for _ in range(WARM_ROUNDS):
+            for each in measured:
+                for child in each.cast.children:
+                    each.by_hub(child["id"])
+                    each.by_hand(child["id"])
+        log("measuring, interleaved")
+        variants = [(timings, measure, each.cast) for each in measured
+                    for timings, measure in ((each.hub, each.by_hub), (each.cypher, each.by_hand))]
+        for each in measured:
+            each.people.clear()
+        for index in range(samples + options.warmup):
+            rotation = index % len(variants)
+            for timings, measure, cast in variants[rotation:] + variants[:rotation]:
+                child_id = cast.children[index % len(cast.children)]["id"]
+                started = time.perf_counter()
+                measure(child_id)
+                if index >= options.warmup:
+                    timings.seconds.append(time.perf_counter() - started)
+        for each in measured:
+            each.client.close()
+        return [each.figures() for each in measured]
 
 
-def _measure(graph: Graph, settings: Settings, *, samples: int, log: Callable[[str], None]) -> dict[str, Any]:
-    database = settings.neo4j_database
-    driver = connect(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
-    try:
-        graph.load(driver, database, log)
-        options = harness.RunOptions(samples=samples)
-        cast = harness._cast(driver, database, options)
-        harness.forget_earlier_workloads(driver, database, cast)
-        size = driver.execute_query(SIZE, database_=database)[0][0]
-        tokens = harness._tokens(settings, cast)
-        hub, cypher = harness.Timings(), harness.Timings()
-        people: list[int] = []
-        with tempfile.TemporaryDirectory(prefix="hub-bench-scale-") as folder, harness.api_process(
-            settings, name="policy", policy=POLICY_PATH, folder=Path(folder)
-        ) as api:
-            client = harness.GraphQLClient(api.port, tokens)
-
-            def by_hub(child_id: str) -> None:
-                if client.ask(cast.social_worker, harness.FAMILY_NETWORK_QUERY, childId=child_id).failed:
-                    raise harness.BenchmarkError(f"{graph.name}: the hub failed to answer for {child_id}")
-
-            def by_hand(child_id: str) -> None:
-                people.append(len(handwritten.family_network(driver, child_id, database=database)["people"]))
-
-            log(f"{graph.name}: {size['people']:,} people; {len(cast.children)} networks, hub and Cypher")
-            variants = [(hub, by_hub), (cypher, by_hand)]
-            for child in cast.children:
-                for _, measure in variants:
-                    measure(child["id"])
-            people.clear()
-            for index, child in enumerate(cast.children):
-                for timings, measure in variants[index % 2:] + variants[:index % 2]:
-                    started = time.perf_counter()
-                    measure(child["id"])
-                    if index >= options.warmup:
-                        timings.seconds.append(time.perf_counter() - started)
-            client.close()
-        return {"graph": graph.name, "people": size["people"], "children": size["children"],
-                "mean_people_per_network": statistics.fmean(people) if people else 0.0,
-                "hub": hub.summary(), "handwritten_cypher": cypher.summary()}
-    finally:
-        driver.close()
+def _prepare(
+    stack: ExitStack, graph: Graph, settings: Settings, options: harness.RunOptions, *, folder: Path,
+    log: Callable[[str], None],
+) -> _Measured:
+    instance = instance_for(settings, graph)
+    if not instance.status().running:
+        log(f"{graph.name}: starting its Neo4j ({instance.home})")
+        instance.start(timeout_seconds=600)
+        stack.callback(instance.stop)
+    graph_settings = county.bench_settings(settings, instance)
+    database = graph_settings.neo4j_database
+    driver = connect(graph_settings.neo4j_uri, graph_settings.neo4j_user,
+                     graph_settings.neo4j_password.get_secret_value())
+    stack.callback(driver.close)
+    graph.load(driver, database, log)
+    cast = harness._cast(driver, database, options)
+    harness.forget_earlier_workloads(driver, database, cast)
+    size = driver.execute_query(SIZE, database_=database)[0][0].data()
+    api = stack.enter_context(harness.api_process(graph_settings, name=graph.home, policy=POLICY_PATH, folder=folder))
+    log(f"{graph.name}: {size['people']:,} people, {len(cast.children)} sampled networks")
+    tokens = harness._tokens(graph_settings, cast)
+    return _Measured(graph, driver, database, cast, harness.GraphQLClient(api.port, tokens), size)
 
 
 def markdown(figures: list[dict[str, Any]]) -> str:
