@@ -157,12 +157,14 @@ def _migrate_when_ready(settings: Settings, *, wait_seconds: float) -> None:
             _report_applied(applied_now)
             return
         except (Neo4jUnreachable, migrations.MigrationLocked) as error:
-            if time.monotonic() + _WAIT_STEP_SECONDS > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise _fail(f"{error} (waited {wait_seconds:g}s)") from error
             if waiting_for != type(error).__name__:
                 waiting_for = type(error).__name__
                 console.print(f"waiting: {error}")
-            time.sleep(_WAIT_STEP_SECONDS)
+            # The last step is shortened so "waited 5s" means five seconds, not five less a step.
+            time.sleep(min(_WAIT_STEP_SECONDS, remaining))
         except migrations.MigrationError as error:
             raise _fail(str(error)) from error
 

@@ -104,7 +104,8 @@ class TestLiveness:
                 driver.close()
 
         assert alive.status_code == 200 and alive.json() == {"status": "alive"}
-        assert alive_seconds < 0.5
+        # Well inside the readiness probe's own timeout: liveness never waited on the database.
+        assert alive_seconds < test_settings.health_timeout_seconds
         assert ready.status_code == 503 and "did not answer" in ready.json()["reason"]
 
 
