@@ -18,6 +18,7 @@ from neo4j import Driver, ManagedTransaction
 from graph import audit_chain as audit_store
 from graph import consent as consent_store
 from graph.consent import OverrideRecord, OverrideStatus
+from graph.values import utc
 from policies import Action, Policy, ResourceKind
 from protection.audit_trail import AuditTrail
 from protection.chain import AuditEvent, Checkpoint, VerificationReport, public_key_pem
@@ -142,7 +143,8 @@ class AuditorService:
 
         def work(tx: ManagedTransaction) -> Page[OverrideReview]:
             found = consent_store.overrides_page(
-                tx, status=status, from_at=from_at, to_at=to_at, after=position, limit=first + 1,
+                tx, status=status, from_at=utc(from_at) if from_at is not None else None,
+                to_at=utc(to_at) if to_at is not None else None, after=position, limit=first + 1,
                 requested_by=requested_by, decided_by=decided_by,
             )
             page = _OVERRIDE_CURSOR.page(found, first, lambda record: (record.requested_at, record.id))

@@ -19,6 +19,7 @@ from neo4j import Driver, ManagedTransaction
 
 from graph import grants as repo
 from graph.grants import BreakGlassReason, BreakGlassRecord
+from graph.values import utc
 from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased
 from protection.keyring import Keyring
@@ -164,7 +165,10 @@ class GrantService:
             return position
 
         def work(tx: ManagedTransaction) -> Page[BreakGlassUse]:
-            found = repo.break_glass_in_period(tx, start=start, end=end, after=position, limit=first + 1)
+            found = repo.break_glass_in_period(
+                tx, start=utc(start) if start is not None else None, end=utc(end) if end is not None else None,
+                after=position, limit=first + 1,
+            )
             page = _REVIEW_CURSOR.page(found, first, _record_key)
             return page.showing(self._reviewed(tx, principal, page.items, request_id))
 

@@ -15,6 +15,7 @@ from neo4j import Driver, ManagedTransaction
 
 from graph import management_information as repo
 from graph.management_information import DecisionTimes, ManagerMonth, PartnerRow, UrgencyRow
+from graph.values import utc
 from policies import Action, Basis, Policy, ResourceKind
 from services.principal import Principal
 from services.refusals import InvalidInput, NotPermitted
@@ -58,8 +59,8 @@ class ManagementInformationService:
         """Every figure for the period `[from_at, to_at)`; by default the year to now."""
         if not self.may_read(principal):
             return NotPermitted("your role may not read management information")
-        end = _aware(to_at) if to_at is not None else datetime.now(UTC)
-        start = _aware(from_at) if from_at is not None else end - DEFAULT_PERIOD
+        end = utc(to_at) if to_at is not None else datetime.now(UTC)
+        start = utc(from_at) if from_at is not None else end - DEFAULT_PERIOD
         if end <= start:
             return InvalidInput("the end of the period must be after its start")
         if end - start > MAX_PERIOD:
@@ -78,5 +79,3 @@ class ManagementInformationService:
             return session.execute_read(work)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -69,8 +69,9 @@ def read_period(values: Callable[[str], str], errors: Errors) -> Period:
     """A period as two GOV.UK date inputs (`from-day`..., `to-day`...), the end day included."""
     start = _day(values, "from", errors, "start")
     end = _day(values, "to", errors, "end")
-    from_at = datetime.combine(start, time(0), tzinfo=labels.LONDON) if start else None
-    to_at = datetime.combine(end + timedelta(days=1), time(0), tzinfo=labels.LONDON) if end else None
+    # London midnights, as instants in UTC: what every service and query takes.
+    from_at = datetime.combine(start, time(0), tzinfo=labels.LONDON).astimezone(UTC) if start else None
+    to_at = datetime.combine(end + timedelta(days=1), time(0), tzinfo=labels.LONDON).astimezone(UTC) if end else None
     if from_at is not None and to_at is not None and to_at <= from_at:
         errors.add("to-day", "The end of the period must be on or after its start")
         return Period(from_at, None)
