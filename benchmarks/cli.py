@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from benchmarks import apoc, audit_throughput, county, harness, report, scale
+from benchmarks import apoc, audit_throughput, county, harness, pages, report, scale, year
 from config.settings import get_settings
 from devtools import local_neo4j
 from graph.driver import connect
@@ -140,6 +140,24 @@ def scale_command(
     table = scale.markdown(figures)
     (results_dir / "scale.md").write_text(table)
     (results_dir / "scale.json").write_text(json.dumps(
+        {"machine": report.machine(), "figures": figures}, indent=2, sort_keys=True) + "\n")
+    typer.echo(table)
+
+
+@bench_app.command("pages")
+def pages_command(
+    samples: Annotated[int, typer.Option(help="Requests timed per page and per GraphQL operation.")] = 40,
+    contacts_per_month: Annotated[int, typer.Option(
+        help="The county's year: contacts per month, written once through the services.",
+    )] = year.DEFAULT_CONTACTS_PER_MONTH,
+    results_dir: Annotated[Path, typer.Option(help="Where pages.md and pages.json go.")] = RESULTS_DIR,
+) -> None:
+    """Each page's server time beside its GraphQL operation, on the demo city and the county with a year of work."""
+    figures = pages.run(get_settings(), samples=samples, contacts_per_month=contacts_per_month, log=console.print)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    table = pages.markdown(figures)
+    (results_dir / "pages.md").write_text(table)
+    (results_dir / "pages.json").write_text(json.dumps(
         {"machine": report.machine(), "figures": figures}, indent=2, sort_keys=True) + "\n")
     typer.echo(table)
 
