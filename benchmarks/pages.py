@@ -163,8 +163,25 @@ def _measure_graph(
         period = (now - timedelta(days=30), now)
     else:
         period = year.ensure_year(hub, contacts_per_month=contacts_per_month, log=log)
+    return measure(graph_settings, driver, name=graph.name, period=period, samples=samples, folder=folder, log=log)
+
+
+def measure(
+    graph_settings: Settings, driver: Driver, *, name: str, period: tuple[datetime, datetime], samples: int,
+    folder: Path, log: Log,
+) -> dict[str, Any]:
+    """Every page of a graph that has a front door's work in it, through one API process of its own."""
+    database = graph_settings.neo4j_database
     cases = _cases(driver, database, period)
-    api = stack.enter_context(harness.api_process(graph_settings, name=graph.home, policy=POLICY_PATH, folder=folder))
+    with harness.api_process(graph_settings, name=name.replace(" ", "-"), policy=POLICY_PATH, folder=folder) as api:
+        return _measure_cases(graph_settings, driver, api, cases, name=name, period=period, samples=samples, log=log)
+
+
+def _measure_cases(
+    graph_settings: Settings, driver: Driver, api: harness.ApiProcess, cases: list[Case], *, name: str,
+    period: tuple[datetime, datetime], samples: int, log: Log,
+) -> dict[str, Any]:
+    database = graph_settings.neo4j_database
     private_pem, _ = ensure_dev_keypair(graph_settings.dev_keys_dir)
     people = {case.professional_id for case in cases}
     tokens = {who: mint_token(private_pem, subject=who, issuer=graph_settings.jwt_issuer,
@@ -172,7 +189,7 @@ def _measure_graph(
     client = harness.GraphQLClient(api.port, tokens)
     schema = harness.Schema.of(client.ask(cases[0].professional_id, harness.SCHEMA_QUERY).body)
     browsers = {who: _Browser(api.port, who) for who in people}
-    log(f"{graph.name}: timing {len(cases)} pages, {samples} samples each, beside their GraphQL operations")
+    log(f"{name}: timing {len(cases)} pages, {samples} samples each, beside their GraphQL operations")
     timed = {case.page: _Timed() for case in cases}
     for case in cases:
         _time_case(case, timed[case.page], browsers[case.professional_id], client=client, schema=schema,
@@ -184,7 +201,7 @@ def _measure_graph(
     client.close()
     size = driver.execute_query(scale.SIZE, database_=database)[0][0].data()
     return {
-        "graph": graph.name, "people": size["people"], "period": [period[0].isoformat(), period[1].isoformat()],
+        "graph": name, "people": size["people"], "period": [period[0].isoformat(), period[1].isoformat()],
         "year_contacts": year.written_year(driver, database),
         "pages": [{"page": case.page, "path": case.path.split("?")[0],
                    "graphql": case.operation[0] if case.operation else None,
