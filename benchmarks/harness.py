@@ -108,14 +108,15 @@ ORDER BY c.id
 # graph than the one before.
 FORGET_WORKLOAD_CONSENTS: LiteralString = """
 UNWIND $child_ids AS child_id
-MATCH (k:Consent)-[:COVERS]->(:Child {id: child_id})
+MATCH (k:Consent)-[:COVERS]->(:Person:Child {id: child_id})
 WHERE NOT k.id STARTS WITH 'bench-consent-'
 DETACH DELETE k
 """
 
+# By :Person, whose id is indexed (a bare :Child scans every child for each id).
 PARENTS_WITH_RESPONSIBILITY: LiteralString = """
 UNWIND $child_ids AS child_id
-MATCH (a:Adult)-[:PARENT_OF {parental_responsibility: true}]->(c:Child {id: child_id})
+MATCH (a:Adult)-[:PARENT_OF {parental_responsibility: true}]->(c:Person:Child {id: child_id})
 RETURN c.id AS child_id, min(a.id) AS parent_id
 """
 
