@@ -109,7 +109,8 @@ class Metrics:
         self.refusals.labels(kind).inc()
 
     def observe_graph(self, driver: Driver, readiness: Callable[[], HealthReport]) -> None:
-        """Adds the Neo4j driver's pool, readiness and the audit chain's length, read at each scrape."""
+        """Adds the Neo4j driver's pool, readiness, the audit chain's length and the overdue
+        contacts, each read at each scrape."""
         self.registry.register(_Neo4jPool(driver))
         self.registry.register(_GraphState(readiness))
 
@@ -153,23 +154,28 @@ class _Neo4jPool(Collector):
 
 
 class _GraphState(Collector):
-    """Readiness and the audit chain's length, from the readiness probe (bounded and cached, so a
-    scrape during an outage waits no longer than /readyz does)."""
+    """Readiness, the audit chain's length and the overdue contacts, from the readiness probe
+    (bounded and cached, so a scrape during an outage waits no longer than /readyz does)."""
 
     def __init__(self, readiness: Callable[[], HealthReport]) -> None:
         self._readiness = readiness
 
     def describe(self) -> Iterable[Metric]:
-        return [self._ready(), self._audit_events()]
+        return [self._ready(), self._audit_events(), self._overdue()]
 
     def collect(self) -> Iterable[Metric]:
         report = self._readiness()
-        ready, audit_events = self._ready(), self._audit_events()
+        ready, audit_events, overdue = self._ready(), self._audit_events(), self._overdue()
         ready.add_metric([], 1 if report.healthy else 0)
-        if report.audit_events is None:
-            return [ready]
-        audit_events.add_metric([], report.audit_events)
-        return [ready, audit_events]
+        found: list[Metric] = [ready]
+        if report.audit_events is not None:
+            audit_events.add_metric([], report.audit_events)
+            found.append(audit_events)
+        if report.overdue_contacts is not None:
+            for urgency, count in sorted(report.overdue_contacts.items()):
+                overdue.add_metric([urgency], count)
+            found.append(overdue)
+        return found
 
     @staticmethod
     def _ready() -> GaugeMetricFamily:
@@ -182,6 +188,14 @@ class _GraphState(Collector):
         return CounterMetricFamily(
             "hub_audit_chain_events",
             "Events appended to the audit chain by every replica together (its head's seq): take max(), not sum()",
+        )
+
+    @staticmethod
+    def _overdue() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "hub_contacts_overdue",
+            "Open contacts at the front door past their due time, by urgency (the same in every replica)",
+            labels=["urgency"],
         )
 
 

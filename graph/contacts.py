@@ -475,6 +475,19 @@ CREATE (s:InformationShare {
 """
 
 
+# Open contacts past their due time, by urgency: a gauge for the front door's managers (open
+# contacts are few, and found by the queue's index on status).
+OVERDUE_BY_URGENCY: LiteralString = """
+MATCH (k:Contact {status: 'OPEN'}) WHERE k.due_by < datetime()
+RETURN k.urgency AS urgency, count(k) AS overdue
+"""
+
+
+def overdue_by_urgency(tx: ManagedTransaction) -> dict[str, int]:
+    found = {urgency.value: 0 for urgency in Urgency}
+    found.update({r["urgency"]: r["overdue"] for r in tx.run(OVERDUE_BY_URGENCY)})
+    return found
+
 def child_exists(tx: ManagedTransaction, *, child_id: str) -> bool:
     return tx.run(CHILD_EXISTS, child_id=child_id).single() is not None
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 
-from graph import audit_chain, migrations, policy_store
+from graph import audit_chain, contacts, migrations, policy_store
 from policies import Policy, PolicyError
 
 
@@ -25,16 +25,22 @@ class HealthReport:
     reason: str | None = None
     # The audit chain's head seq: how many events every replica together has appended.
     audit_events: int | None = None
+    # Open contacts past their due time, by urgency.
+    overdue_contacts: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _GraphState:
     policy: policy_store.StoredPolicy | None
     audit_head: audit_chain.HeadRow | None
+    overdue_contacts: dict[str, int]
 
 
 def _read_state(tx: ManagedTransaction) -> _GraphState:
-    return _GraphState(policy=policy_store.current_policy(tx), audit_head=audit_chain.read_head(tx))
+    return _GraphState(
+        policy=policy_store.current_policy(tx), audit_head=audit_chain.read_head(tx),
+        overdue_contacts=contacts.overdue_by_urgency(tx),
+    )
 
 
 class PolicyVerdicts:
@@ -86,7 +92,7 @@ def check(
         problem = policies.problem(state.policy)
     return HealthReport(
         healthy=problem is None, neo4j="up", migration=latest, policy=policy, reason=problem,
-        audit_events=audit_events,
+        audit_events=audit_events, overdue_contacts=state.overdue_contacts,
     )
 
 

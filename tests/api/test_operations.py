@@ -72,6 +72,15 @@ def scrape(client: TestClient) -> dict[tuple[str, frozenset[tuple[str, str]]], f
     }
 
 
+# Overdue: two RED and one GREEN. Not: a RED still in time, an AMBER decided after its due time.
+OVERDUE_AND_NOT = """
+UNWIND [['RED', 'OPEN', -1], ['RED', 'OPEN', -30], ['GREEN', 'OPEN', -5], ['RED', 'OPEN', 60],
+        ['AMBER', 'DECIDED', -60]] AS row
+CREATE (:Contact {id: 'overdue-' + randomUUID(), urgency: row[0], status: row[1],
+                  due_by: datetime() + duration({minutes: row[2]})})
+"""
+
+
 def sample(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
 
@@ -243,6 +252,17 @@ class TestMetrics:
         assert sample(samples, "hub_neo4j_pool_max_connections") == 50
         assert sample(samples, "hub_ready") == 1
         assert sample(samples, "hub_audit_chain_events_total") == 3
+
+    def test_open_contacts_past_their_due_time_are_counted_by_urgency(
+        self, demo_city_db: Driver, test_settings: Settings
+    ) -> None:
+        demo_city_db.execute_query(OVERDUE_AND_NOT, database_="neo4j")
+
+        with TestClient(create_app(test_settings, driver=demo_city_db), client=LOOPBACK) as fresh:
+            samples = scrape(fresh)
+
+        assert {urgency: sample(samples, "hub_contacts_overdue", urgency=urgency)
+                for urgency in ("RED", "AMBER", "GREEN")} == {"RED": 2, "AMBER": 0, "GREEN": 1}
 
     def test_the_standard_process_and_python_families_are_there(self, client: TestClient) -> None:
         samples = scrape(client)
