@@ -184,6 +184,12 @@ class _Loaded:
         default_factory=dict
     )
 
+    @property
+    def roles(self) -> frozenset[str]:
+        named = {rule[0] for rule in self.enforcer.get_policy()}
+        named |= {member for member, _ in self.enforcer.get_grouping_policy()}
+        return frozenset(named) & _KNOWN_ROLES
+
 
 class Policy:
     """The access policy in force, reloadable while the process runs.
@@ -211,6 +217,12 @@ class Policy:
     def texts(self) -> tuple[bytes, bytes]:
         """model.conf and policy.csv as loaded, for storing this revision in the graph."""
         return self._loaded.model_text, self._loaded.policy_text
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles the policy in force writes a line for, directly or through a group: a role
+        outside it would be given nothing, so the directory refuses to grant it."""
+        return self._loaded.roles
 
     def reload(self) -> str:
         """Re-reads both files; on an unusable file the policy in force stays in force."""

@@ -46,6 +46,8 @@ class ResourceKind(StrEnum):
     AUDIT_EVENT = "audit_event"
     # Counts and times over a period (overrides, contacts, partner answers): no child, no content.
     MANAGEMENT_INFORMATION = "management_information"
+    # Who is allocated to which child, in which role: ids, never case content.
+    ALLOCATION = "allocation"
     POLICY = "policy"
     USER = "user"
 

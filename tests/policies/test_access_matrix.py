@@ -251,6 +251,20 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("administrator", "person", "read", "OWN_AGENCY", False),
     ("administrator", "audit_event", "read", "OWN_AGENCY", False),
     ("administrator", "audit_event", "export_audit", "OWN_AGENCY", False),
+    ("administrator", "allocation", "write", "OWN_AGENCY", True),
+    # Allocation: the managers who allocate, and the administrator; nobody else.
+    ("crs_manager", "allocation", "write", "OWN_AGENCY", True),
+    ("edt_on_call_senior_manager", "allocation", "write", "OWN_AGENCY", True),
+    ("family_safeguarding_team_manager", "allocation", "write", "OWN_AGENCY", True),
+    ("mash_social_worker", "allocation", "write", "OWN_AGENCY", False),
+    ("family_safeguarding_social_worker", "allocation", "write", "OWN_AGENCY", False),
+    ("social_worker", "allocation", "write", "OWN_AGENCY", False),
+    ("police_mash_officer", "allocation", "write", "OWN_AGENCY", False),
+    ("auditor", "allocation", "write", "OWN_AGENCY", False),
+    # Professionals joining, moving and leaving: the administrator alone.
+    ("crs_manager", "user", "manage", "OWN_AGENCY", False),
+    ("family_safeguarding_team_manager", "user", "manage", "OWN_AGENCY", False),
+    ("mash_social_worker", "user", "manage", "OWN_AGENCY", False),
 ]
 
 
@@ -327,14 +341,25 @@ class TestAuditorNeverSeesCaseContent:
 
 
 class TestAdministratorNeverSeesCaseContent:
-    def test_administrator_acts_only_on_policy_and_users(self, policy: Policy) -> None:
+    def test_administrator_acts_only_on_policy_users_and_allocations(self, policy: Policy) -> None:
         reachable = {
             resource
             for resource, action in itertools.product(ResourceKind, Action)
             if policy.allowed_bases([Role.ADMINISTRATOR], resource, action)
         }
 
-        assert reachable == {ResourceKind.POLICY, ResourceKind.USER}
+        assert reachable == {ResourceKind.POLICY, ResourceKind.USER, ResourceKind.ALLOCATION}
+
+    def test_administrator_only_writes_allocations_never_reads_them(self, policy: Policy) -> None:
+        assert {
+            action for action in Action
+            if policy.allowed_bases([Role.ADMINISTRATOR], ResourceKind.ALLOCATION, action)
+        } == {Action.WRITE}
+
+
+class TestThePolicyNamesEveryRole:
+    def test_the_roles_the_directory_may_grant_are_every_role_of_the_graph_model(self, policy: Policy) -> None:
+        assert policy.roles == {role.value for role in Role}
 
 
 class TestOnlyFrontDoorManagersDecideOverrides:
