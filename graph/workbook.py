@@ -52,18 +52,32 @@ def version_id(entry_id: str, version: int) -> str:
 # Opening follows allocation: a household whose children are case-held by a member of a
 # Family Safeguarding team gets a workbook held by that team. Idempotent, so a load (or a
 # graph loaded before workbooks existed) can run it again.
-OPEN_WORKBOOKS: LiteralString = """
+_HELD_BY_FAMILY_SAFEGUARDING: LiteralString = """
 MATCH (t:Team {service: 'FAMILY_SAFEGUARDING'})<-[:MEMBER_OF]-(:Professional)
       -[a:ALLOCATED_TO {role: 'case_holder'}]->(:Child)-[l:LIVES_IN]->(h:Household)
 WHERE l.until IS NULL
 WITH h, t, min(a.since) AS opened_on
-CALL (h, t, opened_on) {
+"""
+
+_OPEN: LiteralString = """
     MERGE (w:Workbook {household_id: h.id})
     ON CREATE SET w.id = 'workbook-' + h.id, w.opened_on = opened_on
     MERGE (w)-[:FOR]->(h)
     MERGE (w)-[:HELD_BY]->(t)
-} IN TRANSACTIONS OF 2000 ROWS
 """
+
+OPEN_WORKBOOKS: LiteralString = _HELD_BY_FAMILY_SAFEGUARDING + """
+CALL (h, t, opened_on) {""" + _OPEN + """} IN TRANSACTIONS OF 2000 ROWS
+"""
+
+# The same for the households the children named live in, in the caller's transaction: an
+# allocation opens its family's workbook in the transaction that allocates.
+OPEN_WORKBOOKS_FOR_CHILDREN: LiteralString = """
+UNWIND $child_ids AS allocated
+MATCH (:Person:Child {id: allocated})-[home:LIVES_IN]->(h:Household)
+WHERE home.until IS NULL
+WITH DISTINCT h
+""" + _HELD_BY_FAMILY_SAFEGUARDING + _OPEN
 
 COUNT_WORKBOOKS: LiteralString = "MATCH (w:Workbook) RETURN count(w) AS workbooks"
 
@@ -74,6 +88,13 @@ def open_workbooks(driver: Driver, *, database: str) -> int:
         session.run(OPEN_WORKBOOKS).consume()
         record = session.run(COUNT_WORKBOOKS).single()
     return int(record["workbooks"]) if record is not None else 0
+
+
+def open_workbooks_for_children(tx: ManagedTransaction, *, child_ids: list[str]) -> None:
+    """Opens the workbook of each household these children live in that a Family Safeguarding
+    team now holds (a child case-held in the team lives there); one already open gains the team."""
+    if child_ids:
+        tx.run(OPEN_WORKBOOKS_FOR_CHILDREN, child_ids=child_ids).consume()
 
 
 # Who the caller is to this workbook. A member of a holding team, or the social worker
