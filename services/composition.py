@@ -29,6 +29,7 @@ from services.network import NetworkService
 from services.policy import PolicySync
 from services.search import SearchService
 from services.workbook import WorkbookService
+from services.workforce import WorkforceService
 from services.worklists import WorklistService
 
 
@@ -46,6 +47,7 @@ class Services:
     worklists: WorklistService
     caseload: CaseloadService
     management_information: ManagementInformationService
+    workforce: WorkforceService
     # Field encryption, for the faces that show decrypted content the services returned sealed.
     keyring: Keyring
 
@@ -136,6 +138,7 @@ def assemble(
         ),
         caseload=CaseloadService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         management_information=ManagementInformationService(neo4j_driver, database=database, policy=access_policy),
+        workforce=WorkforceService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         keyring=field_keys,
     )
     return Hub(

@@ -56,3 +56,14 @@ def load_policy(driver: Driver, policy: Policy, *, database: str, loaded_by: str
             policy_text=policy_text, loaded_by=loaded_by,
         )
     return policy.revision, previous
+
+
+def policy_in_force(driver: Driver, *, database: str) -> Policy:
+    """The policy the graph says is in force, for a command that decides as the API would; the
+    files' own when none was ever loaded. Raises PolicyError if the stored revision is unusable."""
+    policy = Policy()
+    with driver.session(database=database) as session:
+        stored = session.execute_read(policy_store.current_policy)
+    if stored is not None:
+        policy.adopt(stored.model_text, stored.policy_text)
+    return policy

@@ -88,6 +88,26 @@ class EntryUnavailable(Refusal):
     message: str = "there is no workbook entry here that you may change"
 
 
+@dataclass(frozen=True, slots=True)
+class ProfessionalNotFound(Refusal):
+    """No current professional has this id: never one, or a leaver."""
+
+    message: str = "no such professional"
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationNotFound(Refusal):
+    message: str = "no such allocation"
+
+
+# The workforce
+
+
+@dataclass(frozen=True, slots=True)
+class ProfessionalExists(Refusal):
+    """The id (or external id) is another professional's, now or before they left: ids are never reused."""
+
+
 # Consent and override
 
 

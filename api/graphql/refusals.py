@@ -148,6 +148,21 @@ class EntryUnavailable(Refusal):
 
 
 @strawberry.type
+class ProfessionalNotFound(Refusal):
+    pass
+
+
+@strawberry.type
+class AllocationNotFound(Refusal):
+    pass
+
+
+@strawberry.type
+class ProfessionalExists(Refusal):
+    pass
+
+
+@strawberry.type
 class WorkbookAuthor:
     id: strawberry.ID | None
     name: str | None
@@ -230,6 +245,12 @@ def refusal(refused: service.ImplausibleReceivedAt) -> ImplausibleReceivedAt: ..
 def refusal(refused: service.WorkbookUnavailable) -> WorkbookUnavailable: ...
 @overload
 def refusal(refused: service.EntryUnavailable) -> EntryUnavailable: ...
+@overload
+def refusal(refused: service.ProfessionalNotFound) -> ProfessionalNotFound: ...
+@overload
+def refusal(refused: service.AllocationNotFound) -> AllocationNotFound: ...
+@overload
+def refusal(refused: service.ProfessionalExists) -> ProfessionalExists: ...
 @overload
 def refusal(refused: service.AmendConflict) -> AmendConflict: ...
 @overload
