@@ -45,6 +45,7 @@ from api.graphql.limits import OperationCostLimit, StringLiteralLimit
 from api.graphql.network import NetworkQueries
 from api.graphql.search import SearchQueries
 from api.graphql.workbook import WorkbookMutations, WorkbookQueries
+from api.graphql.workforce import WorkforceMutations
 from api.graphql.worklists import WorklistQueries
 from api.logs import request_id_var
 from services.errors import GRAPH_UNAVAILABLE_ERRORS
@@ -80,7 +81,7 @@ class Query(
 
 
 @strawberry.type
-class Mutation(ConsentMutations, ContactMutations, WorkbookMutations, GrantMutations):
+class Mutation(ConsentMutations, ContactMutations, WorkbookMutations, GrantMutations, WorkforceMutations):
     pass
 
 

@@ -33,6 +33,7 @@ from services.grants import GrantService
 from services.management_information import ManagementInformationService
 from services.search import SearchService
 from services.workbook import WorkbookService
+from services.workforce import WorkforceService
 from services.worklists import WorklistService
 
 # (root type, field) -> the service method its resolver calls.
@@ -71,6 +72,11 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
     ("Mutation", "restrictChild"): GrantService.restrict_child,
     ("Query", "overridesAwaitingDecision"): WorklistService.overrides_awaiting_decision,
     ("Query", "informationRequestInbox"): WorklistService.information_request_inbox,
+    ("Mutation", "addProfessional"): WorkforceService.add_professional,
+    ("Mutation", "changeProfessional"): WorkforceService.change_professional,
+    ("Mutation", "deactivateProfessional"): WorkforceService.deactivate_professional,
+    ("Mutation", "allocateChild"): WorkforceService.allocate_child,
+    ("Mutation", "deallocateChild"): WorkforceService.deallocate_child,
 }
 
 # Service methods that refuse but have no GraphQL resolver, each with the face that calls it.
