@@ -31,11 +31,11 @@ from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
 from protection import verify as offline_verify
 from protection.envelope_keys import LocalKeyEncryptionKey
 from protection.keyring import rotate_kek
-from services import audit_review, erasure
+from services import audit_review, erasure, workforce_import
 from services.composition import audit_trail, connect_driver
 from services.integrity import check_integrity
 from services.key_material import key_encryption_key, keyring
-from services.policy import load_policy
+from services.policy import load_policy, policy_in_force
 from services.principal import Principal
 
 app = typer.Typer(help="The safeguarding information-sharing hub.", no_args_is_help=True)
@@ -47,6 +47,8 @@ keys_app = typer.Typer(help="Field-encryption keys: rotate the key-encryption ke
 app.add_typer(keys_app, name="keys")
 audit_app = typer.Typer(help="The audit chain: export it, verify an export offline.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+import_app = typer.Typer(help="Bring a council's data in from files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 # Never wrapped: a message is one line, however narrow the terminal or a log's reader.
 console = Console(stderr=True, soft_wrap=True)
@@ -290,11 +292,7 @@ def keys_erase(
         confirmed = False
     if not confirmed:
         raise _fail(f"nothing was erased; to erase {scope_id}, answer y or pass --yes")
-    operator_name = by or getpass.getuser()
-    operator = Principal(
-        professional_id=f"operator:{operator_name}", name=operator_name, agency_id="hub-operations",
-        agency_kind="OPERATOR", team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
-    )
+    operator = _operator(by)
     with _driver(settings) as driver:
         trail = audit_trail(settings)
         try:
@@ -305,6 +303,58 @@ def keys_erase(
         except erasure.UnknownScope as error:
             raise _fail(str(error)) from error
     typer.echo(f"erased {scope_id}: its data key is destroyed")
+
+
+def _operator(by: str) -> Principal:
+    """Who runs a command that changes the graph, as the audit chain records them."""
+    name = by or getpass.getuser()
+    return Principal(
+        professional_id=f"operator:{name}", name=name, agency_id="hub-operations", agency_kind="OPERATOR",
+        team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
+    )
+
+
+@import_app.command("people")
+def import_people(
+    sources: Annotated[list[Path], typer.Argument(
+        help="A folder of CSV files, or the files themselves: agencies.csv, teams.csv, professionals.csv, "
+             "allocations.csv (README: \"Bringing a council's people in\").",
+    )],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change, and write nothing.")] = False,
+    by: Annotated[str, typer.Option(help="Who is importing, for the audit record.")] = "",
+) -> None:
+    """Import agencies, teams, professionals and allocations: all checked first, then written in one
+    transaction with one audit event, or nothing written at all. Importing again changes nothing."""
+    settings = _settings()
+    operator = _operator(by)
+    with _driver(settings) as driver:
+        try:
+            policy = policy_in_force(driver, database=settings.neo4j_database)
+            outcome = workforce_import.import_people(
+                driver, database=settings.neo4j_database,
+                sources=workforce_import.read_sources(sources, policy), audit_sink=audit_trail(settings),
+                operator=operator, request_id=f"cli-{uuid.uuid4().hex}", dry_run=dry_run,
+            )
+        except workforce_import.ImportRefused as error:
+            for problem in error.problems:
+                console.print(f"[red]error:[/red] {problem}", markup=True, highlight=False)
+            raise typer.Exit(code=1) from error
+        except PolicyError as error:
+            raise _fail(f"the policy in force cannot be used, so no role can be checked: {error}") from error
+        except Neo4jError as error:
+            # By code alone: Neo4j's message can quote a value from the files.
+            raise _fail(f"Neo4j refused the import ({error.code}): nothing was written") from error
+    plan = outcome.plan
+    if dry_run:
+        typer.echo("dry run: nothing was written")
+    elif outcome.written:
+        typer.echo(f"imported, and recorded in the audit chain as by {operator.professional_id}")
+    else:
+        typer.echo("nothing to change: the hub already holds what the files say")
+    for line in plan.counts(outcome.kinds):
+        typer.echo(line)
+    for change in plan.changes:
+        typer.echo(str(change))
 
 
 @app.command()
@@ -341,11 +391,7 @@ def audit_export(
     """
     settings = _settings()
     trail = audit_trail(settings)
-    operator_name = by or getpass.getuser()
-    operator = Principal(
-        professional_id=f"operator:{operator_name}", name=operator_name, agency_id="hub-operations",
-        agency_kind="OPERATOR", team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
-    )
+    operator = _operator(by)
     with _driver(settings) as driver:
         sealed = audit_review.record_export(
             driver, database=settings.neo4j_database, trail=trail, principal=operator,
