@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from services.paging import Page
 from services.vocabulary import FamilyNetwork
-from web import labels
+from web import labels, network_layout
 from web.pages import Errors, Pages, Visit
 
 SEARCH_PAGE = 20
@@ -113,6 +113,12 @@ def network_view(found: FamilyNetwork) -> dict[str, Any]:
             "records": records.get(person.id, []), "known_to": known.get(person.id, []),
             "home": households.get(current_home.get(person.id, "")),
         })
+    placed = network_layout.positions(
+        [p.id for p in found.people],
+        [network_layout.Tie(r.from_id, r.to_id, r.type, r.kind) for r in found.relationships
+         if r.from_id in people and r.to_id in people],
+        found.child_id, current_home,
+    )
     drawing: list[dict[str, Any]] = [
         {"data": {"id": h["id"], "label": h["address"]}, "classes": "household"}
         for h in households.values() if any(m["current"] for m in h["members"])
@@ -126,6 +132,7 @@ def network_view(found: FamilyNetwork) -> dict[str, Any]:
         }
         if person.id in current_home:
             element["data"]["parent"] = current_home[person.id]
+        element["position"] = placed[person.id]
         drawing.append(element)
     for relationship in found.relationships:
         if relationship.from_id in people and relationship.to_id in people:

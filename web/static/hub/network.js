@@ -1,6 +1,7 @@
 // Draws the family network from the elements the page embeds (the same people and
-// relationships as its tables): children round and yellow, adults square, each current
-// household a dashed box around its members, every relationship labelled.
+// relationships as its tables, each person at the point the server placed them):
+// children round and yellow, adults square, each current household a dashed box around
+// its members, every relationship labelled.
 (function () {
   "use strict";
   var container = document.getElementById("network-drawing");
@@ -37,13 +38,12 @@
         "text-rotation": "autorotate", "color": "#0b0c0c"
       } },
       { selector: "edge.wider", style: {
-        "line-style": "dashed", "width": 1, "font-size": 8, "target-arrow-shape": "none"
+        "line-style": "dashed", "width": 1, "font-size": 8, "target-arrow-shape": "none",
+        "line-color": "#8e9295", "curve-style": "straight"
       } }
     ],
-    layout: {
-      name: "cose", animate: false, randomize: false, nodeRepulsion: 40000, idealEdgeLength: 140,
-      nodeOverlap: 20, componentSpacing: 80, padding: 30
-    }
+    // Generations in rows and households side by side, placed by the server (web/network_layout.py).
+    layout: { name: "preset", padding: 30 }
   });
   function zoomBy(factor) {
     network.zoom({
