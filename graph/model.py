@@ -157,6 +157,9 @@ class Professional:
     team_id: str
     # Disciplines separate what a multi-agency team member may see of colleagues' entries.
     discipline: str = ""
+    # How the council's identity provider names them, when its tokens name professionals by
+    # another claim than `sub` (HUB_JWT_SUBJECT_CLAIM); unique among professionals.
+    external_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

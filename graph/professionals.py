@@ -5,18 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import LiteralString
 
-from neo4j import ManagedTransaction
+from neo4j import ManagedTransaction, Record
 
 # The policy revision in force comes back with the caller, so a process learns of a newly
 # loaded policy before its next decision without a second round trip.
-PROFESSIONAL: LiteralString = """
-MATCH (p:Professional {id: $professional_id})-[:MEMBER_OF]->(t:Team)-[:PART_OF]->(a:Agency)
+_PROFESSIONAL_IN_PLACE: LiteralString = """-[:MEMBER_OF]->(t:Team)-[:PART_OF]->(a:Agency)
 OPTIONAL MATCH (s:PolicyState {id: 'current'})
 RETURN p.id AS id, p.name AS name, p.roles AS roles, p.discipline AS discipline,
        t.id AS team_id, t.service AS team_service, a.id AS agency_id, a.kind AS agency_kind,
        s.revision AS policy_revision
 LIMIT 1
 """
+
+PROFESSIONAL: LiteralString = "\nMATCH (p:Professional {id: $professional_id})" + _PROFESSIONAL_IN_PLACE
+
+# The same professional found by the name the identity provider gives them (migration V011's
+# unique index on external_id), for tokens that name professionals by another claim than `sub`.
+PROFESSIONAL_BY_EXTERNAL_ID: LiteralString = (
+    "\nMATCH (p:Professional {external_id: $external_id})" + _PROFESSIONAL_IN_PLACE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +41,14 @@ class ProfessionalView:
 
 
 def get_professional(tx: ManagedTransaction, *, professional_id: str) -> ProfessionalView | None:
-    record = tx.run(PROFESSIONAL, professional_id=professional_id).single()
+    return _view(tx.run(PROFESSIONAL, professional_id=professional_id).single())
+
+
+def get_professional_by_external_id(tx: ManagedTransaction, *, external_id: str) -> ProfessionalView | None:
+    return _view(tx.run(PROFESSIONAL_BY_EXTERNAL_ID, external_id=external_id).single())
+
+
+def _view(record: Record | None) -> ProfessionalView | None:
     if record is None:
         return None
     return ProfessionalView(

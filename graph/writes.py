@@ -30,7 +30,7 @@ MERGE_PROFESSIONALS: LiteralString = """
 UNWIND $rows AS row
 MATCH (t:Team {id: row.team_id})
 MERGE (p:Professional {id: row.id})
-SET p.name = row.name, p.roles = row.roles, p.discipline = row.discipline
+SET p.name = row.name, p.roles = row.roles, p.discipline = row.discipline, p.external_id = row.external_id
 MERGE (p)-[:MEMBER_OF]->(t)
 """
 
