@@ -135,6 +135,8 @@ def create_app(
     if settings.is_production:
         refuse_development_defaults(settings)
     keep_content_out_of_library_logs()
+    # First, so a provider that cannot be used stops the start before anything is opened.
+    verifier = build_verifier(settings)
     own_provider = tracing.tracer_provider(settings) if tracer_provider is None else None
     provider = tracer_provider or own_provider
     own_driver: Driver | None = None
@@ -145,8 +147,11 @@ def create_app(
         driver = traced(driver, tracing.tracer(provider))
     hub = assemble(settings, driver=driver, policy=policy, consent_clock=consent_clock)
     services = hub.services
-    principals = PrincipalLookup(hub.driver, database=settings.neo4j_database, policy_sync=hub.policy_sync)
-    authenticator = Authenticator(build_verifier(settings), principals)
+    principals = PrincipalLookup(
+        hub.driver, database=settings.neo4j_database, policy_sync=hub.policy_sync,
+        subject_claim=settings.jwt_subject_claim,
+    )
+    authenticator = Authenticator(verifier, principals)
     metrics = Metrics()
     metrics.observe_graph(hub.driver, hub.health.report)
     scrapers = ScraperAllowList(

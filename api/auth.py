@@ -5,18 +5,34 @@ from __future__ import annotations
 from api.identity import InvalidToken, TokenVerifier, ensure_dev_keypair
 from config.settings import Settings
 from services.errors import Unauthenticated
+from services.identity_provider import DiscoveryFailed, discover
 from services.principal import Principal, PrincipalLookup
+
+
+class IdentityProviderUnusable(RuntimeError):
+    """The identity provider's keys cannot be found as configured; the message is one line."""
 
 
 def build_verifier(settings: Settings) -> TokenVerifier:
     keys = [path.read_bytes() for path in settings.jwt_public_key_files]
     if not settings.is_production:
         keys.append(ensure_dev_keypair(settings.dev_keys_dir)[1])
-    if not keys and settings.jwt_jwks_url is None:
-        raise RuntimeError("no JWT public key or JWKS URL is configured (HUB_JWT_PUBLIC_KEY_FILES)")
+    jwks_url = settings.jwt_jwks_url or None
+    if settings.jwt_discovers_keys:
+        try:
+            jwks_url = discover(settings.jwt_issuer).jwks_uri
+        except DiscoveryFailed as failure:
+            raise IdentityProviderUnusable(f"OpenID Connect discovery failed: {failure}") from None
+    if not keys and jwks_url is None:
+        raise IdentityProviderUnusable(
+            "no JWT public key or JWKS URL is configured (HUB_JWT_PUBLIC_KEY_FILES, HUB_JWT_JWKS_URL, "
+            "or HUB_JWT_DISCOVERY with the provider's HUB_JWT_ISSUER)"
+        )
     return TokenVerifier(
         public_keys_pem=keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-        leeway_seconds=settings.jwt_leeway_seconds, jwks_url=settings.jwt_jwks_url,
+        leeway_seconds=settings.jwt_leeway_seconds, jwks_url=jwks_url,
+        subject_claim=settings.jwt_subject_claim, jwks_cache_seconds=settings.jwt_jwks_cache_seconds,
+        jwks_refetch_seconds=settings.jwt_jwks_refetch_seconds,
     )
 
 
@@ -33,7 +49,7 @@ class Authenticator:
             claims = self._verifier.verify(token.strip())
         except InvalidToken as error:
             raise Unauthenticated(error.reason) from error
-        principal = self._principals.principal(claims.subject)
+        principal = self._principals.named(claims.subject)
         if principal is None:
             raise Unauthenticated("unknown professional")
         return principal

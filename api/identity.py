@@ -4,8 +4,12 @@ A token is a signed statement by an identity provider (or, in development, by th
 own dev key) carrying these claims:
 
 - `iss`, `aud`: must equal the configured issuer and audience;
-- `exp`, `nbf`, `iat`: required, checked with a small leeway for clock skew;
-- `sub`: the professional's id in the graph (required);
+- `exp`, `iat`: required, checked with a small leeway for clock skew; `nbf` is checked with
+  the same leeway when present (Entra and Keycloak access tokens may leave it out);
+- `sub`: the professional's id in the graph (required), or, when the verifier is told another
+  claim names the professional (HUB_JWT_SUBJECT_CLAIM: `oid`, `preferred_username`, `email`),
+  that claim, required instead and matched to the professional's external id
+  (services/principal.py);
 - `agency`, `team`: the ids of the professional's agency and team (optional strings);
 - `roles`: role names, `graph.model.Role` values (optional list of strings);
 - `name`: optional, for display.
@@ -39,6 +43,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from api.jwks import DEFAULT_LIFETIME_SECONDS, DEFAULT_REFETCH_SECONDS, JwksCache, KeysUnavailable, UnknownKeyId
+
 DEFAULT_LEEWAY_SECONDS = 30.0
 
 DEV_PRIVATE_KEY_FILE = "dev-jwt-ed25519.pem"
@@ -68,7 +74,7 @@ _EDDSA_ALGORITHMS = ("EdDSA",)
 ACCEPTED_ALGORITHMS: frozenset[str] = frozenset(
     (*_RSA_ALGORITHMS, *_EC_P256_ALGORITHMS, *_EDDSA_ALGORITHMS)
 )
-_REQUIRED_REGISTERED_CLAIMS = ["iss", "aud", "sub", "exp", "nbf", "iat"]
+_REQUIRED_REGISTERED_CLAIMS = ["iss", "aud", "exp", "iat"]
 
 
 class TokenProblem(StrEnum):
@@ -101,6 +107,7 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Claims:
+    # The value of the claim that names the professional: `sub` unless configured otherwise.
     subject: str
     issuer: str
     issued_at: datetime
@@ -140,6 +147,9 @@ class TokenVerifier:
         jwks_url: str | None = None,
         leeway_seconds: float = DEFAULT_LEEWAY_SECONDS,
         algorithms: Iterable[str] = ACCEPTED_ALGORITHMS,
+        subject_claim: str = "sub",
+        jwks_cache_seconds: float = DEFAULT_LIFETIME_SECONDS,
+        jwks_refetch_seconds: float = DEFAULT_REFETCH_SECONDS,
     ) -> None:
         self._algorithms = frozenset(algorithms)
         if refused := self._algorithms - ACCEPTED_ALGORITHMS:
@@ -149,7 +159,11 @@ class TokenVerifier:
         self._keys = tuple(load_public_key(pem) for pem in public_keys_pem)
         if not self._keys and jwks_url is None:
             raise ValueError("a verifier needs public keys or a JWKS URL")
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self._jwks = (
+            JwksCache(jwks_url, lifetime_seconds=jwks_cache_seconds, refetch_seconds=jwks_refetch_seconds)
+            if jwks_url else None
+        )
+        self._subject_claim = subject_claim
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
@@ -166,7 +180,7 @@ class TokenVerifier:
         if not isinstance(algorithm, str) or algorithm not in self._algorithms:
             raise InvalidToken(TokenProblem.UNSUPPORTED_ALGORITHM, repr(algorithm))
 
-        keys = [key for key in self._candidate_keys(token, header) if algorithm in self._fit(key)]
+        keys = [key for key in self._candidate_keys(header) if algorithm in self._fit(key)]
         if not keys:
             raise InvalidToken(TokenProblem.UNKNOWN_KEY, f"no {algorithm} key")
         for key in keys:
@@ -185,23 +199,23 @@ class TokenVerifier:
                 continue
             except jwt.PyJWTError as error:
                 raise InvalidToken(_problem(error), str(error)) from error
-            return _claims(payload)
+            return _claims(payload, self._subject_claim)
         raise InvalidToken(TokenProblem.BAD_SIGNATURE)
 
     def _fit(self, key: PublicKey) -> tuple[str, ...]:
         return tuple(name for name in _algorithms_for(key) if name in self._algorithms)
 
-    def _candidate_keys(self, token: str, header: dict[str, Any]) -> list[PublicKey]:
+    def _candidate_keys(self, header: dict[str, Any]) -> list[PublicKey]:
         keys = list(self._keys)
-        if self._jwks is not None and header.get("kid") is not None:
+        kid = header.get("kid")
+        if self._jwks is not None and isinstance(kid, str):
             try:
-                signing_key = self._jwks.get_signing_key_from_jwt(token)
-            except jwt.PyJWKClientConnectionError as error:
+                candidate = self._jwks.key(kid)
+            except KeysUnavailable as error:
                 raise InvalidToken(TokenProblem.KEYS_UNAVAILABLE, str(error)) from error
-            except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.InvalidKeyError) as error:
-                raise InvalidToken(TokenProblem.UNKNOWN_KEY, str(error)) from error
+            except UnknownKeyId as error:
+                raise InvalidToken(TokenProblem.UNKNOWN_KEY, "kid not in the key set") from error
             # A JWKS may publish symmetric ("oct") keys; those are never candidates.
-            candidate = signing_key.key
             if isinstance(candidate, _PUBLIC_KEY_TYPES) and _algorithms_for(candidate):
                 keys.insert(0, candidate)
         return keys
@@ -267,12 +281,12 @@ def _instant_claim(payload: dict[str, Any], name: str) -> datetime:
         raise InvalidToken(TokenProblem.INVALID_CLAIM, f"{name} is out of range") from error
 
 
-def _claims(payload: dict[str, Any]) -> Claims:
+def _claims(payload: dict[str, Any], subject_claim: str) -> Claims:
     roles = payload.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise InvalidToken(TokenProblem.INVALID_CLAIM, "roles must be a list of strings")
     return Claims(
-        subject=_text_claim(payload, "sub", required=True),
+        subject=_text_claim(payload, subject_claim, required=True),
         issuer=_text_claim(payload, "iss", required=True),
         issued_at=_instant_claim(payload, "iat"),
         expires_at=_instant_claim(payload, "exp"),

@@ -101,6 +101,19 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class SubjectClaim(StrEnum):
+    """The token claim that names the professional: `sub` is their id in the graph; any other is
+    matched to the professional's `external_id` (services/principal.py)."""
+
+    SUB = "sub"
+    OID = "oid"
+    PREFERRED_USERNAME = "preferred_username"
+    EMAIL = "email"
+
+
+DEVELOPMENT_ISSUER = "https://hub.local/dev"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
 
@@ -147,11 +160,22 @@ class Settings(BaseSettings):
     # Identity: bearer JWTs signed with an asymmetric key. In development the hub makes its
     # own signing key under dev_keys_dir and trusts it; in production list the issuer's
     # public keys (PEM files) or a JWKS URL.
-    jwt_issuer: str = "https://hub.local/dev"
+    jwt_issuer: str = DEVELOPMENT_ISSUER
     jwt_audience: str = "safeguarding-hub"
     jwt_public_key_files: list[Path] = Field(default_factory=list)
     jwt_jwks_url: str | None = None
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # Which claim names the professional, for the API's tokens and the pages' ID tokens alike.
+    jwt_subject_claim: SubjectClaim = SubjectClaim.SUB
+    # Where the keys are when no JWKS URL is set: read from <issuer>/.well-known/openid-configuration.
+    # Unset, discovery is on for an https issuer other than the development one when no key
+    # files are listed either.
+    jwt_discovery: bool | None = None
+    # How long the JWKS is trusted before it is read again (a key the provider removed is refused
+    # after this), and how often at most a token with a key id not in it has it read again early
+    # (how a rotated key is picked up, without a flood of made-up key ids reaching the provider).
+    jwt_jwks_cache_seconds: float = Field(default=300.0, gt=0, le=24 * 3600)
+    jwt_jwks_refetch_seconds: float = Field(default=10.0, ge=0, le=3600)
     dev_keys_dir: Path = STATE_DIR / "keys"
 
     # The audit chain's checkpoint signing key (Ed25519 PEM). In development the hub makes
@@ -196,8 +220,8 @@ class Settings(BaseSettings):
     web_session_absolute_hours: int = Field(default=10, ge=1, le=24)
     # Browser sign-in with OpenID Connect (authorization code flow with PKCE) at the identity
     # provider that issues the API's tokens (HUB_JWT_ISSUER; its metadata is read from
-    # <issuer>/.well-known/openid-configuration). The ID token's subject is the professional's
-    # id, as a bearer token's is. Off until a client id is set.
+    # <issuer>/.well-known/openid-configuration). The ID token names the professional by the
+    # claim a bearer token does (jwt_subject_claim). Off until a client id is set.
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
     # Where the provider sends the browser back: this hub's /sign-in/callback as the browser reaches it.
@@ -237,6 +261,18 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def jwt_discovers_keys(self) -> bool:
+        """Whether the API finds the provider's JWKS through OpenID Connect discovery from its issuer."""
+        if self.jwt_jwks_url:
+            return False
+        if self.jwt_discovery is not None:
+            return self.jwt_discovery
+        return (
+            not self.jwt_public_key_files and self.jwt_issuer.startswith("https://")
+            and self.jwt_issuer != DEVELOPMENT_ISSUER
+        )
 
 
 @lru_cache(maxsize=1)

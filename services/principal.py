@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from neo4j import Driver, ManagedTransaction
 
+from config.settings import SubjectClaim
 from graph import directory
-from graph.professionals import get_professional
+from graph.professionals import ProfessionalView, get_professional, get_professional_by_external_id
 from services.policy import PolicySync
 
 
@@ -36,26 +38,45 @@ class SignedIn:
     agency_name: str
 
 
+_Find = Callable[[ManagedTransaction], ProfessionalView | None]
+
+
 class PrincipalLookup:
     """A verified identity (a token's subject, a browser session's professional) to the principal
     the graph records now: a professional removed from the graph is refused on their next request,
-    and a newly loaded policy is adopted before any decision is made for them."""
+    and a newly loaded policy is adopted before any decision is made for them.
 
-    def __init__(self, driver: Driver, *, database: str, policy_sync: PolicySync) -> None:
+    What the identity provider says names a professional is decided here, for the API's bearer
+    tokens and the pages' ID tokens alike (`named`): the claim `subject_claim` (HUB_JWT_SUBJECT_CLAIM)
+    holds their id in the graph when it is `sub`, and their `external_id` when it is any other.
+    Either way it is one query, by a unique index."""
+
+    def __init__(
+        self, driver: Driver, *, database: str, policy_sync: PolicySync,
+        subject_claim: SubjectClaim = SubjectClaim.SUB,
+    ) -> None:
         self._driver = driver
         self._database = database
         self._policy_sync = policy_sync
+        self.subject_claim = subject_claim
 
     def principal(self, professional_id: str) -> Principal | None:
-        found = self._read(professional_id, with_place=False)
+        found = self._read(lambda tx: get_professional(tx, professional_id=professional_id), with_place=False)
+        return found.principal if found is not None else None
+
+    def named(self, subject: str) -> Principal | None:
+        """The professional a verified token's `subject_claim` names, or None if it names nobody."""
+        if self.subject_claim is SubjectClaim.SUB:
+            return self.principal(subject)
+        found = self._read(lambda tx: get_professional_by_external_id(tx, external_id=subject), with_place=False)
         return found.principal if found is not None else None
 
     def signed_in(self, professional_id: str) -> SignedIn | None:
-        return self._read(professional_id, with_place=True)
+        return self._read(lambda tx: get_professional(tx, professional_id=professional_id), with_place=True)
 
-    def _read(self, professional_id: str, *, with_place: bool) -> SignedIn | None:
+    def _read(self, find: _Find, *, with_place: bool) -> SignedIn | None:
         def work(tx: ManagedTransaction) -> tuple[str | None, SignedIn] | None:
-            professional = get_professional(tx, professional_id=professional_id)
+            professional = find(tx)
             if professional is None:
                 return None
             place = directory.place_of(tx, team_id=professional.team_id) if with_place else None

@@ -1,10 +1,12 @@
 """Sign-in at the council's identity provider: OpenID Connect's authorization code flow with PKCE.
 
-The provider is the one that issues the API's bearer tokens (HUB_JWT_ISSUER), and an ID token
-is held to what a bearer token is: issued by that issuer, signed with an asymmetric key the
-provider publishes, in date (with the same leeway), and its subject the professional's id,
-looked up in the graph as the API looks up a token's. Its audience is the pages' client
-(HUB_OIDC_CLIENT_ID), as OpenID Connect requires of an ID token.
+The provider is the one that issues the API's bearer tokens (HUB_JWT_ISSUER), found by the
+same discovery (services/identity_provider.py), and an ID token is held to what a bearer token
+is: issued by that issuer, signed with an asymmetric key the provider publishes, in date (with
+the same leeway), and the professional named by the same claim (HUB_JWT_SUBJECT_CLAIM: `sub`,
+or `oid`, `preferred_username`, `email`), matched in the graph by the same rule as a token's
+(`PrincipalLookup.named`). Its audience is the pages' client (HUB_OIDC_CLIENT_ID), as OpenID
+Connect requires of an ID token. The session then holds the professional's id in the graph.
 
 The state, nonce and PKCE verifier of a sign-in in progress live in the sealed session
 cookie, so the callback is matched to the browser that began it, by any process.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -30,6 +32,8 @@ from joserfc.jwk import KeySet, KeySetSerialization
 from joserfc.jws import JWSRegistry
 
 from config.settings import Settings
+from services.identity_provider import PROVIDER_TIMEOUT_SECONDS, DiscoveryFailed, ProviderMetadata, adiscover
+from services.principal import Principal
 from web.pages import Pages, Visit, safe_next
 from web.sessions import PendingSignIn, Session
 
@@ -38,18 +42,11 @@ log = logging.getLogger("hub.web.oidc")
 # The asymmetric algorithms the API accepts for its bearer tokens: nothing symmetric, so a
 # token "signed" with a published key as an HMAC secret cannot pass.
 ID_TOKEN_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
-_PROVIDER_TIMEOUT_SECONDS = 10.0
+_PROVIDER_TIMEOUT_SECONDS = PROVIDER_TIMEOUT_SECONDS
 
 
 class SignInFailed(Exception):
     """The provider's answer cannot sign anyone in; the message names the check, never a token."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderMetadata:
-    authorization_endpoint: str
-    token_endpoint: str
-    jwks_uri: str
 
 
 class OpenIdProvider:
@@ -71,18 +68,16 @@ class OpenIdProvider:
 
     async def metadata(self) -> ProviderMetadata:
         if self._metadata is None:
-            issuer = self._settings.jwt_issuer
-            found = await self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
-            if found.get("issuer") != issuer:
-                # OpenID Connect Discovery 4.3: metadata for another issuer is not this provider's.
-                raise SignInFailed("the provider's metadata names another issuer")
             try:
-                self._metadata = ProviderMetadata(
-                    authorization_endpoint=str(found["authorization_endpoint"]),
-                    token_endpoint=str(found["token_endpoint"]), jwks_uri=str(found["jwks_uri"]),
+                found = await adiscover(
+                    self._settings.jwt_issuer, timeout=_PROVIDER_TIMEOUT_SECONDS, transport=self._transport,
                 )
-            except KeyError as missing:
-                raise SignInFailed(f"the provider's metadata has no {missing}") from None
+            except DiscoveryFailed as failure:
+                raise SignInFailed(f"the provider's metadata cannot be used: {failure}") from None
+            for name in ("authorization_endpoint", "token_endpoint"):
+                if not getattr(found, name):
+                    raise SignInFailed(f"the provider's metadata has no {name}")
+            self._metadata = found
         return self._metadata
 
     async def authorization_url(self, pending: PendingSignIn) -> str:
@@ -95,7 +90,8 @@ class OpenIdProvider:
         return str(url)
 
     async def subject(self, code: str, pending: PendingSignIn) -> str:
-        """The professional's id from the ID token the code is exchanged for, once every check holds."""
+        """The claim naming the professional (HUB_JWT_SUBJECT_CLAIM) in the ID token the code is
+        exchanged for, once every check holds; `PrincipalLookup.named` finds who it names."""
         metadata = await self.metadata()
         try:
             async with self._client() as client:
@@ -123,9 +119,9 @@ class OpenIdProvider:
             claims.validate(leeway=self._settings.jwt_leeway_seconds)
         except (JoseError, ValueError) as error:
             raise SignInFailed(f"the ID token failed a check ({type(error).__name__})") from None
-        subject = claims.get("sub")
+        subject = claims.get(self._settings.jwt_subject_claim)
         if not isinstance(subject, str) or not subject:
-            raise SignInFailed("the ID token names nobody")
+            raise SignInFailed(f"the ID token names nobody by {self._settings.jwt_subject_claim}")
         return subject
 
     async def _get_json(self, url: str) -> dict[str, Any]:
@@ -171,9 +167,10 @@ def routes(app: FastAPI, pages: Pages, provider: OpenIdProvider) -> None:
             subject = await provider.subject(code, pending)
         except SignInFailed as failure:
             return _failed(visit, failure, session)
-        if await pages.call(pages.principals.principal, subject) is None:
+        principal: Principal | None = await pages.call(pages.principals.named, subject)
+        if principal is None:
             return pages.redirect(visit, "/sign-in?" + urlencode({"message": "unknown"}), session=session)
-        return pages.redirect(visit, safe_next(pending.next), session=sealer.signed_in(subject))
+        return pages.redirect(visit, safe_next(pending.next), session=sealer.signed_in(principal.professional_id))
 
     def _failed(visit: Visit, failure: SignInFailed, session: Session | None = None) -> Response:
         log.warning("browser sign-in failed", extra={"reason": str(failure)})
