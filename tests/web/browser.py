@@ -6,6 +6,7 @@ One server and one browser serve the whole session; each test gets its own brows
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ SCREENSHOTS = PROJECT_ROOT / "tests" / "web" / "screenshots"
 # The WCAG 2.2 levels A and AA, as axe-core tags its rules.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 _AXE = Axe()
+_MARKUP_AS_TEXT = re.compile(r"</?(?:a|p|span|code|strong|div|ul|li|h[1-6])(?:\s[^>]*)?>")
 
 
 @dataclass
@@ -98,6 +100,10 @@ class Visitor:
         return self.page.content()
 
     def assert_accessible(self) -> None:
+        """axe-core's WCAG 2.2 A and AA rules pass, and no markup is shown as text (a page that
+        escaped its own HTML reads as tags to a screen reader and to everyone else)."""
+        shown = _MARKUP_AS_TEXT.findall(self.page.inner_text("body"))
+        assert shown == [], f"{self.page.url}: markup shown as text: {shown[:3]}"
         results = _AXE.run(self.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         violations = [
             f"{violation['id']}: {violation['help']} ({[node['target'] for node in violation['nodes']]})"
