@@ -1,5 +1,6 @@
 """The pages benchmark at tiny scale against the test Neo4j: every page it times answers, beside its
-GraphQL operation, and the network page's weight counts what a browser loads.
+GraphQL operation, each chart's query is timed, and the network page's weight counts what a
+browser loads.
 
 Only that it measures is asserted here, never speed.
 """
@@ -29,11 +30,13 @@ def test_every_page_is_timed_beside_its_graphql_operation_and_the_network_page_w
 
     timed = {row["page"]: row for row in figures["pages"]}
     assert {"front door queue", "family network", "partner inbox", "workbook", "audit: one override",
-            "management information", "chart: partner-responses"} <= set(timed)
+            "management information", "a chart's CSV"} <= set(timed)
     for row in timed.values():
         assert row["page_ms"]["n"] == 2 and row["html_bytes"] > 0, row
         assert row["graphql_ms"]["n"] == (2 if row["graphql"] else 0), row
     weight = figures["network_page_weight"]
     assert weight["assets"] >= 3 and weight["total_bytes"] > weight["html_bytes"] > 0
+    assert set(figures["charts_ms"]) == set(pages.CHARTS)
+    assert all(chart["n"] == 2 for chart in figures["charts_ms"].values())
     table = pages.markdown([figures])
     assert all(f"| {page} |" in table for page in timed)
