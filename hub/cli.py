@@ -20,6 +20,7 @@ from neo4j import Driver
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, TransientError
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from api.app import create_app
 from api.graphql.schema import printed_schema
@@ -337,7 +338,8 @@ def import_people(
             )
         except workforce_import.ImportRefused as error:
             for problem in error.problems:
-                console.print(f"[red]error:[/red] {problem}", markup=True, highlight=False)
+                # Escaped: a problem quotes the file's own words, and "[external_id]" is not markup.
+                console.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False)
             raise typer.Exit(code=1) from error
         except PolicyError as error:
             raise _fail(f"the policy in force cannot be used, so no role can be checked: {error}") from error

@@ -421,13 +421,19 @@ class ImportPlan:
 
 
 def _differences(*pairs: tuple[str, object, object]) -> str:
-    return "; ".join(f"{label} {_shown(old)} -> {_shown(new)}" for label, old, new in pairs if old != new)
+    # A name is quoted, being free text; ids and the words of closed sets read as they are.
+    return "; ".join(
+        f"{label} {_shown(old, quoted=label == 'name')} -> {_shown(new, quoted=label == 'name')}"
+        for label, old, new in pairs if old != new
+    )
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, *, quoted: bool = False) -> str:
     if isinstance(value, tuple):
         return ROLE_SEPARATOR.join(value) or "none"
-    return "none" if value is None or value == "" else repr(value) if isinstance(value, str) else str(value)
+    if value is None or value == "":
+        return "none"
+    return repr(value) if quoted else str(value)
 
 
 class _Planner:

@@ -34,6 +34,7 @@ COMMANDS = (
     ("keys", "erase", "person-001-06", "--yes"),
     ("audit", "export"),
     ("check",),
+    ("import", "people", "council"),
     ("serve", "--migrate", "--wait", "0"),
 )
 
