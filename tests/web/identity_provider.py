@@ -124,6 +124,8 @@ class IdentityProvider:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "provider-key-1"})
         # Who is at the provider's keyboard: the professional the next sign-in is for.
         self.signed_in: str | None = None
+        # The preferred_username an ID token carries for a subject, when the test gives one.
+        self.usernames: dict[str, str] = {}
         self.wrong_nonce = False
         # Stop at a page with a link back to the hub, as a provider's consent page does, rather
         # than send the browser straight back.
@@ -206,7 +208,8 @@ class IdentityProvider:
                 return claims
 
             def generate_user_info(self, user: Person, scope: str) -> UserInfo:
-                return UserInfo(sub=user.subject)
+                username = provider.usernames.get(user.subject)
+                return UserInfo(sub=user.subject, **({"preferred_username": username} if username else {}))
 
         server = Server()
         server.register_token_generator("default", BearerTokenGenerator(_opaque_token, _opaque_token))
