@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.app import create_app
+from api.auth import IdentityProviderUnusable
 from api.graphql.schema import printed_schema
 from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
@@ -247,12 +248,14 @@ def serve(
 
 def _serve(settings: Settings) -> None:
     configure_logging(settings.log_level)
+    try:
+        application = create_app(settings)
+    except IdentityProviderUnusable as error:
+        raise _fail(escape(str(error))) from error
     console.print(f"API on http://{settings.api_host}:{settings.api_port} "
                   f"(GraphQL at /graphql, liveness at /livez, readiness at /readyz)")
     # No "server: uvicorn" banner: it would tell whoever probes which server to aim at.
-    uvicorn.run(
-        create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None, server_header=False
-    )
+    uvicorn.run(application, host=settings.api_host, port=settings.api_port, log_config=None, server_header=False)
 
 
 @keys_app.command("rotate")
