@@ -22,7 +22,9 @@ that knows only who the user is still works.
 
 Only asymmetric signatures are accepted. Each key is tried only with the algorithms of
 its own family, and PyJWT is never offered an HMAC algorithm, so a token "signed" with a
-public key as an HMAC secret cannot pass.
+public key as an HMAC secret cannot pass. The keys are PEM files, or the provider's JWKS,
+trusted for a bounded time and read again for an unknown key id at a bounded rate
+(api/jwks.py).
 """
 
 from __future__ import annotations
