@@ -45,10 +45,12 @@ class Graph:
 
     def load(self, driver: Driver, database: str, log: Callable[[str], None]) -> None:
         if self.families is None:
+            # Migrated every time, as the county is: a city loaded by an earlier version of
+            # the hub gets the schema it has since gained (the API is not ready without it).
+            migrations.migrate(driver, county.MIGRATIONS_DIR, database=database)
             records, _, _ = driver.execute_query(CITY_MARKER, database_=database)
             if not records[0]["loaded"]:
                 log(f"{self.name}: loading")
-                migrations.migrate(driver, county.MIGRATIONS_DIR, database=database)
                 demo_city.load(driver, [demo_city.demo_city()], database=database)
                 driver.execute_query(WRITE_CITY_MARKER, database_=database)
             return
