@@ -293,8 +293,10 @@ def _time_case(
         text, variables = harness._operation("query", name, schema.query_fields[name], schema, values)
 
         def ask() -> None:
-            if client.ask(case.professional_id, text, **variables).failed:
-                raise harness.BenchmarkError(f"the GraphQL twin of {case.page} failed: {name}")
+            reply = client.ask(case.professional_id, text, **variables)
+            if reply.failed:
+                errors = [error.get("message") for error in reply.body.get("errors", [])][:2]
+                raise harness.BenchmarkError(f"the GraphQL twin of {case.page} failed: {name} {reply.status} {errors}")
 
     def open_page() -> None:
         timed.bytes = len(browser.get(case.path))
