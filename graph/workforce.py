@@ -21,6 +21,7 @@ from typing import Any, LiteralString
 
 from neo4j import ManagedTransaction
 
+from graph.access_rules import SHUT_OUT
 from graph.values import to_python
 
 AGENCIES: LiteralString = """
@@ -53,6 +54,14 @@ CHILDREN: LiteralString = """
 UNWIND $ids AS wanted
 MATCH (c:Person:Child {id: wanted})
 RETURN c.id AS id
+"""
+
+# Whether the caller may change who works with this child: it exists, and no restriction shuts
+# the caller out (an unknown child and a restricted one read the same).
+CHILD_OPEN_TO: LiteralString = """
+MATCH (c:Person:Child {id: $child_id})
+OPTIONAL MATCH (me:Professional {id: $professional_id})
+RETURN NOT """ + SHUT_OUT + """ AS open
 """
 
 CURRENT_ALLOCATIONS: LiteralString = """
@@ -244,6 +253,11 @@ def holders_of_external_ids(tx: ManagedTransaction, *, external_ids: Sequence[st
 
 def known_children(tx: ManagedTransaction, *, ids: Sequence[str]) -> set[str]:
     return {r["id"] for r in tx.run(CHILDREN, ids=list(ids))}
+
+
+def child_open_to(tx: ManagedTransaction, *, child_id: str, professional_id: str) -> bool:
+    record = tx.run(CHILD_OPEN_TO, child_id=child_id, professional_id=professional_id).single()
+    return bool(record and record["open"])
 
 
 def current_allocations(tx: ManagedTransaction, *, child_ids: Sequence[str]) -> list[StoredAllocation]:

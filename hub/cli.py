@@ -321,6 +321,7 @@ def _operator(by: str) -> Principal:
 @import_app.command("people")
 def import_people(
     sources: Annotated[list[Path], typer.Argument(
+        metavar="FOLDER-OR-FILES",
         help="A folder of CSV files, or the files themselves: agencies.csv, teams.csv, professionals.csv, "
              "allocations.csv (README: \"Bringing a council's people in\").",
     )],

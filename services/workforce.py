@@ -4,7 +4,10 @@ leaving, and children allocated to them.
 Only the administrator changes professionals; allocating a child (and ending an allocation)
 is also the work of the managers who allocate (policy: `allocation` write). Each act is one
 transaction with its audit event. A refusal for a role that may not act comes before anything
-is looked up, so a real id and an invented one get the same answer.
+is looked up, so a real id and an invented one get the same answer. Allocating is how a
+legitimate relationship begins, so those who may allocate learn that a child's id exists,
+and nothing else about it; a restricted child's allocations are changed only by those named
+on its restriction (to anyone else it reads as unknown).
 
 The rules a professional and an allocation follow are here once, for these use cases and for
 `hub import people` (`services/workforce_import.py`): what an id may look like, that every
@@ -273,7 +276,7 @@ class WorkforceService:
             return NotPermitted("only the managers who allocate, and the administrator, allocate children")
 
         def work(tx: ManagedTransaction) -> AllocateChildResult:
-            if not repo.known_children(tx, ids=[child_id]):
+            if not repo.child_open_to(tx, child_id=child_id, professional_id=principal.professional_id):
                 return ChildNotFound()
             found = repo.professionals(tx, ids=[professional_id]).get(professional_id)
             if found is None or not found.current:
@@ -311,6 +314,8 @@ class WorkforceService:
             return NotPermitted("only the managers who allocate, and the administrator, end allocations")
 
         def work(tx: ManagedTransaction) -> DeallocateChildResult:
+            if not repo.child_open_to(tx, child_id=child_id, professional_id=principal.professional_id):
+                return AllocationNotFound()
             mine = next(
                 (a for a in repo.current_allocations(tx, child_ids=[child_id]) if a.professional_id == professional_id),
                 None,

@@ -58,6 +58,9 @@ mutation($input: DeallocateChildInput!) {
   }
 }
 """
+RESTRICT = """
+mutation($id: ID!) { restrictChild(input: {childId: $id, reason: "staff family"}) { __typename } }
+"""
 ME = "{ me { professionalId teamId roles } }"
 WORKBOOK = """
 query($id: ID!) { workbook(householdId: $id, first: 5) { __typename } }
@@ -204,6 +207,23 @@ class TestAllocateChild:
         no_one = ask(hub, ADMINISTRATOR, ALLOCATE, input={"professionalId": "pro-404", "childId": child_id})
 
         assert (no_child["__typename"], no_one["__typename"]) == ("ChildNotFound", "ProfessionalNotFound")
+
+    def test_a_restricted_childs_allocations_are_changed_only_by_those_named_on_its_restriction(
+        self, hub: Hub, demo_city_db: Driver
+    ) -> None:
+        child_id, _ = unallocated_child(demo_city_db)
+        restricted = ask(hub, demo_city.CRS_MANAGER_ID, RESTRICT, id=child_id)
+        allocation = {"professionalId": FS_SOCIAL_WORKER, "childId": child_id}
+
+        by_administrator = ask(hub, ADMINISTRATOR, ALLOCATE, input=allocation)
+        invented = ask(hub, ADMINISTRATOR, ALLOCATE, input={**allocation, "childId": "person-404-01"})
+        by_the_manager_named = ask(hub, demo_city.CRS_MANAGER_ID, ALLOCATE, input=allocation)
+
+        assert restricted["__typename"] == "ChildRestriction"
+        assert by_administrator["__typename"] == "ChildNotFound"
+        assert blank(by_administrator, child_id) == blank(invented, "person-404-01")
+        assert by_the_manager_named["__typename"] == "ChildAllocation"
+        assert ask(hub, ADMINISTRATOR, DEALLOCATE, input=allocation)["__typename"] == "AllocationNotFound"
 
     @pytest.mark.parametrize("who", REFUSED.values(), ids=REFUSED.keys())
     def test_refused_to_anyone_else_alike_for_a_real_and_an_invented_child(
