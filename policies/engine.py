@@ -117,12 +117,20 @@ def _enforcer_from_text(model_text: bytes, policy_text: bytes) -> Any:
 
 
 def _loaded_from(model_text: bytes, policy_text: bytes) -> _Loaded:
+    enforcer = _enforcer_from_text(model_text, policy_text)
     return _Loaded(
-        enforcer=_enforcer_from_text(model_text, policy_text),
+        enforcer=enforcer,
         revision=_revision(model_text, policy_text),
         model_text=model_text,
         policy_text=policy_text,
+        roles=_named_roles(enforcer),
     )
+
+
+def _named_roles(enforcer: Any) -> frozenset[str]:
+    named = {rule[0] for rule in enforcer.get_policy()}
+    named |= {member for member, _ in enforcer.get_grouping_policy()}
+    return frozenset(named) & _KNOWN_ROLES
 
 
 def load_enforcer(model_path: Path, policy_path: Path) -> Any:
@@ -177,18 +185,13 @@ class _Loaded:
     revision: str
     model_text: bytes
     policy_text: bytes
+    roles: frozenset[str]
     bases: dict[tuple[frozenset[str], ResourceKind, Action], frozenset[Basis]] = field(
         default_factory=dict
     )
     read_filters: dict[frozenset[str], tuple[tuple[str, tuple[str, ...]], ...]] = field(
         default_factory=dict
     )
-
-    @property
-    def roles(self) -> frozenset[str]:
-        named = {rule[0] for rule in self.enforcer.get_policy()}
-        named |= {member for member, _ in self.enforcer.get_grouping_policy()}
-        return frozenset(named) & _KNOWN_ROLES
 
 
 class Policy:
