@@ -80,11 +80,16 @@ CREATE (k:Consent {
 CREATE (giver)-[:GAVE]->(k)-[:COVERS]->(c)
 """
 
+# Overrides generated before the generator named the ground's property as the hub does.
+NAME_OVERRIDE_GROUNDS: LiteralString = """
+MATCH (o:ConsentOverride) WHERE o.reason IS NULL AND o.ground IS NOT NULL
+CALL (o) { SET o.reason = o.ground REMOVE o.ground } IN TRANSACTIONS OF 10000 ROWS
+"""
 WRITE_OVERRIDES: LiteralString = """
 UNWIND $rows AS row
 MATCH (c:Person:Child {id: row.child_id})
 CREATE (o:ConsentOverride {
-    id: row.id, ground: 'SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION', scope: row.scope,
+    id: row.id, reason: 'SEEKING_CONSENT_WOULD_PREJUDICE_PROTECTION', scope: row.scope,
     agencies: row.agencies, status: row.status, requested_by: row.requested_by,
     requested_at: datetime(row.requested_at), decided_by: row.decided_by,
     decided_at: CASE WHEN row.decided_at IS NULL THEN null ELSE datetime(row.decided_at) END,
@@ -177,6 +182,8 @@ def ensure_county(
         # workbooks it has since gained; both steps are idempotent.
         migrations.migrate(driver, MIGRATIONS_DIR, database=database)
         workbook.open_workbooks(driver, database=database)
+        with driver.session(database=database) as session:
+            session.run(NAME_OVERRIDE_GROUNDS).consume()
         return CountyGraph(parameters, marker["children"], marker["people"], marker["items"],
                            marker["seconds"], reused=True)
     if holds_data(driver, database=database):

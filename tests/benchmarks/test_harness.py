@@ -14,6 +14,7 @@ from neo4j import Driver
 
 from benchmarks import county, handwritten, harness, report
 from config.settings import Settings
+from graph.consent import OverrideGround
 from policies import MODEL_PATH, POLICY_PATH, Policy
 from policies.kinds import Action, Basis, ResourceKind
 
@@ -26,6 +27,17 @@ def tiny_county(graph_db: Driver) -> county.CountyGraph:
 
 
 class TestCountyGraph:
+    def test_its_overrides_have_the_shape_the_hub_writes(self, graph_db: Driver) -> None:
+        # Enough families that some of their children have overrides (2 in 100 do).
+        county.ensure_county(graph_db, county.CountyParameters(families=150, seed=5), database="neo4j")
+
+        grounds = graph_db.execute_query(
+            "MATCH (o:ConsentOverride) RETURN o.reason AS reason, o.ground AS ground", database_="neo4j",
+        ).records
+
+        assert grounds, "the tiny county has overrides"
+        assert {(r["reason"], r["ground"]) for r in grounds} <= {(g.value, None) for g in OverrideGround}
+
     def test_first_load_writes_the_marker_and_a_second_reuses_it(self, graph_db: Driver) -> None:
         first = county.ensure_county(graph_db, TINY, database="neo4j")
         second = county.ensure_county(graph_db, TINY, database="neo4j")
