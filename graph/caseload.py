@@ -52,10 +52,19 @@ _STANDS_IN: LiteralString = """(
 
 # Every workbook the caller stands in, the latest written first: its latest version
 # (when, which section, by whom) and the group supervision records not yet signed off.
+# The workbooks are found from the caller (their teams' and their case-held children's
+# households, `_STANDS_IN` spelt as two paths), never by testing every workbook in the county.
 CASELOAD: LiteralString = """
 MATCH (me:Professional {id: $professional_id})
-MATCH (w:Workbook)-[:FOR]->(h:Household)
-WHERE """ + _STANDS_IN + """
+CALL (me) {
+    MATCH (me)-[:MEMBER_OF]->(:Team)<-[:HELD_BY]-(w:Workbook)
+    RETURN w
+  UNION
+    MATCH (me)-[:ALLOCATED_TO {role: 'case_holder'}]->(:Child)-[l:LIVES_IN]->(:Household)<-[:FOR]-(w:Workbook)
+    WHERE l.until IS NULL
+    RETURN w
+}
+MATCH (w)-[:FOR]->(h:Household)
 CALL (w) {
     OPTIONAL MATCH (v:WorkbookEntryVersion)-[:OF]->(e:WorkbookEntry)-[:IN]->(w)
     OPTIONAL MATCH (v)-[:WRITTEN_BY]->(author:Professional)
