@@ -17,7 +17,7 @@ from services.management_information import ManagementInformation
 from services.principal import PrincipalLookup
 
 TINY = county.CountyParameters(families=12, seed=5, chunk_families=5)
-PER_MONTH = 3
+PER_MONTH = 6  # 72 contacts over the year: even one month drawing none is a 1-in-40 chance
 AUDITOR: str = "MATCH (p:Professional) WHERE 'auditor' IN p.roles RETURN min(p.id) AS id"
 CONTACT_MONTHS = """
 MATCH (k:Contact) RETURN toString(date.truncate('month', k.received_at)) AS month, count(*) AS contacts
