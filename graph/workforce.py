@@ -23,6 +23,7 @@ from neo4j import ManagedTransaction
 
 from graph.access_rules import SHUT_OUT
 from graph.values import to_python
+from graph.writes import MERGE_AGENCIES
 
 AGENCIES: LiteralString = """
 UNWIND $ids AS wanted
@@ -69,12 +70,6 @@ UNWIND $child_ids AS wanted
 MATCH (p:Professional)-[a:ALLOCATED_TO]->(c:Person:Child {id: wanted})
 RETURN p.id AS professional_id, c.id AS child_id, a.role AS role, a.since AS since
 ORDER BY child_id, professional_id
-"""
-
-MERGE_AGENCIES: LiteralString = """
-UNWIND $rows AS row
-MERGE (a:Agency {id: row.id})
-SET a.name = row.name, a.kind = row.kind
 """
 
 # A team moved to another agency leaves the old one.

@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,6 +29,12 @@ from authlib.oidc.core import AuthorizationCodeMixin, OpenIDCode, UserInfo
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from joserfc.jwk import KeySet, RSAKey
+from neo4j import Driver
+
+from api.app import create_app
+from config.settings import Settings
+from devtools import local_neo4j
+from tests.web.browser import Served, serve
 
 
 @dataclass
@@ -255,3 +263,25 @@ class IdentityProvider:
             return found
 
         return app
+
+
+@dataclass
+class ProviderAndHub:
+    provider: IdentityProvider
+    hub: Served
+
+
+@contextmanager
+def served_with_provider(
+    driver: Driver, settings: Settings, client_id: str, **overrides: Any,
+) -> Iterator[ProviderAndHub]:
+    """A provider on a free port and a hub signing in at it as `client_id`, both served."""
+    provider_port, hub_port = local_neo4j.free_port(), local_neo4j.free_port()
+    issuer = f"http://127.0.0.1:{provider_port}"
+    callback = f"http://127.0.0.1:{hub_port}/sign-in/callback"
+    provider = IdentityProvider(issuer, Client(client_id, callback))
+    configured = settings.model_copy(update={
+        "jwt_issuer": issuer, "oidc_client_id": client_id, "oidc_redirect_url": callback, **overrides,
+    })
+    with serve(provider.app, provider_port), serve(create_app(configured, driver=driver), hub_port) as hub:
+        yield ProviderAndHub(provider, hub)

@@ -4,7 +4,6 @@ real provider (tests/web/identity_provider.py) served beside the hub, in a real 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -12,37 +11,23 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from neo4j import Driver
 from playwright.sync_api import Browser, expect
 
-from api.app import create_app
 from config.settings import Settings
-from devtools import demo_city, local_neo4j
-from tests.web.browser import Served, Visitor, serve, visitor
-from tests.web.identity_provider import Client, IdentityProvider
+from devtools import demo_city
+from tests.web.browser import Visitor, visitor
+from tests.web.identity_provider import ProviderAndHub, served_with_provider
 
 CLIENT_ID = "safeguarding-hub-pages"
 SOCIAL_WORKER = "Sarah Okafor"
 
 
-@dataclass
-class SignInAtProvider:
-    provider: IdentityProvider
-    hub: Served
-
-
 @pytest.fixture(scope="module")
-def provider_and_hub(session_driver: Driver, web_settings: Settings) -> Iterator[SignInAtProvider]:
-    provider_port, hub_port = local_neo4j.free_port(), local_neo4j.free_port()
-    issuer = f"http://127.0.0.1:{provider_port}"
-    callback = f"http://127.0.0.1:{hub_port}/sign-in/callback"
-    provider = IdentityProvider(issuer, Client(CLIENT_ID, callback))
-    settings = web_settings.model_copy(update={
-        "jwt_issuer": issuer, "oidc_client_id": CLIENT_ID, "oidc_redirect_url": callback,
-    })
-    with serve(provider.app, provider_port), serve(create_app(settings, driver=session_driver), hub_port) as hub:
-        yield SignInAtProvider(provider, hub)
+def provider_and_hub(session_driver: Driver, web_settings: Settings) -> Iterator[ProviderAndHub]:
+    with served_with_provider(session_driver, web_settings, CLIENT_ID) as served:
+        yield served
 
 
 @pytest.fixture
-def at_provider(provider_and_hub: SignInAtProvider, sealed_city_db: Driver) -> Iterator[SignInAtProvider]:
+def at_provider(provider_and_hub: ProviderAndHub, sealed_city_db: Driver) -> Iterator[ProviderAndHub]:
     provider = provider_and_hub.provider
     provider.signed_in, provider.wrong_nonce, provider.hold = None, False, False
     provider.authorization_requests.clear()
@@ -51,7 +36,7 @@ def at_provider(provider_and_hub: SignInAtProvider, sealed_city_db: Driver) -> I
 
 
 @pytest.fixture
-def browser_at(browser: Browser, at_provider: SignInAtProvider) -> Iterator[Visitor]:
+def browser_at(browser: Browser, at_provider: ProviderAndHub) -> Iterator[Visitor]:
     found = visitor(browser, at_provider.hub.base_url)
     try:
         yield found
@@ -66,7 +51,7 @@ def _start(visit: Visitor, next_page: str = "/") -> None:
 
 class TestAuthorizationCodeWithPkce:
     def test_the_provider_signs_the_professional_in_and_the_header_names_them(
-        self, browser_at: Visitor, at_provider: SignInAtProvider
+        self, browser_at: Visitor, at_provider: ProviderAndHub
     ) -> None:
         at_provider.provider.signed_in = demo_city.MASH_SOCIAL_WORKER_ID
 
@@ -78,7 +63,7 @@ class TestAuthorizationCodeWithPkce:
         assert browser_at.problems == []
 
     def test_the_code_is_asked_for_with_an_s256_challenge_and_redeemed_with_its_verifier(
-        self, browser_at: Visitor, at_provider: SignInAtProvider
+        self, browser_at: Visitor, at_provider: ProviderAndHub
     ) -> None:
         at_provider.provider.signed_in = demo_city.MASH_SOCIAL_WORKER_ID
 
@@ -96,7 +81,7 @@ class TestAuthorizationCodeWithPkce:
         assert redeemed["code_verifier"] not in str(asked)
 
     def test_each_sign_in_sends_a_state_nonce_and_verifier_of_its_own(
-        self, browser: Browser, at_provider: SignInAtProvider
+        self, browser: Browser, at_provider: ProviderAndHub
     ) -> None:
         at_provider.provider.signed_in = demo_city.MASH_SOCIAL_WORKER_ID
         for _ in range(2):
@@ -112,7 +97,7 @@ class TestAuthorizationCodeWithPkce:
 
 class TestRefusals:
     def test_a_callback_with_another_state_is_refused_and_its_code_never_redeemed(
-        self, browser_at: Visitor, at_provider: SignInAtProvider
+        self, browser_at: Visitor, at_provider: ProviderAndHub
     ) -> None:
         at_provider.provider.signed_in = demo_city.MASH_SOCIAL_WORKER_ID
 
@@ -131,7 +116,7 @@ class TestRefusals:
         assert at_provider.provider.token_requests == []
 
     def test_a_callback_with_no_sign_in_begun_is_refused(
-        self, browser_at: Visitor, at_provider: SignInAtProvider
+        self, browser_at: Visitor, at_provider: ProviderAndHub
     ) -> None:
         page = browser_at.open("/sign-in/callback?" + urlencode({"code": "a-code", "state": "a-state"}))
 
@@ -139,7 +124,7 @@ class TestRefusals:
         assert at_provider.provider.token_requests == []
 
     def test_an_id_token_with_another_nonce_is_refused(
-        self, browser_at: Visitor, at_provider: SignInAtProvider
+        self, browser_at: Visitor, at_provider: ProviderAndHub
     ) -> None:
         at_provider.provider.signed_in = demo_city.MASH_SOCIAL_WORKER_ID
         at_provider.provider.wrong_nonce = True
@@ -153,7 +138,7 @@ class TestRefusals:
         assert len(at_provider.provider.token_requests) == 1
 
     def test_a_subject_the_graph_does_not_know_is_not_signed_in(
-        self, browser_at: Visitor, at_provider: SignInAtProvider
+        self, browser_at: Visitor, at_provider: ProviderAndHub
     ) -> None:
         at_provider.provider.signed_in = "someone-who-left"
 
@@ -164,7 +149,7 @@ class TestRefusals:
         expect(page.locator("#signed-in-as")).to_have_count(0)
 
     def test_a_provider_that_signs_nobody_in_leaves_the_browser_signed_out(
-        self, browser_at: Visitor, at_provider: SignInAtProvider
+        self, browser_at: Visitor, at_provider: ProviderAndHub
     ) -> None:
         _start(browser_at)
 

@@ -5,47 +5,33 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
 from neo4j import Driver
 from playwright.sync_api import Browser, expect
 
-from api.app import create_app
 from config.settings import Settings, SubjectClaim
-from devtools import demo_city, local_neo4j
+from devtools import demo_city
 from tests.api.test_identity_providers import give_external_id
-from tests.web.browser import Served, Visitor, serve, visitor
-from tests.web.identity_provider import Client, IdentityProvider
+from tests.web.browser import Visitor, visitor
+from tests.web.identity_provider import ProviderAndHub, served_with_provider
 
 CLIENT_ID = "safeguarding-hub-pages"
 USERNAME = "sarah.okafor"
 
 
-@dataclass
-class SignInByUsername:
-    provider: IdentityProvider
-    hub: Served
-
-
 @pytest.fixture(scope="module")
-def by_username(session_driver: Driver, web_settings: Settings) -> Iterator[SignInByUsername]:
-    provider_port, hub_port = local_neo4j.free_port(), local_neo4j.free_port()
-    issuer = f"http://127.0.0.1:{provider_port}"
-    callback = f"http://127.0.0.1:{hub_port}/sign-in/callback"
-    provider = IdentityProvider(issuer, Client(CLIENT_ID, callback))
-    settings = web_settings.model_copy(update={
-        "jwt_issuer": issuer, "oidc_client_id": CLIENT_ID, "oidc_redirect_url": callback,
-        "jwt_subject_claim": SubjectClaim.PREFERRED_USERNAME,
-    })
-    with serve(provider.app, provider_port), serve(create_app(settings, driver=session_driver), hub_port) as hub:
-        yield SignInByUsername(provider, hub)
+def by_username(session_driver: Driver, web_settings: Settings) -> Iterator[ProviderAndHub]:
+    with served_with_provider(
+        session_driver, web_settings, CLIENT_ID, jwt_subject_claim=SubjectClaim.PREFERRED_USERNAME,
+    ) as served:
+        yield served
 
 
 @pytest.fixture
 def browser_at(
-    browser: Browser, by_username: SignInByUsername, sealed_city_db: Driver
+    browser: Browser, by_username: ProviderAndHub, sealed_city_db: Driver
 ) -> Iterator[Visitor]:
     by_username.provider.signed_in = None
     by_username.provider.usernames.clear()
@@ -62,7 +48,7 @@ def _start(visit: Visitor) -> None:
 
 
 def test_the_id_tokens_preferred_username_signs_in_the_professional_with_that_external_id(
-    browser_at: Visitor, by_username: SignInByUsername, sealed_city_db: Driver
+    browser_at: Visitor, by_username: ProviderAndHub, sealed_city_db: Driver
 ) -> None:
     give_external_id(sealed_city_db, demo_city.MASH_SOCIAL_WORKER_ID, USERNAME)
     subject = str(uuid.uuid4())
@@ -80,7 +66,7 @@ def test_the_id_tokens_preferred_username_signs_in_the_professional_with_that_ex
 
 
 def test_a_subject_that_is_a_professionals_id_signs_nobody_in_when_the_username_names_nobody(
-    browser_at: Visitor, by_username: SignInByUsername, sealed_city_db: Driver
+    browser_at: Visitor, by_username: ProviderAndHub, sealed_city_db: Driver
 ) -> None:
     give_external_id(sealed_city_db, demo_city.MASH_SOCIAL_WORKER_ID, USERNAME)
     by_username.provider.signed_in = demo_city.MASH_SOCIAL_WORKER_ID
