@@ -46,6 +46,9 @@ class ResourceKind(StrEnum):
     AUDIT_EVENT = "audit_event"
     # Counts and times over a period (overrides, contacts, partner answers): no child, no content.
     MANAGEMENT_INFORMATION = "management_information"
+    # Who in another agency read one's own agency's records, under which basis, and when: the
+    # owning agency told of each disclosure (ids, the reader and the basis; no content).
+    RECORD_DISCLOSURE = "record_disclosure"
     # Who is allocated to which child, in which role: ids, never case content.
     ALLOCATION = "allocation"
     POLICY = "policy"

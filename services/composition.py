@@ -21,6 +21,7 @@ from services.audit_review import AuditorService
 from services.caseload import CaseloadService
 from services.consent import ConsentService
 from services.contacts import ContactService, DueTimes
+from services.disclosures import DisclosureService
 from services.grants import GrantService
 from services.health import HealthProbe
 from services.key_material import audit_signing_key, keyring
@@ -48,6 +49,7 @@ class Services:
     caseload: CaseloadService
     management_information: ManagementInformationService
     workforce: WorkforceService
+    disclosures: DisclosureService
     # Field encryption, for the faces that show decrypted content the services returned sealed.
     keyring: Keyring
 
@@ -139,6 +141,7 @@ def assemble(
         caseload=CaseloadService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         management_information=ManagementInformationService(neo4j_driver, database=database, policy=access_policy),
         workforce=WorkforceService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
+        disclosures=DisclosureService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         keyring=field_keys,
     )
     return Hub(

@@ -39,6 +39,7 @@ from api.graphql.auditor import AuditorQueries
 from api.graphql.consent import ConsentMutations, ConsentQueries
 from api.graphql.contacts import ContactMutations, ContactQueries
 from api.graphql.context import Context
+from api.graphql.disclosures import DisclosureQueries
 from api.graphql.fast_completion import FastCompletionExecutor
 from api.graphql.grants import GrantMutations, GrantQueries
 from api.graphql.limits import OperationCostLimit, StringLiteralLimit
@@ -75,7 +76,7 @@ _LOGGABLE_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 @strawberry.type
 class Query(
     NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries, WorkbookQueries, GrantQueries,
-    WorklistQueries,
+    WorklistQueries, DisclosureQueries,
 ):
     pass
 

@@ -29,6 +29,7 @@ from services.caseload import CaseloadService
 from services.composition import Services
 from services.consent import ConsentService
 from services.contacts import ContactService
+from services.disclosures import DisclosureService
 from services.grants import GrantService
 from services.management_information import ManagementInformationService
 from services.search import SearchService
@@ -77,6 +78,7 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
     ("Mutation", "deactivateProfessional"): WorkforceService.deactivate_professional,
     ("Mutation", "allocateChild"): WorkforceService.allocate_child,
     ("Mutation", "deallocateChild"): WorkforceService.deallocate_child,
+    ("Query", "readsOfOurRecords"): DisclosureService.reads_of_our_records,
 }
 
 # Service methods that refuse but have no GraphQL resolver, each with the face that calls it.
