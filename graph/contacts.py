@@ -140,6 +140,8 @@ class ContactRow:
     response_ciphertext: str | None = None
     request_ids: tuple[str, ...] = ()
     proposals: tuple[ProposalRow, ...] = ()
+    # Set when the retention schedule erased the contact's content (services/retention.py).
+    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,8 @@ class ShareRow:
     historic: bool | None
     shared_by: str
     shared_at: datetime
-    ciphertext: str
+    # None once the retention schedule erased the contact it answered.
+    ciphertext: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +274,7 @@ _CONTACT_FIELDS: LiteralString = """
     k {.id, .received_at, .channel, .urgency, .due_by, .status, .recorded_by, .passed_from_edt,
        .referrer_kind, .referrer_professional_id, .referrer_name, .referrer_relationship,
        .consent_position, .consent_not_sought_reason, .outcome, .decided_by, .agreed_by,
-       .decided_at, .proposed_at, .agreed_at} AS contact,
+       .decided_at, .proposed_at, .agreed_at, .erased_at} AS contact,
     c.id AS child_id, c.given_name AS given_name, c.family_name AS family_name
 """
 
@@ -702,7 +705,7 @@ def _share(raw: dict[str, Any]) -> ShareRow:
     return ShareRow(
         id=raw["id"], agency_id=raw["agency"], shared=bool(raw["shared"]),
         fact_or_opinion=raw.get("fact_or_opinion"), historic=raw.get("historic"),
-        shared_by=raw["shared_by"], shared_at=raw["shared_at"], ciphertext=raw["content"],
+        shared_by=raw["shared_by"], shared_at=raw["shared_at"], ciphertext=raw.get("content"),
     )
 
 
@@ -746,4 +749,5 @@ def _contact(
         agreed_by=k.get("agreed_by"), decided_at=k.get("decided_at"), proposed_at=k.get("proposed_at"),
         agreed_at=k.get("agreed_at"), concern_ciphertext=concern, rationale_ciphertext=rationale,
         response_ciphertext=response, request_ids=request_ids, proposals=proposals,
+        erased_at=k.get("erased_at"),
     )

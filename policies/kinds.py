@@ -44,6 +44,8 @@ class ResourceKind(StrEnum):
     # A use of break glass: who took access to which child, when and why.
     BREAK_GLASS = "break_glass"
     AUDIT_EVENT = "audit_event"
+    # What the retention schedule erased: ids, rules and dates, never what was erased.
+    ERASURE = "erasure"
     # Counts and times over a period (overrides, contacts, partner answers): no child, no content.
     MANAGEMENT_INFORMATION = "management_information"
     # Who in another agency read one's own agency's records, under which basis, and when: the

@@ -15,6 +15,7 @@ from neo4j import Driver
 from config.settings import Settings
 from graph.driver import connect
 from policies import Policy
+from policies.retention import load_schedule
 from protection.audit_trail import AuditTrail
 from protection.keyring import Keyring
 from services.audit_review import AuditorService
@@ -28,6 +29,7 @@ from services.key_material import audit_signing_key, keyring
 from services.management_information import ManagementInformationService
 from services.network import NetworkService
 from services.policy import PolicySync
+from services.retention import RetentionService
 from services.search import SearchService
 from services.workbook import WorkbookService
 from services.workforce import WorkforceService
@@ -49,6 +51,7 @@ class Services:
     caseload: CaseloadService
     management_information: ManagementInformationService
     workforce: WorkforceService
+    retention: RetentionService
     disclosures: DisclosureService
     # Field encryption, for the faces that show decrypted content the services returned sealed.
     keyring: Keyring
@@ -141,6 +144,10 @@ def assemble(
         caseload=CaseloadService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         management_information=ManagementInformationService(neo4j_driver, database=database, policy=access_policy),
         workforce=WorkforceService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
+        retention=RetentionService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
+            schedule=load_schedule(),
+        ),
         disclosures=DisclosureService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         keyring=field_keys,
     )

@@ -61,6 +61,7 @@ from services.refusals import (
     RequestWithdrawn,
     SelfAgreementForbidden,
 )
+from services.retention import RETENTION_ERASED
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")
@@ -556,6 +557,8 @@ class ContactService:
         if row is None:
             # Another agency's contact reads exactly like one that does not exist.
             return ContactNotFound()
+        if row.erased_at is not None:
+            return _erased_detail(row)
         child_key = self._keyring.reader(tx, row.child_id)
         return ContactDetail(
             row=row,
@@ -648,7 +651,10 @@ class ContactService:
             basis = None
         if basis is not None:
             field = "content" if share.shared else "decline_reason"
-            opened = _open(child_key, share.id, field, share.ciphertext)
+            opened = (
+                _open(child_key, share.id, field, share.ciphertext) if share.ciphertext is not None
+                else OpenedField(None, RETENTION_ERASED)
+            )
         elif row.requester_side and not row.basis_holds and Basis(row.basis.value) in share_bases:
             # The front door would read it but for the basis that went: say that, not "no access".
             opened = OpenedField(
@@ -749,6 +755,21 @@ def _answer_refusal(standing: repo.ProposalStanding | None, principal: Principal
     if standing.proposal.status is not ProposalStatus.PROPOSED or standing.contact_status is ContactStatus.DECIDED:
         return AlreadyDecided(f"this proposed decision no longer awaits agreement ({standing.proposal.status})")
     return None
+
+
+def _erased_detail(row: ContactRow) -> ContactDetail:
+    """A contact the retention schedule erased: what remains reads, and its content says it went.
+
+    Said from the contact's mark rather than from the missing fields, which would otherwise
+    read as content never recorded."""
+    gone = OpenedField(None, RETENTION_ERASED)
+    return ContactDetail(
+        row=row, concern=gone, rationale=gone, response_to_referrer=gone,
+        proposals=tuple(
+            ProposalView(row=proposal, rationale=gone, response_to_referrer=gone, send_back_note=gone)
+            for proposal in row.proposals
+        ),
+    )
 
 
 def _proposal_view(child_key: ScopeReader, row: ProposalRow) -> ProposalView:

@@ -229,6 +229,12 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("auditor", "override", "read", "OWN_AGENCY", True),
     ("auditor", "break_glass", "read", "OWN_AGENCY", True),
     ("auditor", "management_information", "read", "OWN_AGENCY", True),
+    # What the retention schedule erased: the auditor's alone.
+    ("auditor", "erasure", "read", "OWN_AGENCY", True),
+    ("auditor", "erasure", "read", "ALLOCATED", False),
+    ("administrator", "erasure", "read", "OWN_AGENCY", False),
+    ("crs_manager", "erasure", "read", "OWN_AGENCY", False),
+    ("mash_social_worker", "erasure", "read", "OWN_AGENCY", False),
     ("crs_manager", "management_information", "read", "OWN_AGENCY", True),
     ("edt_on_call_senior_manager", "management_information", "read", "OWN_AGENCY", True),
     ("head_of_service", "management_information", "read", "OWN_AGENCY", True),
@@ -351,6 +357,7 @@ class TestAuditorNeverSeesCaseContent:
         assert readable == {
             ResourceKind.AUDIT_EVENT.value, ResourceKind.OVERRIDE.value, ResourceKind.BREAK_GLASS.value,
             ResourceKind.MANAGEMENT_INFORMATION.value,
+            ResourceKind.ERASURE.value,
         }
 
 

@@ -1,0 +1,308 @@
+"""The retention schedule against the sealed demo city: what is due, what erasing it leaves, and
+what it never touches; the dry run changes nothing, a second run finds nothing, and the audit
+chain verifies afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from neo4j import Driver
+
+from config.settings import Settings
+from devtools import demo_city
+from graph import data_key_store
+from graph.contacts import Channel, ConsentPosition, Outcome, ReferrerKind, Urgency
+from graph.retention import Tombstone
+from services.composition import Hub, assemble
+from services.contacts import ContactDetail, ContactInput, Referrer
+from services.integrity import check_integrity
+from services.paging import Page
+from services.principal import Principal, PrincipalLookup
+from services.refusals import InvalidInput, NotPermitted
+from services.retention import ERASED_ACTION, RETENTION_ERASED, Method
+from tests.graph_state import fingerprint
+
+CHILD_ID = demo_city.DEMO_FAMILY_CHILD_ID
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def hub(sealed_city_db: Driver, test_settings: Settings) -> Iterator[Hub]:
+    assembled = assemble(test_settings, driver=sealed_city_db)
+    yield assembled
+    assembled.close()
+
+
+def principal(hub: Hub, professional_id: str) -> Principal:
+    found = PrincipalLookup(hub.driver, database="neo4j", policy_sync=hub.policy_sync).principal(professional_id)
+    assert found is not None
+    return found
+
+
+def operator() -> Principal:
+    return Principal(
+        professional_id="operator:test", name="test", agency_id="hub-operations", agency_kind="OPERATOR",
+        team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
+    )
+
+
+def decided_contact(hub: Hub, child_id: str, outcome: Outcome | None, *, decided_years_ago: int = 0) -> tuple[str, str]:
+    """A contact recorded through the service and, unless `outcome` is None, decided by a manager;
+    its decision then moved back `decided_years_ago` years. Returns its id and its concern."""
+    concern = f"CANARY a neighbour heard a child crying late at night [{uuid.uuid4().hex[:8]}]"
+    services = hub.services
+    recorded = services.contacts.record_contact(principal(hub, demo_city.MASH_SOCIAL_WORKER_ID), ContactInput(
+        child_id=child_id, new_child=None,
+        referrer=Referrer(kind=ReferrerKind.PUBLIC, name="A neighbour", relationship="lives next door"),
+        channel=Channel.TELEPHONE, concern=concern, urgency=Urgency.AMBER, consent_position=ConsentPosition.GIVEN,
+        consent_not_sought_reason=None, received_at=None,
+    ), request_id="test")
+    assert isinstance(recorded, ContactDetail)
+    contact_id = recorded.row.id
+    if outcome is not None:
+        decided = services.contacts.decide_contact(
+            principal(hub, demo_city.CRS_MANAGER_ID), contact_id=contact_id, outcome=outcome,
+            rationale="CANARY the family is known to universal services and coping",
+            response_to_referrer="CANARY thank you: no further action is needed from us", agreed_by=None,
+            request_id="test",
+        )
+        assert isinstance(decided, ContactDetail), decided
+    if decided_years_ago:
+        hub.driver.execute_query(
+            "MATCH (k:Contact {id: $id}) SET k.decided_at = k.decided_at - duration({years: $years})",
+            id=contact_id, years=decided_years_ago,
+        )
+    return contact_id, concern
+
+
+def read_contact(hub: Hub, contact_id: str) -> ContactDetail:
+    found = hub.services.contacts.contact(
+        principal(hub, demo_city.MASH_SOCIAL_WORKER_ID), contact_id, request_id="test",
+    )
+    assert isinstance(found, ContactDetail)
+    return found
+
+
+def make_adult_child(driver: Driver, child_id: str, *, age: int) -> None:
+    """The child born `age` years ago, its agency records written ten years ago."""
+    driver.execute_query(
+        """
+        MATCH (c:Person:Child {id: $id}) SET c.dob = date() - duration({years: $age})
+        WITH c MATCH (r:AgencyRecord)-[:ABOUT]->(c) SET r.recorded_at = datetime() - duration({years: 10})
+        """,
+        id=child_id, age=age,
+    )
+
+
+def key_destroyed(driver: Driver, scope_id: str) -> bool:
+    with driver.session(database="neo4j") as session:
+        stored = session.execute_read(lambda tx: data_key_store.get_data_key(tx, scope_id=scope_id))
+    return stored is not None and stored.destroyed
+
+
+def due_ids(hub: Hub, now: datetime) -> set[tuple[str, str]]:
+    return {(item.kind, item.id) for item in hub.services.retention.due(now)}
+
+
+class TestAContactOfNoFurtherAction:
+    def test_decided_four_years_ago_it_is_due_under_its_rule(self, hub: Hub) -> None:
+        contact_id, _ = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+
+        due = {item.id: item for item in hub.services.retention.due(NOW)}
+
+        item = due[contact_id]
+        assert (item.kind, item.scope_id, item.rule) == ("contact", CHILD_ID, "contact_no_further_action")
+        assert item.due_on <= NOW.date() and item.due_on > NOW.date() - timedelta(days=366 + 1)
+
+    def test_erased_its_content_reads_as_erased_not_as_an_error(self, hub: Hub) -> None:
+        contact_id, concern = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+
+        run = hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        assert contact_id in {tombstone.record_id for tombstone in run.erased}
+        detail = read_contact(hub, contact_id)
+        assert detail.row.erased_at is not None and detail.row.outcome is Outcome.NO_FURTHER_ACTION
+        for field in (detail.concern, detail.rationale, detail.response_to_referrer):
+            assert (field.text, field.unavailable) == (None, RETENTION_ERASED)
+        assert detail.row.referrer_name is None and detail.row.referrer_relationship is None
+        records, _, _ = hub.driver.execute_query(
+            "MATCH (k:Contact {id: $id}) RETURN k.concern AS concern, k.rationale AS rationale, "
+            "k.response_to_referrer AS response, k.erased_under AS rule",
+            id=contact_id,
+        )
+        assert records[0].data() == {
+            "concern": None, "rationale": None, "response": None, "rule": "contact_no_further_action",
+        }
+        assert concern not in str(fingerprint(hub.driver))
+
+    def test_its_child_keeps_its_key_for_the_records_still_kept(self, hub: Hub) -> None:
+        erased_id, _ = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        kept_id, kept_concern = decided_contact(hub, CHILD_ID, Outcome.FAMILY_SAFEGUARDING, decided_years_ago=4)
+
+        run = hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        erased = {tombstone.record_id: tombstone for tombstone in run.erased}
+        assert erased[erased_id].method == Method.FIELDS_REMOVED
+        assert kept_id not in erased and CHILD_ID not in erased
+        assert not key_destroyed(hub.driver, CHILD_ID)
+        assert read_contact(hub, kept_id).concern.text == kept_concern
+
+
+class TestWhatIsNotYetDue:
+    def test_a_contact_decided_today_and_an_open_one_are_untouched(self, hub: Hub) -> None:
+        decided_id, decided_concern = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION)
+        open_id, open_concern = decided_contact(hub, CHILD_ID, None)
+
+        run = hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        assert not {decided_id, open_id} & {tombstone.record_id for tombstone in run.erased}
+        assert read_contact(hub, decided_id).concern.text == decided_concern
+        assert read_contact(hub, open_id).concern.text == open_concern
+
+    def test_the_same_contact_is_due_three_years_on(self, hub: Hub) -> None:
+        contact_id, _ = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION)
+
+        assert ("contact", contact_id) not in due_ids(hub, NOW + timedelta(days=365 * 3 - 2))
+        assert ("contact", contact_id) in due_ids(hub, NOW + timedelta(days=365 * 3 + 1))
+
+
+class TestAChildPastTwentyFive:
+    def test_its_key_is_shredded_when_everything_under_it_is_due(self, hub: Hub) -> None:
+        make_adult_child(hub.driver, CHILD_ID, age=26)
+        contact_id, _ = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+
+        due = hub.services.retention.due(NOW)
+        run = hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        # The scope is listed once; the contact under it goes with it, not apart.
+        assert [(item.kind, item.rule) for item in due if item.scope_id == CHILD_ID] == [("child", "child_scope_at_25")]
+        shredded = next(tombstone for tombstone in run.erased if tombstone.record_id == CHILD_ID)
+        assert (shredded.kind, shredded.method) == ("child", Method.SCOPE_SHREDDED)
+        assert key_destroyed(hub.driver, CHILD_ID)
+        concern = read_contact(hub, contact_id).concern
+        assert concern.text is None and concern.unavailable is not None and "erased" in concern.unavailable
+
+    def test_an_open_contact_keeps_the_key(self, hub: Hub) -> None:
+        make_adult_child(hub.driver, CHILD_ID, age=26)
+        decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        decided_contact(hub, CHILD_ID, None)
+
+        hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        assert not key_destroyed(hub.driver, CHILD_ID)
+
+    def test_forty_years_on_every_child_and_every_workbook_is_shredded(self, hub: Hub) -> None:
+        later = NOW + timedelta(days=365 * 40)
+
+        run = hub.services.retention.erase(later, operator(), request_id="test")
+
+        records, _, _ = hub.driver.execute_query("""
+            MATCH (c:Person:Child) WHERE EXISTS { MATCH (:DataKey {scope_id: c.id}) }
+            RETURN collect(c.id) AS children,
+                   COLLECT { MATCH (w:Workbook) RETURN w.household_id } AS households
+        """)
+        children, households = records[0]["children"], records[0]["households"]
+        assert children and households
+        assert all(key_destroyed(hub.driver, scope) for scope in [*children, *households])
+        assert {t.kind for t in run.erased} == {"child", "workbook", "agency_record"}
+        assert hub.services.retention.due(later) == []
+
+
+class TestARun:
+    def test_the_dry_run_changes_nothing(self, hub: Hub) -> None:
+        decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        before = fingerprint(hub.driver)
+
+        assert hub.services.retention.due(NOW + timedelta(days=365 * 40))
+
+        assert fingerprint(hub.driver) == before
+
+    def test_a_second_run_finds_nothing_and_erases_nothing(self, hub: Hub) -> None:
+        make_adult_child(hub.driver, CHILD_ID, age=26)
+        decided_contact(hub, demo_city.DEMO_YOUNG_CARER_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        first = hub.services.retention.erase(NOW, operator(), request_id="test")
+        after_first = fingerprint(hub.driver)
+
+        second = hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        assert first.erased and second.erased == ()
+        assert hub.services.retention.due(NOW) == []
+        assert fingerprint(hub.driver) == after_first
+
+    def test_each_erasure_is_audited_without_content_and_the_chain_verifies(
+        self, hub: Hub, test_settings: Settings
+    ) -> None:
+        make_adult_child(hub.driver, CHILD_ID, age=26)
+        contact_id, concern = decided_contact(
+            hub, demo_city.DEMO_YOUNG_CARER_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4,
+        )
+
+        run = hub.services.retention.erase(NOW, operator(), request_id="test-retention")
+
+        records, _, _ = hub.driver.execute_query(
+            "MATCH (e:AuditEvent {action: $action}) RETURN e.targets AS targets, e.actor AS actor ORDER BY e.seq",
+            action=ERASED_ACTION,
+        )
+        revision = hub.services.retention.schedule.revision
+        assert len(records) == len(run.erased)
+        assert any(r["targets"][:2] == [contact_id, demo_city.DEMO_YOUNG_CARER_ID] for r in records)
+        assert all(
+            f"rule:{t.rule}" in r["targets"] and f"schedule:{revision}" in r["targets"]
+            and r["actor"] == "operator:test"
+            for t, r in zip(run.erased, records, strict=True)
+        )
+        assert concern not in str([r["targets"] for r in records])
+        report = check_integrity(
+            hub.driver, database="neo4j", keyring=hub.services.keyring, trail=hub.trail,
+        )
+        assert report.audit.ok, report.audit.reason
+
+
+class TestTheErasuresList:
+    def test_the_auditor_lists_what_was_erased_newest_first_in_pages(self, hub: Hub) -> None:
+        for _ in range(3):
+            decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        run = hub.services.retention.erase(NOW, operator(), request_id="test")
+        auditor = principal(hub, demo_city.AUDITOR_ID)
+
+        first = hub.services.retention.erasures(auditor, from_at=None, to_at=None, first=2, after=None)
+        assert isinstance(first, Page) and first.has_next_page and first.end_cursor
+        rest = hub.services.retention.erasures(auditor, from_at=None, to_at=None, first=100, after=first.end_cursor)
+        assert isinstance(rest, Page) and not rest.has_next_page
+
+        listed: list[Tombstone] = [*first.items, *rest.items]
+        assert sorted(t.id for t in listed) == sorted(t.id for t in run.erased)
+        assert [t.erased_at for t in listed] == sorted((t.erased_at for t in listed), reverse=True)
+        assert {t.schedule_revision for t in listed} == {hub.services.retention.schedule.revision}
+
+    def test_a_period_before_the_erasures_lists_none(self, hub: Hub) -> None:
+        decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        found = hub.services.retention.erasures(
+            principal(hub, demo_city.AUDITOR_ID), from_at=NOW - timedelta(days=2), to_at=NOW - timedelta(days=1),
+            first=10, after=None,
+        )
+
+        assert isinstance(found, Page) and found.items == []
+
+    @pytest.mark.parametrize("professional_id", [
+        demo_city.MASH_SOCIAL_WORKER_ID, demo_city.CRS_MANAGER_ID, demo_city.ADMINISTRATOR_ID,
+        demo_city.POLICE_OFFICER_ID,
+    ])
+    def test_anyone_but_the_auditor_is_refused(self, hub: Hub, professional_id: str) -> None:
+        found = hub.services.retention.erasures(
+            principal(hub, professional_id), from_at=None, to_at=None, first=10, after=None,
+        )
+
+        assert found == NotPermitted("only an auditor may list erasures")
+
+    def test_a_cursor_from_another_list_is_refused(self, hub: Hub) -> None:
+        found = hub.services.retention.erasures(
+            principal(hub, demo_city.AUDITOR_ID), from_at=None, to_at=None, first=10, after="bm90LWEtY3Vyc29y",
+        )
+
+        assert isinstance(found, InvalidInput)
