@@ -29,7 +29,10 @@ from api.identity import ensure_dev_keypair, mint_token
 from api.logs import configure_logging
 from config.settings import PROJECT_ROOT, SecretFileError, Settings, get_settings
 from graph import migrations, policy_store
+from hub import retention_report
+from hub.retention_report import ReportFormat
 from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
+from policies.retention import RetentionError, load_schedule
 from protection import verify as offline_verify
 from protection.envelope_keys import LocalKeyEncryptionKey
 from protection.keyring import rotate_kek
@@ -39,6 +42,7 @@ from services.integrity import check_integrity
 from services.key_material import key_encryption_key, keyring
 from services.policy import load_policy, policy_in_force
 from services.principal import Principal
+from services.retention import RetentionService
 
 app = typer.Typer(help="The safeguarding information-sharing hub.", no_args_is_help=True)
 policy_app = typer.Typer(help="The access policy in force (policies/model.conf, policies/policy.csv).",
@@ -316,6 +320,43 @@ def _operator(by: str) -> Principal:
         professional_id=f"operator:{name}", name=name, agency_id="hub-operations", agency_kind="OPERATOR",
         team_id="hub-operations", team_service="OPERATIONS", roles=("operator",),
     )
+
+
+@app.command()
+def retention(
+    as_of: Annotated[str, typer.Option(
+        "--as-of", metavar="DATE", help="What is due on this day (YYYY-MM-DD); today if not given.",
+    )] = "",
+    apply: Annotated[bool, typer.Option("--apply", help="Erase what is due; without it nothing changes.")] = False,
+    by: Annotated[str, typer.Option(help="Who is erasing, for the audit record.")] = "",
+    output: Annotated[ReportFormat, typer.Option("--format", help="text, or json for a script.")] = ReportFormat.TEXT,
+) -> None:
+    """Show what the retention schedule (policies/retention.csv) makes due; erase it with --apply.
+
+    A child whose every record is due, and a family's workbook, are crypto-shredded (the data
+    key destroyed); one contact or record due while its child's other records are kept has its
+    content removed. Each erasure leaves a tombstone and a retention.erased audit event naming
+    the rule and the schedule's revision. Running it again finds nothing more to erase.
+    """
+    settings = _settings()
+    try:
+        now = retention_report.as_of(as_of, apply=apply, now=retention_report.now())
+    except retention_report.AsOfRefused as error:
+        raise _fail(str(error)) from error
+    try:
+        schedule = load_schedule()
+    except RetentionError as error:
+        raise _fail(f"the retention schedule cannot be used, so nothing was erased: {error}") from error
+    with _driver(settings) as driver:
+        service = RetentionService(
+            driver, database=settings.neo4j_database, policy=Policy(), audit_sink=audit_trail(settings),
+            keyring=keyring(settings), schedule=schedule,
+        )
+        if not apply:
+            typer.echo(retention_report.dry_run(service.due(now), as_of=now, revision=schedule.revision, form=output))
+            return
+        run = service.erase(now, _operator(by), request_id=f"cli-{uuid.uuid4().hex}")
+    typer.echo(retention_report.applied(run, as_of=now, form=output))
 
 
 @import_app.command("people")
