@@ -32,6 +32,7 @@ from services.contacts import ContactService
 from services.disclosures import DisclosureService
 from services.grants import GrantService
 from services.management_information import ManagementInformationService
+from services.retention import RetentionService
 from services.search import SearchService
 from services.workbook import WorkbookService
 from services.workforce import WorkforceService
@@ -79,6 +80,7 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
     ("Mutation", "allocateChild"): WorkforceService.allocate_child,
     ("Mutation", "deallocateChild"): WorkforceService.deallocate_child,
     ("Query", "readsOfOurRecords"): DisclosureService.reads_of_our_records,
+    ("Query", "erasures"): RetentionService.erasures,
 }
 
 # Service methods that refuse but have no GraphQL resolver, each with the face that calls it.
