@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ from api.logs import configure_logging
 from config.settings import PROJECT_ROOT, SecretFileError, Settings, get_settings
 from graph import migrations, policy_store
 from hub import retention_report
+from hub.disclosures_digest import DigestFormat, render
 from hub.retention_report import ReportFormat
 from policies import MODEL_PATH, POLICY_PATH, Policy, PolicyError
 from policies.retention import RetentionError, load_schedule
@@ -38,6 +40,7 @@ from protection.envelope_keys import LocalKeyEncryptionKey
 from protection.keyring import rotate_kek
 from services import audit_review, erasure, workforce_import
 from services.composition import audit_trail, connect_driver
+from services.disclosures import DisclosureService, UnknownAgency
 from services.integrity import check_integrity
 from services.key_material import key_encryption_key, keyring
 from services.policy import load_policy, policy_in_force
@@ -55,6 +58,8 @@ audit_app = typer.Typer(help="The audit chain: export it, verify an export offli
 app.add_typer(audit_app, name="audit")
 import_app = typer.Typer(help="Bring a council's data in from files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+disclosures_app = typer.Typer(help="Tell an agency who in other agencies read its records.", no_args_is_help=True)
+app.add_typer(disclosures_app, name="disclosures")
 
 # Never wrapped: a message is one line, however narrow the terminal or a log's reader.
 console = Console(stderr=True, soft_wrap=True)
@@ -474,6 +479,34 @@ def audit_verify(
     status = offline_verify.main(arguments)
     if status != offline_verify.OK:
         raise typer.Exit(code=status)
+
+
+@disclosures_app.command("digest")
+def disclosures_digest(
+    agency: Annotated[str, typer.Option(help="The agency whose records' reads are told, e.g. agency-police.")],
+    day: Annotated[str, typer.Option("--date", help="The UTC day, as YYYY-MM-DD; by default yesterday.")] = "",
+    form: Annotated[DigestFormat, typer.Option("--format", help="Lines of text, or one JSON document.")]
+    = DigestFormat.TEXT,
+    by: Annotated[str, typer.Option(help="Who is producing it, for the audit record.")] = "",
+) -> None:
+    """Print one UTC day's reads of an agency's records by other agencies, on a consent, an override
+    or break glass, to pipe into the agency's own mail: ids, times, bases and readers, never a
+    child's name. Producing it is recorded in the audit chain."""
+    settings = _settings()
+    try:
+        wanted = date.fromisoformat(day) if day else datetime.now(UTC).date() - timedelta(days=1)
+    except ValueError as error:
+        raise _fail("--date must be a day as YYYY-MM-DD, like 2026-11-30: no digest was produced") from error
+    operator = _operator(by)
+    with _driver(settings) as driver:
+        # The operator holds no role, so no line of the policy opens a child's name to the digest.
+        service = DisclosureService(
+            driver, database=settings.neo4j_database, policy=Policy(), audit_sink=audit_trail(settings),
+        )
+        found = service.digest(operator, agency_id=agency, day=wanted, request_id=f"cli-{uuid.uuid4().hex}")
+    if isinstance(found, UnknownAgency):
+        raise _fail(f"no agency has the id {escape(repr(agency))}: no digest was produced")
+    typer.echo(render(found, form), nl=False)
 
 
 def main() -> None:
