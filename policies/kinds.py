@@ -53,6 +53,8 @@ class ResourceKind(StrEnum):
     RECORD_DISCLOSURE = "record_disclosure"
     # Who is allocated to which child, in which role: ids, never case content.
     ALLOCATION = "allocation"
+    # Everything the hub holds about one person and every disclosure of it (UK GDPR Art. 15).
+    SUBJECT_ACCESS = "subject_access"
     POLICY = "policy"
     USER = "user"
 
@@ -81,6 +83,8 @@ class Action(StrEnum):
     BREAK_GLASS = "break_glass"
     # Mark a child restricted: only named professionals see anything beyond existence.
     RESTRICT = "restrict"
+    # Produce a subject access pack: decrypted content and its disclosures, for the DPO's review.
+    PRODUCE = "produce"
 
 
 _RECORD_KIND_BY_AGENCY: dict[AgencyKind, ResourceKind] = {

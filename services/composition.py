@@ -31,6 +31,7 @@ from services.network import NetworkService
 from services.policy import PolicySync
 from services.retention import RetentionService
 from services.search import SearchService
+from services.subject_access import SubjectAccessService
 from services.workbook import WorkbookService
 from services.workforce import WorkforceService
 from services.worklists import WorklistService
@@ -51,6 +52,7 @@ class Services:
     caseload: CaseloadService
     management_information: ManagementInformationService
     workforce: WorkforceService
+    subject_access: SubjectAccessService
     retention: RetentionService
     disclosures: DisclosureService
     # Field encryption, for the faces that show decrypted content the services returned sealed.
@@ -144,6 +146,9 @@ def assemble(
         caseload=CaseloadService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         management_information=ManagementInformationService(neo4j_driver, database=database, policy=access_policy),
         workforce=WorkforceService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
+        subject_access=SubjectAccessService(
+            neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
+        ),
         retention=RetentionService(
             neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
             schedule=load_schedule(),

@@ -96,6 +96,13 @@ class ProfessionalNotFound(Refusal):
 
 
 @dataclass(frozen=True, slots=True)
+class PersonNotFound(Refusal):
+    """No child or adult has this id."""
+
+    message: str = "no such person"
+
+
+@dataclass(frozen=True, slots=True)
 class AllocationNotFound(Refusal):
     message: str = "no such allocation"
 

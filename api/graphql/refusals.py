@@ -153,6 +153,11 @@ class ProfessionalNotFound(Refusal):
 
 
 @strawberry.type
+class PersonNotFound(Refusal):
+    pass
+
+
+@strawberry.type
 class AllocationNotFound(Refusal):
     pass
 
@@ -247,6 +252,8 @@ def refusal(refused: service.WorkbookUnavailable) -> WorkbookUnavailable: ...
 def refusal(refused: service.EntryUnavailable) -> EntryUnavailable: ...
 @overload
 def refusal(refused: service.ProfessionalNotFound) -> ProfessionalNotFound: ...
+@overload
+def refusal(refused: service.PersonNotFound) -> PersonNotFound: ...
 @overload
 def refusal(refused: service.AllocationNotFound) -> AllocationNotFound: ...
 @overload

@@ -46,6 +46,7 @@ from api.graphql.limits import OperationCostLimit, StringLiteralLimit
 from api.graphql.network import NetworkQueries
 from api.graphql.retention import RetentionQueries
 from api.graphql.search import SearchQueries
+from api.graphql.subject_access import SubjectAccessMutations
 from api.graphql.workbook import WorkbookMutations, WorkbookQueries
 from api.graphql.workforce import WorkforceMutations
 from api.graphql.worklists import WorklistQueries
@@ -83,7 +84,9 @@ class Query(
 
 
 @strawberry.type
-class Mutation(ConsentMutations, ContactMutations, WorkbookMutations, GrantMutations, WorkforceMutations):
+class Mutation(
+    ConsentMutations, ContactMutations, WorkbookMutations, GrantMutations, WorkforceMutations, SubjectAccessMutations,
+):
     pass
 
 

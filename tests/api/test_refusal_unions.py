@@ -34,6 +34,7 @@ from services.grants import GrantService
 from services.management_information import ManagementInformationService
 from services.retention import RetentionService
 from services.search import SearchService
+from services.subject_access import SubjectAccessService
 from services.workbook import WorkbookService
 from services.workforce import WorkforceService
 from services.worklists import WorklistService
@@ -79,6 +80,7 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
     ("Mutation", "deactivateProfessional"): WorkforceService.deactivate_professional,
     ("Mutation", "allocateChild"): WorkforceService.allocate_child,
     ("Mutation", "deallocateChild"): WorkforceService.deallocate_child,
+    ("Mutation", "produceSubjectAccessPack"): SubjectAccessService.produce,
     ("Query", "readsOfOurRecords"): DisclosureService.reads_of_our_records,
     ("Query", "erasures"): RetentionService.erasures,
 }

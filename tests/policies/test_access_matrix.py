@@ -272,6 +272,14 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("administrator", "audit_event", "read", "OWN_AGENCY", False),
     ("administrator", "audit_event", "export_audit", "OWN_AGENCY", False),
     ("administrator", "allocation", "write", "OWN_AGENCY", True),
+    # A subject access pack (UK GDPR Art. 15): the administrator alone, on OWN_AGENCY only.
+    ("administrator", "subject_access", "produce", "OWN_AGENCY", True),
+    ("administrator", "subject_access", "produce", "CONSENT", False),
+    ("administrator", "subject_access", "read", "OWN_AGENCY", False),
+    ("auditor", "subject_access", "produce", "OWN_AGENCY", False),
+    ("crs_manager", "subject_access", "produce", "OWN_AGENCY", False),
+    ("mash_social_worker", "subject_access", "produce", "OWN_AGENCY", False),
+    ("police_mash_officer", "subject_access", "produce", "OWN_AGENCY", False),
     # Allocation: the managers who allocate, and the administrator; nobody else.
     ("crs_manager", "allocation", "write", "OWN_AGENCY", True),
     ("edt_on_call_senior_manager", "allocation", "write", "OWN_AGENCY", True),
@@ -362,14 +370,30 @@ class TestAuditorNeverSeesCaseContent:
 
 
 class TestAdministratorNeverSeesCaseContent:
-    def test_administrator_acts_only_on_policy_users_and_allocations(self, policy: Policy) -> None:
+    def test_administrator_acts_only_on_policy_users_allocations_and_subject_access_packs(
+        self, policy: Policy
+    ) -> None:
         reachable = {
             resource
             for resource, action in itertools.product(ResourceKind, Action)
             if policy.allowed_bases([Role.ADMINISTRATOR], resource, action)
         }
 
-        assert reachable == {ResourceKind.POLICY, ResourceKind.USER, ResourceKind.ALLOCATION}
+        assert reachable == {
+            ResourceKind.POLICY, ResourceKind.USER, ResourceKind.ALLOCATION, ResourceKind.SUBJECT_ACCESS,
+        }
+
+    def test_a_subject_access_pack_is_produced_by_the_administrator_alone(self, policy: Policy) -> None:
+        # The one way an administrator holds case content: produced, audited, for the DPO.
+        producers = {
+            role for role in Role if policy.allowed_bases([role], ResourceKind.SUBJECT_ACCESS, Action.PRODUCE)
+        }
+
+        assert producers == {Role.ADMINISTRATOR}
+        assert {
+            action for action in Action
+            if policy.allowed_bases([Role.ADMINISTRATOR], ResourceKind.SUBJECT_ACCESS, action)
+        } == {Action.PRODUCE}
 
     def test_administrator_only_writes_allocations_never_reads_them(self, policy: Policy) -> None:
         assert {
