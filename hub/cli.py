@@ -6,6 +6,8 @@ import contextlib
 import getpass
 import importlib
 import logging
+import os
+import re
 import sys
 import time
 import uuid
@@ -38,7 +40,7 @@ from policies.retention import RetentionError, load_schedule
 from protection import verify as offline_verify
 from protection.envelope_keys import LocalKeyEncryptionKey
 from protection.keyring import rotate_kek
-from services import audit_review, erasure, workforce_import
+from services import audit_review, erasure, subject_access, workforce_import
 from services.composition import audit_trail, connect_driver
 from services.disclosures import DisclosureService, UnknownAgency
 from services.integrity import check_integrity
@@ -507,6 +509,51 @@ def disclosures_digest(
     if isinstance(found, UnknownAgency):
         raise _fail(f"no agency has the id {escape(repr(agency))}: no digest was produced")
     typer.echo(render(found, form), nl=False)
+
+
+# A pack's files are named after the person: an id that could leave the folder is refused.
+_FILE_NAME_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+
+
+@app.command("subject-access")
+def subject_access_pack(
+    person_id: Annotated[str, typer.Argument(help="The child's or adult's id.")],
+    out: Annotated[Path, typer.Option(help="The folder to write PERSON.json and PERSON.html into.")],
+    by: Annotated[str, typer.Option(help="Who is producing it, for the audit record.")] = "",
+    force: Annotated[bool, typer.Option("--force", help="Replace a pack already in the folder.")] = False,
+) -> None:
+    """Produce a subject access pack (UK GDPR Art. 15): everything the hub holds about one person,
+    decrypted, and every disclosure of it, as JSON and as a page to read. Third parties'
+    information is marked for the data protection officer's review, never removed. The
+    production is recorded in the audit chain; the files are readable by their owner only."""
+    settings = _settings()
+    if not _FILE_NAME_ID.match(person_id):
+        raise _fail(f"{escape(repr(person_id))} cannot name a file: no pack was produced")
+    paths = (out / f"{person_id}.json", out / f"{person_id}.html")
+    existing = [path for path in paths if path.exists()]
+    if existing and not force:
+        raise _fail(f"{escape(str(existing[0]))} exists: pass --force to replace it; no pack was produced")
+    operator = _operator(by)
+    with _driver(settings) as driver:
+        pack = subject_access.produce_pack(
+            driver, database=settings.neo4j_database, keyring=keyring(settings), audit_sink=audit_trail(settings),
+            producer=operator, person_id=person_id, request_id=f"cli-{uuid.uuid4().hex}",
+        )
+    if not isinstance(pack, subject_access.SubjectAccessPack):
+        raise _fail(f"{pack.message} with the id {escape(repr(person_id))}: no pack was produced")
+    out.mkdir(parents=True, exist_ok=True)
+    for path, text in zip(paths, (pack.to_json(), pack.to_html()), strict=True):
+        _write_private(path, text)
+    typer.echo(f"wrote {paths[0]} and {paths[1]}: {pack.items_for_review} items for the DPO's review")
+    console.print(f"recorded in the audit chain as produced by {escape(operator.professional_id)}")
+
+
+def _write_private(path: Path, text: str) -> None:
+    # Owner-only from the moment the file exists: the pack is case content in the clear.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
 
 
 def main() -> None:
