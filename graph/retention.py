@@ -25,10 +25,11 @@ NOT EXISTS { MATCH (gone:DataKey {scope_id: scope.id}) WHERE gone.destroyed_at I
 """
 
 # The rule for a contact `k` about the child `c`, and the day it falls due under `rule`: a
-# contact still open has no day, so it is never due (and keeps its child's scope).
+# contact still open, or one no rule covers, has no day, so it is never due (and keeps its
+# child's scope).
 _CONTACT_RULE: LiteralString = "coalesce($rules.contact[k.outcome], $rules.contact['*'])"
 _CONTACT_DUE_ON: LiteralString = """
-CASE WHEN k.status = 'DECIDED' THEN
+CASE WHEN k.status = 'DECIDED' AND rule IS NOT NULL THEN
     CASE rule.counted_from WHEN 'decided' THEN date(k.decided_at) WHEN 'birth' THEN c.dob END
     + duration({years: rule.years})
 END
@@ -37,8 +38,10 @@ END
 # The same for an agency record `r` about the person `p`.
 _RECORD_RULE: LiteralString = "coalesce($rules.agency_record[r.category], $rules.agency_record['*'])"
 _RECORD_DUE_ON: LiteralString = """
-CASE rule.counted_from WHEN 'recorded' THEN date(r.recorded_at) WHEN 'birth' THEN p.dob END
-+ duration({years: rule.years})
+CASE WHEN rule IS NOT NULL THEN
+    CASE rule.counted_from WHEN 'recorded' THEN date(r.recorded_at) WHEN 'birth' THEN p.dob END
+    + duration({years: rule.years})
+END
 """
 
 _CONTACTS_DUE: LiteralString = """
@@ -97,7 +100,8 @@ WORKBOOK_DUE: LiteralString = "MATCH (w:Workbook {id: $id})-[:FOR]->(h:Household
 _CHILDREN_DUE: LiteralString = """
 WITH c, $rules.child['*'] AS rule
 WHERE rule IS NOT NULL AND c.dob IS NOT NULL
-  AND c.dob + duration({years: rule.years}) <= date($now)
+WITH c, rule
+WHERE c.dob + duration({years: rule.years}) <= date($now)
   AND EXISTS { MATCH (key:DataKey {scope_id: c.id}) WHERE key.destroyed_at IS NULL }
 CALL (c) {
     OPTIONAL MATCH (k:Contact)-[:CONCERNS]->(c)

@@ -16,13 +16,14 @@ from devtools import demo_city
 from graph import data_key_store
 from graph.contacts import Channel, ConsentPosition, Outcome, ReferrerKind, Urgency
 from graph.retention import Tombstone
+from policies.retention import parse_schedule
 from services.composition import Hub, assemble
 from services.contacts import ContactDetail, ContactInput, Referrer
 from services.integrity import check_integrity
 from services.paging import Page
 from services.principal import Principal, PrincipalLookup
 from services.refusals import InvalidInput, NotPermitted
-from services.retention import ERASED_ACTION, RETENTION_ERASED, Method
+from services.retention import ERASED_ACTION, RETENTION_ERASED, Method, RetentionService
 from tests.graph_state import fingerprint
 
 CHILD_ID = demo_city.DEMO_FAMILY_CHILD_ID
@@ -209,6 +210,20 @@ class TestAChildPastTwentyFive:
         assert all(key_destroyed(hub.driver, scope) for scope in [*children, *households])
         assert {t.kind for t in run.erased} == {"child", "workbook", "agency_record"}
         assert hub.services.retention.due(later) == []
+
+
+class TestASchedule:
+    def test_a_kind_no_rule_covers_is_kept(self, hub: Hub) -> None:
+        contact_id, _ = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        only_contacts = RetentionService(
+            hub.driver, database="neo4j", policy=hub.policy, audit_sink=hub.trail, keyring=hub.services.keyring,
+            schedule=parse_schedule(b"contact_nfa, contact, NO_FURTHER_ACTION, 3, decided\n"),
+        )
+
+        due = only_contacts.due(NOW + timedelta(days=365 * 40))
+
+        assert {(item.kind, item.rule) for item in due} == {("contact", "contact_nfa")}
+        assert contact_id in {item.id for item in due}
 
 
 class TestARun:
