@@ -27,6 +27,13 @@ from web.pages import Errors, Form, Pages, Visit
 from web.workbook import NavigationLink, add_navigation
 
 OVERRIDES_PAGE = 25
+ERASURES_PAGE = 25
+# What the retention schedule erased, and how, in the auditor's words.
+ERASED_KINDS = {
+    "contact": "A contact", "agency_record": "An agency record", "workbook": "A family's workbook",
+    "child": "Everything sealed for a child",
+}
+ERASURE_METHODS = {"SCOPE_SHREDDED": "Data key destroyed", "FIELDS_REMOVED": "Content removed"}
 _CSV_PAGE = 100
 _READ_KINDS = {
     "network.read": "Family network and records",
@@ -53,6 +60,7 @@ def routes(app: FastAPI, pages: Pages) -> None:
     pages.get(app, "/audit/overrides", review.overrides)
     pages.get(app, "/audit/overrides/{override_id}", review.override)
     pages.get(app, "/audit/break-glass", review.break_glass)
+    pages.get(app, "/audit/erasures", review.erasures)
     pages.get(app, "/audit/chain", review.chain)
     pages.post(app, "/audit/chain/verify", review.verify)
     pages.post(app, "/audit/chain/export", review.export)
@@ -204,6 +212,32 @@ class AuditReview:
         return pages.render(
             visit, "audit_break_glass.html", title="Break-glass uses", active="audit", section="break-glass",
             uses=found.items, agencies=agencies, errors=errors, query=request.query_params, span=span,
+            status=400 if errors else 200,
+        )
+
+    async def erasures(self, request: Request, visit: Visit) -> Response:
+        """What the retention schedule erased in a period: ids, rules and dates, never content."""
+        pages = self.pages
+        query = request.query_params
+        errors = Errors()
+        period = read_period(_query_values(query), errors)
+        after = query.get("after") or None
+        found = await pages.call(
+            pages.services.retention.erasures, visit.principal, from_at=period.from_at, to_at=period.to_at,
+            first=ERASURES_PAGE, after=after,
+        )
+        if isinstance(found, NotPermitted):
+            return pages.not_found(visit)
+        if isinstance(found, InvalidInput):
+            errors.add("from-day", found.message[:1].upper() + found.message[1:])
+            found = Page.empty()
+        filters = {key: value for key, value in query.items() if key != "after" and value}
+        return pages.render(
+            visit, "audit_erasures.html", title="Erasures", active="audit", section="erasures", page=found,
+            errors=errors, query=query, kinds=ERASED_KINDS, methods=ERASURE_METHODS,
+            next_href="/audit/erasures?" + urlencode({**filters, "after": found.end_cursor})
+            if found.has_next_page and found.end_cursor else None,
+            first_href="/audit/erasures?" + urlencode(filters) if after else None,
             status=400 if errors else 200,
         )
 
