@@ -5,8 +5,8 @@ One query per kind of thing, each anchored on the person's unique id, all in the
 transaction. Sealed fields come back as ciphertext with the id of the scope whose data key
 opens them; opening them, and deciding what is a third party's, is the service's concern.
 The audit events are found by their targets: every id this module gathered for the person
-(the person, their households and workbooks, records, contacts, consents, overrides,
-requests, answers and workbook entries). No index covers list members, so that read scans
+(the person, their households and workbooks, records, contacts and the decisions proposed
+on them, consents, overrides, requests, answers and workbook entries). No index covers list members, so that read scans
 the chain once: a subject access request is rare and its answer is owed in a month.
 """
 
@@ -70,6 +70,15 @@ RETURN k {.id, .agency_id, .received_at, .channel, .urgency, .status, .recorded_
           .consent_position, .consent_not_sought_reason, .outcome, .decided_by, .agreed_by, .decided_at,
           .concern, .rationale, response_to_referrer: k.response_to_referrer, scope_id: c.id} AS contact
 ORDER BY contact.received_at, contact.id
+"""
+
+# Decisions proposed on those contacts, agreed or sent back: a draft's reasoning is held too.
+CONTACT_DECISIONS: LiteralString = """
+MATCH (d:ContactDecision)-[:PROPOSED_FOR]->(k:Contact)-[:CONCERNS]->(c:Person:Child {id: $person_id})
+RETURN d {.id, .outcome, .status, .proposed_by, .proposed_at, .agreed_by, .agreed_at, .sent_back_by, .sent_back_at,
+          .rationale, response_to_referrer: d.response_to_referrer, send_back_note: d.send_back_note,
+          contact_id: k.id, scope_id: c.id} AS decision
+ORDER BY decision.proposed_at, decision.id
 """
 
 # Consents covering the child, and consents the person gave for a child.
@@ -235,6 +244,23 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactDecision:
+    id: str
+    contact_id: str
+    outcome: str | None
+    status: str | None
+    proposed_by: str | None
+    proposed_at: datetime | None
+    agreed_by: str | None
+    agreed_at: datetime | None
+    sent_back_by: str | None
+    sent_back_at: datetime | None
+    rationale: Sealed
+    response_to_referrer: Sealed
+    send_back_note: Sealed
+
+
+@dataclass(frozen=True, slots=True)
 class NamedPerson:
     id: str
     given_name: str | None
@@ -344,6 +370,7 @@ class Holdings:
     relationships: tuple[Relationship, ...]
     records: tuple[Record, ...]
     contacts: tuple[Contact, ...]
+    contact_decisions: tuple[ContactDecision, ...]
     consents: tuple[Consent, ...]
     overrides: tuple[Override, ...]
     requests: tuple[Request, ...]
@@ -358,6 +385,7 @@ class Holdings:
                 found.append(household.workbook_id)
         found += [record.id for record in self.records]
         found += [contact.id for contact in self.contacts]
+        found += [decision.id for decision in self.contact_decisions]
         found += [consent.id for consent in self.consents]
         found += [override.id for override in self.overrides]
         for request in self.requests:
@@ -386,6 +414,9 @@ def holdings(tx: ManagedTransaction, *, person_id: str) -> Holdings | None:
         relationships=tuple(_relationship(r["relationship"]) for r in tx.run(RELATIONSHIPS, person_id=person_id)),
         records=tuple(_record(_native(r["record"])) for r in tx.run(RECORDS, person_id=person_id)),
         contacts=tuple(_contact(_native(r["contact"])) for r in tx.run(CONTACTS, person_id=person_id)),
+        contact_decisions=tuple(
+            _decision(_native(r["decision"])) for r in tx.run(CONTACT_DECISIONS, person_id=person_id)
+        ),
         consents=tuple(_consent(_native(r["consent"])) for r in tx.run(CONSENTS, person_id=person_id)),
         overrides=tuple(_override(_native(r["override"])) for r in tx.run(OVERRIDES, person_id=person_id)),
         requests=tuple(
@@ -458,6 +489,16 @@ def _contact(row: dict[str, Any]) -> Contact:
         outcome=row.get("outcome"), decided_by=row.get("decided_by"), agreed_by=row.get("agreed_by"),
         decided_at=row.get("decided_at"), concern=_sealed(row, "concern"), rationale=_sealed(row, "rationale"),
         response_to_referrer=_sealed(row, "response_to_referrer"),
+    )
+
+
+def _decision(row: dict[str, Any]) -> ContactDecision:
+    return ContactDecision(
+        id=row["id"], contact_id=row["contact_id"], outcome=row.get("outcome"), status=row.get("status"),
+        proposed_by=row.get("proposed_by"), proposed_at=row.get("proposed_at"), agreed_by=row.get("agreed_by"),
+        agreed_at=row.get("agreed_at"), sent_back_by=row.get("sent_back_by"), sent_back_at=row.get("sent_back_at"),
+        rationale=_sealed(row, "rationale"), response_to_referrer=_sealed(row, "response_to_referrer"),
+        send_back_note=_sealed(row, "send_back_note"),
     )
 
 

@@ -294,6 +294,9 @@ class _Assembler:
                 )),
                 PackSection("agency_records", "Agency records about them", tuple(map(self._record, held.records))),
                 PackSection("contacts", "Contacts to the front door", tuple(map(self._contact, held.contacts))),
+                PackSection("contact_decisions", "Decisions proposed on those contacts", tuple(
+                    map(self._contact_decision, held.contact_decisions)
+                )),
                 PackSection("consents", "Consents", tuple(map(self._consent, held.consents))),
                 PackSection("overrides", "Consent overrides", tuple(map(self._override, held.overrides))),
                 PackSection("information_requests", "Requests to partner agencies", tuple(
@@ -322,6 +325,8 @@ class _Assembler:
             yield record.summary
         for contact in held.contacts:
             yield from (contact.concern, contact.rationale, contact.response_to_referrer)
+        for decision in held.contact_decisions:
+            yield from (decision.rationale, decision.response_to_referrer, decision.send_back_note)
         for override in held.overrides:
             yield override.justification
         for request in held.requests:
@@ -334,6 +339,8 @@ class _Assembler:
         found: set[str | None] = {event.actor for event in self._events}
         for contact in held.contacts:
             found |= {contact.recorded_by, contact.decided_by, contact.agreed_by, contact.referrer_professional_id}
+        for decision in held.contact_decisions:
+            found |= {decision.proposed_by, decision.agreed_by, decision.sent_back_by}
         for consent in held.consents:
             found |= {consent.recorded_by, consent.withdrawn_by}
         for override in held.overrides:
@@ -449,6 +456,16 @@ class _Assembler:
             self._professional("decided_by", k.decided_by), self._professional("agreed_by", k.agreed_by),
             _field("decided_at", k.decided_at), self._free_text(self._open(k.rationale)),
             self._free_text(self._open(k.response_to_referrer)),
+        ))
+
+    def _contact_decision(self, d: repo.ContactDecision) -> PackItem:
+        return PackItem(id=d.id, fields=(
+            _field("contact", d.contact_id), _field("outcome", d.outcome), _field("status", d.status),
+            self._professional("proposed_by", d.proposed_by), _field("proposed_at", d.proposed_at),
+            self._free_text(self._open(d.rationale)), self._free_text(self._open(d.response_to_referrer)),
+            self._professional("agreed_by", d.agreed_by), _field("agreed_at", d.agreed_at),
+            self._professional("sent_back_by", d.sent_back_by), _field("sent_back_at", d.sent_back_at),
+            self._free_text(self._open(d.send_back_note)),
         ))
 
     def _consent(self, c: repo.Consent) -> PackItem:

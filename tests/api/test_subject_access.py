@@ -18,7 +18,7 @@ from devtools import demo_city
 from graph.model import Person
 from tests.api.client import Hub
 from tests.api.protected_hub import network, record_consent
-from tests.api.test_front_door import recorded_contact_id, request_information, share
+from tests.api.test_front_door import RATIONALE, propose, recorded_contact_id, request_information, share
 
 CHILD = demo_city.DEMO_FAMILY_CHILD_ID
 UNKNOWN = "person-999-99"
@@ -73,7 +73,8 @@ def value(item: dict[str, Any], name: str) -> Any:
 
 @pytest.fixture
 def worked_on(sealed_hub: Hub) -> dict[str, str]:
-    """The front door's morning: consent, a read of the network on it, a contact, a police answer."""
+    """The front door's morning: consent, a read of the network on it, a contact, a police answer,
+    and a decision proposed on the contact."""
     record_consent(sealed_hub)
     network(sealed_hub, demo_city.MASH_SOCIAL_WORKER_ID)
     contact_id = recorded_contact_id(sealed_hub, concern=CONCERN)
@@ -81,7 +82,9 @@ def worked_on(sealed_hub: Hub) -> dict[str, str]:
     assert requested["__typename"] == "InformationRequest", requested
     shared = share(sealed_hub, demo_city.POLICE_OFFICER_ID, requested["id"], content=SHARED)
     assert shared["__typename"] == "InformationShare", shared
-    return {"contact": contact_id, "request": requested["id"]}
+    proposed = propose(sealed_hub, contact_id)
+    assert proposed["__typename"] == "ContactDecisionProposal", proposed
+    return {"contact": contact_id, "request": requested["id"], "proposal": proposed["id"]}
 
 
 class TestThePackHoldsWhatTheHubHolds:
@@ -109,6 +112,11 @@ class TestThePackHoldsWhatTheHubHolds:
         assert (contact["id"], value(contact, "concern")) == (worked_on["contact"], CONCERN)
         assert (request["id"], value(request, "contact")) == (worked_on["request"], worked_on["contact"])
         assert (value(answer, "request"), value(answer, "content")) == (worked_on["request"], SHARED)
+        (proposal,) = items(pack, "contact_decisions")
+        assert (proposal["id"], value(proposal, "contact"), value(proposal, "rationale")) == (
+            worked_on["proposal"], worked_on["contact"], RATIONALE,
+        )
+        assert fields(proposal)["proposed_by"]["value"] == "Sarah Okafor (pro-0001)"
         assert [value(c, "given_by") for c in items(pack, "consents")] == [
             f"{MOTHER.given_name} {MOTHER.family_name} ({MOTHER.id})"
         ]
