@@ -4,12 +4,14 @@ that erases and says how, a second `--apply` with nothing left, and refusals in 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from neo4j import Driver
 
 from config.settings import Settings
 from tests.api.protected_hub import seed_encrypted
+from tests.cli.test_audit_commands import offline_verify, published_key
 from tests.cli.test_operator_commands import run_hub_command
 from tests.graph_state import fingerprint
 
@@ -84,6 +86,21 @@ class TestApply:
         assert records[0].data() == {"summary": None, "rule": "agency_record_summary", "actors": ["operator:jo.bloggs"]}
         assert second.exit_code == 0, second.output
         assert json.loads(second.output)["erased"] == []
+
+    def test_the_exported_chain_verifies_offline_afterwards(
+        self, seeded: Driver, test_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        an_old_record(seeded)
+        export = tmp_path / "export.jsonl"
+
+        applied = run_hub_command(monkeypatch, test_settings, "retention", "--apply")
+        exported = run_hub_command(monkeypatch, test_settings, "audit", "export", "--out", str(export))
+        verified = offline_verify(export, published_key(test_settings, tmp_path))
+
+        assert applied.exit_code == 0 and exported.exit_code == 0, applied.output + exported.output
+        assert '"action":"retention.erased"' in export.read_text(encoding="utf-8").replace(" ", "")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert verified.stdout.startswith("ok: ")
 
     def test_a_later_day_is_refused_and_nothing_is_erased(
         self, seeded: Driver, test_settings: Settings, monkeypatch: pytest.MonkeyPatch
