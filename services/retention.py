@@ -15,7 +15,9 @@ Two ways to erase, chosen by what shares the data key:
   be erased that way, because the key is shared with those live records: its ciphertext
   fields are removed from the graph and the node is marked `erased_at`/`erased_under`.
   (A backup taken before then still holds that ciphertext, readable until the scope's key
-  is destroyed in its turn: the schedule does so when the child reaches the child rule's age.)
+  is destroyed in its turn: the schedule does so when the child reaches the child rule's age.
+  An adult's records go one by one and the schedule never destroys an adult's key: the
+  schedule has no rule for an adult's scope, and `hub keys erase` remains for that.)
 
 Tombstones and events hold ids, rule names, dates and the schedule's revision: never a word
 of what was erased, so the audit chain verifies afterwards as before.
