@@ -7,13 +7,17 @@ network filter is tested against); the network query computes the same facts in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import LiteralString
+from datetime import datetime
+from typing import Any, LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.access_rules import STANDING, first_covering
+from graph.access_rules import AS_OF, LIVE, first_covering, standing
+from graph.values import utc
 
-RECORD_FACTS: LiteralString = STANDING + """
+
+def _record_facts(now: LiteralString) -> LiteralString:
+    return standing(now) + """
 MATCH (r:AgencyRecord {id: $record_id})-[:HELD_BY]->(ag:Agency)
 MATCH (r)-[:ABOUT]->(subject:Person)
 RETURN c.id AS child_id, subject.id AS subject_id,
@@ -25,6 +29,10 @@ RETURN c.id AS child_id, subject.id AS subject_id,
            MATCH (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(subject)
        } OR EXISTS { MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(subject) } AS in_network
 """
+
+
+RECORD_FACTS: LiteralString = _record_facts(LIVE)
+RECORD_FACTS_AS_OF: LiteralString = _record_facts(AS_OF)
 
 # The children whose network a record sits in: its subject, if a child, or the children an
 # adult is parent or carer to or lives with. Access is judged per child, since consent and
@@ -38,10 +46,20 @@ RETURN CASE WHEN subject:Child THEN [subject.id] ELSE COLLECT {
 } END AS child_ids
 """
 
-CHILD_FACTS: LiteralString = STANDING + """
+def _child_facts(now: LiteralString) -> LiteralString:
+    return standing(now) + """
 RETURN c.id AS child_id, consent_id, override_id, allocated, break_glass_id,
        $agency_kind = 'CHILDRENS_SERVICES' AND NOT shut_out AS own_agency
 """
+
+
+CHILD_FACTS: LiteralString = _child_facts(LIVE)
+CHILD_FACTS_AS_OF: LiteralString = _child_facts(AS_OF)
+
+
+def _instant(as_of: datetime | None) -> dict[str, Any]:
+    """The past instant an _AS_OF rendering is judged at; the live ones need none."""
+    return {} if as_of is None else {"as_of": utc(as_of)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +81,11 @@ def record_context_children(tx: ManagedTransaction, *, record_id: str) -> list[s
 
 def record_facts(
     tx: ManagedTransaction, *, record_id: str, child_id: str, professional_id: str,
-    agency_id: str, agency_kind: str,
+    agency_id: str, agency_kind: str, as_of: datetime | None = None,
 ) -> AccessFacts | None:
     record = tx.run(
-        RECORD_FACTS, record_id=record_id, child_id=child_id,
+        RECORD_FACTS if as_of is None else RECORD_FACTS_AS_OF, _instant(as_of),
+        record_id=record_id, child_id=child_id,
         professional_id=professional_id, agency_id=agency_id, agency_kind=agency_kind,
     ).single()
     if record is None:
@@ -80,10 +99,12 @@ def record_facts(
 
 
 def child_facts(
-    tx: ManagedTransaction, *, child_id: str, professional_id: str, agency_id: str, agency_kind: str
+    tx: ManagedTransaction, *, child_id: str, professional_id: str, agency_id: str, agency_kind: str,
+    as_of: datetime | None = None,
 ) -> AccessFacts | None:
     record = tx.run(
-        CHILD_FACTS, child_id=child_id, professional_id=professional_id,
+        CHILD_FACTS if as_of is None else CHILD_FACTS_AS_OF, _instant(as_of),
+        child_id=child_id, professional_id=professional_id,
         agency_id=agency_id, agency_kind=agency_kind,
     ).single()
     if record is None:

@@ -19,18 +19,68 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-# A restricted child (a member of staff's family, a high-profile case) is seen beyond
-# existence only by the professionals named on its restriction: for everyone else no
-# consent, override, allocation, break glass or own-agency fact holds.
-SHUT_OUT: LiteralString = """(
-    EXISTS { (:Restriction)-[:RESTRICTS]->(c) }
+# The instant access is judged at. The live reads judge at the present (`LIVE`); the
+# auditor's replay judges at a past instant (`AS_OF`, the `$as_of` parameter) with the same
+# rules, rendered below from one text each. At the present every stored act has begun and
+# only current relationships count, so the live rendering leaves out what always holds then.
+LIVE: LiteralString = "datetime()"
+AS_OF: LiteralString = "$as_of"
+
+
+def _begun(moment: LiteralString, now: LiteralString) -> LiteralString:
+    """` AND moment <= now`, for a past instant only: at the present it always holds."""
+    return "" if now == LIVE else " AND " + moment + " <= " + now
+
+
+def _still(ended: LiteralString, now: LiteralString) -> LiteralString:
+    """Not yet ended: at the present, never ended at all."""
+    return ended + " IS NULL" if now == LIVE else "(" + ended + " IS NULL OR " + ended + " > " + now + ")"
+
+
+# When an allocation or a membership began and ended. Ended ones are kept as WAS_ALLOCATED_TO
+# and WAS_MEMBER_OF (graph/workforce.py); those written before their times were kept to the
+# second fall back to their dates, and one with no start on record counts as always held.
+_EVER: LiteralString = "datetime('0001-01-01T00:00:00Z')"
+
+
+def midnight(day: LiteralString) -> LiteralString:
+    """The start of a stored date, in UTC; null for none (a date of null cannot be built)."""
+    return "CASE WHEN " + day + " IS NULL THEN null ELSE datetime({date: " + day + ", timezone: 'Z'}) END"
+
+
+def held(rel: LiteralString, now: LiteralString) -> LiteralString:
+    """The allocation `rel` (ALLOCATED_TO or WAS_ALLOCATED_TO) was in force at `now`."""
+    started = "coalesce(" + rel + ".allocated_at, " + midnight(rel + ".since") + ", " + _EVER + ")"
+    return "(" + started + " <= " + now + " AND " + _still(rel + ".ended_at", now) + ")"
+
+
+def member(rel: LiteralString, now: LiteralString) -> LiteralString:
+    """The membership `rel` (MEMBER_OF or WAS_MEMBER_OF) was in force at `now`."""
+    started = "coalesce(" + rel + ".joined_at, " + midnight(rel + ".since") + ", " + _EVER + ")"
+    ended = "coalesce(" + rel + ".ended_at, " + midnight(rel + ".until") + ")"
+    return "(" + started + " <= " + now + " AND " + _still(ended, now) + ")"
+
+
+def shut_out(now: LiteralString = LIVE) -> LiteralString:
+    """A restricted child (a member of staff's family, a high-profile case) is seen beyond
+    existence only by the professionals named on its restriction: for everyone else no
+    consent, override, allocation, break glass or own-agency fact holds."""
+    restricted = (
+        "(:Restriction)-[:RESTRICTS]->(c)" if now == LIVE
+        else "MATCH (r:Restriction)-[:RESTRICTS]->(c) WHERE r.restricted_at <= " + now
+    )
+    return """(
+    EXISTS { """ + restricted + """ }
     AND NOT EXISTS { (me)-[:NAMED_ON]->(:Restriction)-[:RESTRICTS]->(c) }
 )"""
 
-# A legitimate relationship with the child: the caller is allocated to it, its case is held
-# in the caller's team, or it lives in a household the caller's team works with (a child
-# of that household is allocated in the team). This is the ALLOCATED basis.
-RELATIONSHIP: LiteralString = """(
+
+def relationship(now: LiteralString = LIVE) -> LiteralString:
+    """A legitimate relationship with the child: the caller is allocated to it, its case is
+    held in the caller's team, or it lives in a household the caller's team works with (a
+    child of that household is allocated in the team). This is the ALLOCATED basis."""
+    if now == LIVE:
+        return """(
     EXISTS { (me)-[:ALLOCATED_TO]->(c) }
     OR EXISTS { (c)<-[:ALLOCATED_TO]-(:Professional)-[:MEMBER_OF]->(:Team)<-[:MEMBER_OF]-(me) }
     OR EXISTS {
@@ -39,32 +89,74 @@ RELATIONSHIP: LiteralString = """(
         WHERE home.until IS NULL AND there.until IS NULL
     }
 )"""
+    lived = (
+        "(home.until IS NULL OR home.until > date(" + now + "))"
+        " AND (there.until IS NULL OR there.until > date(" + now + "))"
+    )
+    return """(
+    EXISTS { MATCH (me)-[a:ALLOCATED_TO|WAS_ALLOCATED_TO]->(c) WHERE """ + held("a", now) + """ }
+    OR EXISTS {
+        MATCH (c)<-[a:ALLOCATED_TO|WAS_ALLOCATED_TO]-(:Professional)-[m:MEMBER_OF|WAS_MEMBER_OF]->(:Team)
+              <-[mine:MEMBER_OF|WAS_MEMBER_OF]-(me)
+        WHERE """ + held("a", now) + " AND " + member("m", now) + " AND " + member("mine", now) + """
+    }
+    OR EXISTS {
+        MATCH (c)-[home:LIVES_IN]->(:Household)<-[there:LIVES_IN]-(:Child)
+              <-[a:ALLOCATED_TO|WAS_ALLOCATED_TO]-(:Professional)-[m:MEMBER_OF|WAS_MEMBER_OF]->(:Team)
+              <-[mine:MEMBER_OF|WAS_MEMBER_OF]-(me)
+        WHERE """ + lived + " AND " + held("a", now) + " AND " + member("m", now) + " AND " + member("mine", now) + """
+    }
+)"""
 
-# Consents in force for the child that cover the reader: FULL (every partner), or TARGETED
-# at named agencies, children's services always included. Newest first.
-CONSENTS: LiteralString = """COLLECT {
+
+def consents(now: LiteralString = LIVE) -> LiteralString:
+    """Consents in force for the child that cover the reader: FULL (every partner), or
+    TARGETED at named agencies, children's services always included. Newest first."""
+    in_force = (
+        _still("k.withdrawn_at", now) + " AND (k.expires_at IS NULL OR k.expires_at > " + now + ")"
+        + _begun("k.given_at", now)
+    )
+    return """COLLECT {
     MATCH (k:Consent)-[:COVERS]->(c)
-    WHERE k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > datetime())
+    WHERE """ + in_force + """
       AND (k.scope = 'FULL' OR $agency_kind = 'CHILDRENS_SERVICES' OR $agency_id IN k.agencies)
     RETURN {id: k.id, full: k.scope = 'FULL', agencies: coalesce(k.agencies, [])} AS grant
     ORDER BY k.given_at DESC, k.id
 }"""
 
-# Approved, unexpired overrides for the child that cover the reader, as for consents.
-OVERRIDES: LiteralString = """COLLECT {
-    MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c)
-    WHERE o.expires_at > datetime()
+
+def overrides(now: LiteralString = LIVE) -> LiteralString:
+    """Approved, unexpired overrides for the child that cover the reader, as for consents.
+    One revoked since was approved until then."""
+    if now == LIVE:
+        matched = "MATCH (o:ConsentOverride {status: 'APPROVED'})-[:FOR]->(c)\n    WHERE o.expires_at > datetime()"
+    else:
+        matched = (
+            "MATCH (o:ConsentOverride)-[:FOR]->(c)\n    WHERE o.status IN ['APPROVED', 'REVOKED'] AND o.decided_at <= "
+            + now + " AND o.expires_at > " + now + " AND " + _still("o.revoked_at", now)
+        )
+    return """COLLECT {
+    """ + matched + """
       AND (o.scope = 'FULL' OR $agency_kind = 'CHILDRENS_SERVICES' OR $agency_id IN o.agencies)
     RETURN {id: o.id, full: o.scope = 'FULL', agencies: coalesce(o.agencies, [])} AS grant
     ORDER BY o.decided_at DESC, o.id
 }"""
 
-# The caller's own break-glass access to the child, newest first, while it lasts.
-BREAK_GLASS: LiteralString = """COLLECT {
+
+def break_glass(now: LiteralString = LIVE) -> LiteralString:
+    """The caller's own break-glass access to the child, newest first, while it lasts."""
+    return """COLLECT {
     MATCH (me)-[:OPENED]->(b:BreakGlass)-[:FOR]->(c)
-    WHERE b.expires_at > datetime()
+    WHERE b.expires_at > """ + now + _begun("b.opened_at", now) + """
     RETURN b.id AS id ORDER BY b.opened_at DESC, id
 }"""
+
+
+SHUT_OUT: LiteralString = shut_out()
+RELATIONSHIP: LiteralString = relationship()
+CONSENTS: LiteralString = consents()
+OVERRIDES: LiteralString = overrides()
+BREAK_GLASS: LiteralString = break_glass()
 
 # Whether a grant (a consent or override covering the reader) also covers a record held by
 # `ag`. Children's services and the partners exchange through the front door: a grant lets
@@ -83,22 +175,26 @@ def first_covering(grants: LiteralString) -> LiteralString:
     return "[g IN " + grants + " WHERE " + GRANT_COVERS_HOLDER + "][0].id"
 
 
-# A child's standing towards the caller, computed once for `$child_id`: the facts behind
-# the OWN_AGENCY (for the council's own records of the child), ALLOCATED, CONSENT, OVERRIDE
-# and BREAK_GLASS bases. Leaves c, shut_out, allocated, consents, overrides, consent_id,
-# override_id and break_glass_id bound.
-STANDING: LiteralString = """
+def standing(now: LiteralString = LIVE) -> LiteralString:
+    """A child's standing towards the caller, computed once for `$child_id`: the facts behind
+    the OWN_AGENCY (for the council's own records of the child), ALLOCATED, CONSENT, OVERRIDE
+    and BREAK_GLASS bases. Leaves c, shut_out, allocated, consents, overrides, consent_id,
+    override_id and break_glass_id bound."""
+    return """
 MATCH (c:Person:Child {id: $child_id})
 OPTIONAL MATCH (me:Professional {id: $professional_id})
-WITH c, me, """ + SHUT_OUT + """ AS shut_out
+WITH c, me, """ + shut_out(now) + """ AS shut_out
 WITH c, shut_out,
-     CASE WHEN shut_out THEN [] ELSE """ + CONSENTS + """ END AS consents,
-     CASE WHEN shut_out THEN [] ELSE """ + OVERRIDES + """ END AS overrides,
-     NOT shut_out AND """ + RELATIONSHIP + """ AS allocated,
-     CASE WHEN shut_out THEN [] ELSE """ + BREAK_GLASS + """ END AS break_glass
+     CASE WHEN shut_out THEN [] ELSE """ + consents(now) + """ END AS consents,
+     CASE WHEN shut_out THEN [] ELSE """ + overrides(now) + """ END AS overrides,
+     NOT shut_out AND """ + relationship(now) + """ AS allocated,
+     CASE WHEN shut_out THEN [] ELSE """ + break_glass(now) + """ END AS break_glass
 WITH c, shut_out, allocated, consents, overrides,
      consents[0].id AS consent_id, overrides[0].id AS override_id, break_glass[0] AS break_glass_id
 """
+
+
+STANDING: LiteralString = standing()
 
 # The first basis the facts support and the policy allows (`allowed`), in the policy's order
 # of preference; EXISTENCE (known to an agency, no content) only when nothing else holds.

@@ -8,8 +8,9 @@ from typing import Any, LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.access_rules import CHOOSE_BASIS, CONTENT_BASES, STANDING, first_covering
+from graph.access_rules import AS_OF, CHOOSE_BASIS, CONTENT_BASES, LIVE, first_covering, standing
 from graph.data_key_store import DATA_KEY_MAP, keys_by_scope
+from graph.values import utc
 
 MAX_NETWORK_DEPTH = 3
 
@@ -21,10 +22,38 @@ WITH p, r, ag, allocated, break_glass_id, ag.id = $agency_id AND NOT shut_out AS
      """ + first_covering("overrides") + """ AS record_override
 """
 
+
+def _asserted_by(now: LiteralString) -> LiteralString:
+    if now == LIVE:
+        return ""
+    return (
+        "\n           AND all(rel IN relationships(path)"
+        " WHERE rel.asserted_at IS NULL OR rel.asserted_at <= " + now + ")"
+    )
+
+
+def _residents(now: LiteralString) -> LiteralString:
+    if now == LIVE:
+        return "MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(resident:Person)"
+    return (
+        "MATCH (c)-[home:LIVES_IN]->(:Household)<-[there:LIVES_IN]-(resident:Person)\n"
+        "         WHERE (home.since IS NULL OR home.since <= date(" + now + "))"
+        " AND (there.since IS NULL OR there.since <= date(" + now + "))"
+    )
+
+
+def _recorded_by(now: LiteralString) -> LiteralString:
+    return "" if now == LIVE else "\n        WHERE r.recorded_at IS NULL OR r.recorded_at <= " + now
+
+
 # Kin are reached through family relationships up to $depth hops; everyone who lives or
 # lived in one of the child's households is in the network too. Every part of the answer
 # is a COLLECT subquery over the one set of people, so the whole network is one round trip.
-FAMILY_NETWORK: LiteralString = STANDING + """
+def family_network(now: LiteralString = LIVE) -> LiteralString:
+    """The network as it stands at `now`: at the present for the live read, at a past instant
+    for the auditor's replay, which also leaves out relationships, residences and records not
+    yet on record then."""
+    return standing(now) + """
 WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id,
      $agency_kind = 'CHILDRENS_SERVICES' AND NOT shut_out AS own,
      coalesce($read_bases['person'], []) AS allowed,
@@ -36,10 +65,10 @@ WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break
 WITH c, shut_out, allocated, consents, overrides, consent_id, override_id, break_glass_id, network_basis,
      network_visible, CASE WHEN network_visible THEN COLLECT {
          MATCH path = (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(kin:Person)
-         WHERE length(path) <= $depth
+         WHERE length(path) <= $depth""" + _asserted_by(now) + """
          RETURN DISTINCT kin
      } + COLLECT {
-         MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(resident:Person)
+         """ + _residents(now) + """
          RETURN DISTINCT resident
      } ELSE [] END AS found
 UNWIND [c] + found AS member
@@ -93,7 +122,7 @@ WITH
     COLLECT {
         UNWIND people AS p
         MATCH (r:AgencyRecord)-[:ABOUT]->(p)
-        MATCH (r)-[:HELD_BY]->(ag:Agency)
+        MATCH (r)-[:HELD_BY]->(ag:Agency)""" + _recorded_by(now) + """
         """ + _RECORD_FACTS + """
         WITH p, r, ag, record_consent, record_override, """ + CHOOSE_BASIS + """ AS basis
         WHERE basis IS NOT NULL
@@ -126,6 +155,10 @@ RETURN child_id, network_basis, consent_id, override_id, break_glass_id, people,
            ORDER BY known.person_id, known.agency_id
        } AS known_to
 """
+
+
+FAMILY_NETWORK: LiteralString = family_network()
+FAMILY_NETWORK_AS_OF: LiteralString = family_network(AS_OF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,16 +290,20 @@ def _from_text(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_family_network(
-    tx: ManagedTransaction, *, child_id: str, depth: int, viewer: Viewer
+    tx: ManagedTransaction, *, child_id: str, depth: int, viewer: Viewer, as_of: datetime | None = None
 ) -> FamilyNetwork | None:
+    """The network as the viewer sees it now, or (`as_of`, a past instant) as they saw it then."""
     if not 1 <= depth <= MAX_NETWORK_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
-    record = tx.run(
-        FAMILY_NETWORK, child_id=child_id, depth=depth,
-        professional_id=viewer.professional_id, agency_id=viewer.agency_id,
-        agency_kind=viewer.agency_kind, read_bases=viewer.read_bases,
-        content_bases=list(viewer.content_bases),
-    ).single()
+    parameters: dict[str, Any] = {
+        "child_id": child_id, "depth": depth, "professional_id": viewer.professional_id,
+        "agency_id": viewer.agency_id, "agency_kind": viewer.agency_kind,
+        "read_bases": viewer.read_bases, "content_bases": list(viewer.content_bases),
+    }
+    if as_of is None:
+        record = tx.run(FAMILY_NETWORK, parameters).single()
+    else:
+        record = tx.run(FAMILY_NETWORK_AS_OF, parameters, as_of=utc(as_of)).single()
     if record is None:
         return None
     return FamilyNetwork(

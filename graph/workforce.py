@@ -1,15 +1,17 @@
 """The council's workforce as the graph holds it: agencies, teams, professionals, allocations.
 
-    (:Team)-[:PART_OF]->(:Agency)          (:Professional)-[:MEMBER_OF {since}]->(:Team)
-    (:Professional)-[:ALLOCATED_TO {role, since}]->(:Child)
+    (:Team)-[:PART_OF]->(:Agency)          (:Professional)-[:MEMBER_OF {since, joined_at}]->(:Team)
+    (:Professional)-[:ALLOCATED_TO {role, since, allocated_at}]->(:Child)
 
 Nothing here is deleted. A professional who moves team or leaves keeps the membership they
-had as `WAS_MEMBER_OF {since, until, ended_by}`; a leaver (`left_at`) is a member of no team,
-so the principal lookup (`graph/professionals.py`, which needs a team) no longer finds them.
-An allocation ended becomes `WAS_ALLOCATED_TO {role, since, until, ended_at, ended_by}`, so
-every read of `ALLOCATED_TO` (the legitimate relationship, the workbook's standing) sees
-only current allocations while the history stays. Repository functions take the caller's
-transaction and never commit.
+had as `WAS_MEMBER_OF {since, joined_at, until, ended_at, ended_by}`; a leaver (`left_at`)
+is a member of no team, so the principal lookup (`graph/professionals.py`, which needs a
+team) no longer finds them. An allocation ended becomes `WAS_ALLOCATED_TO {role, since,
+allocated_at, until, ended_at, ended_by}`, so every read of `ALLOCATED_TO` (the legitimate
+relationship, the workbook's standing) sees only current allocations while the history
+stays; roles replaced are kept as `HELD_ROLES {roles, until}`. The auditor's replay
+(`graph/replay.py`) reads that history to judge access at a past instant. Repository
+functions take the caller's transaction and never commit.
 """
 
 from __future__ import annotations
@@ -91,15 +93,23 @@ MERGE_PROFESSIONALS: LiteralString = """
 UNWIND $rows AS row
 MATCH (t:Team {id: row.team_id})
 MERGE (p:Professional {id: row.id})
+WITH p, t, row, p.roles AS held_before
 SET p.name = row.name, p.roles = row.roles, p.discipline = row.discipline, p.external_id = row.external_id
+// Roles changed: the ones held until now are kept, so the auditor's replay knows what the
+// professional could do at any past instant.
+FOREACH (_ IN CASE WHEN held_before IS NOT NULL AND held_before <> row.roles THEN [1] ELSE [] END |
+    CREATE (p)-[:HELD_ROLES {roles: held_before, until: datetime(), ended_by: $by}]->(p)
+)
 WITH p, t
 CALL (p, t) {
     MATCH (p)-[old:MEMBER_OF]->(other:Team) WHERE other <> t
-    CREATE (p)-[:WAS_MEMBER_OF {since: old.since, until: date(), ended_by: $by}]->(other)
+    CREATE (p)-[:WAS_MEMBER_OF {
+        since: old.since, joined_at: old.joined_at, until: date(), ended_at: datetime(), ended_by: $by
+    }]->(other)
     DELETE old
 }
 MERGE (p)-[m:MEMBER_OF]->(t)
-ON CREATE SET m.since = date()
+ON CREATE SET m.since = date(), m.joined_at = datetime()
 """
 
 # A leaver: marked, and out of their team, so no lookup of a principal finds them again.
@@ -107,7 +117,9 @@ DEACTIVATE: LiteralString = """
 MATCH (p:Professional {id: $professional_id})-[m:MEMBER_OF]->(t:Team)
 WHERE p.left_at IS NULL
 SET p.left_at = datetime(), p.left_by = $by
-CREATE (p)-[:WAS_MEMBER_OF {since: m.since, until: date(), ended_by: $by}]->(t)
+CREATE (p)-[:WAS_MEMBER_OF {
+    since: m.since, joined_at: m.joined_at, until: date(), ended_at: datetime(), ended_by: $by
+}]->(t)
 DELETE m
 RETURN count(*) AS gone
 """
@@ -125,7 +137,7 @@ END_ALLOCATIONS: LiteralString = """
 UNWIND $rows AS row
 MATCH (p:Professional {id: row.professional_id})-[a:ALLOCATED_TO]->(c:Person:Child {id: row.child_id})
 CREATE (p)-[ended:WAS_ALLOCATED_TO {
-    role: a.role, since: a.since, until: date(), ended_at: datetime(), ended_by: $by
+    role: a.role, since: a.since, allocated_at: a.allocated_at, until: date(), ended_at: datetime(), ended_by: $by
 }]->(c)
 DELETE a
 RETURN p.id AS professional_id, c.id AS child_id, ended.role AS role, ended.since AS since, ended.until AS until

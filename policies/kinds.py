@@ -55,6 +55,8 @@ class ResourceKind(StrEnum):
     ALLOCATION = "allocation"
     # Everything the hub holds about one person and every disclosure of it (UK GDPR Art. 15).
     SUBJECT_ACCESS = "subject_access"
+    # What a professional could see of a child at a past instant, replayed: ids and bases only.
+    ACCESS_REPLAY = "access_replay"
     POLICY = "policy"
     USER = "user"
 

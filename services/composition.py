@@ -29,6 +29,7 @@ from services.key_material import audit_signing_key, keyring
 from services.management_information import ManagementInformationService
 from services.network import NetworkService
 from services.policy import PolicySync
+from services.replay import ReplayService
 from services.retention import RetentionService
 from services.search import SearchService
 from services.subject_access import SubjectAccessService
@@ -42,6 +43,7 @@ class Services:
     """Every use case a face may call; all of them, always."""
 
     network: NetworkService
+    replay: ReplayService
     consent: ConsentService
     contacts: ContactService
     search: SearchService
@@ -114,6 +116,7 @@ def assemble(
         network=NetworkService(
             neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
         ),
+        replay=ReplayService(neo4j_driver, database=database, policy=access_policy, audit_sink=trail),
         consent=ConsentService(
             neo4j_driver, database=database, policy=access_policy, audit_sink=trail, keyring=field_keys,
             override_valid_hours=settings.override_valid_hours,

@@ -7,6 +7,7 @@ in the same transaction as the read; if that record cannot be written, nothing i
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from neo4j import Driver, ManagedTransaction
 
@@ -72,7 +73,7 @@ class NetworkService:
 
         def work(tx: ManagedTransaction) -> network.FamilyNetwork | None:
             found = network.get_family_network(tx, child_id=child_id, depth=depth, viewer=viewer)
-            if found is None or not _discloses_anything(found):
+            if found is None or not discloses_anything(found):
                 # A child the caller may learn nothing about reads exactly like an unknown id.
                 return None
             self._audit_reads(tx, principal, found, request_id, include_records=audit_records)
@@ -115,59 +116,71 @@ class NetworkService:
     def explain(self, principal: Principal, resource_id: str, *, child_id: str | None) -> Explanation:
         """The best decision over every child whose network the resource sits in."""
         with self._driver.session(database=self._database) as session:
-            candidates = session.execute_read(self._facts, principal, resource_id, child_id)
-        decided = [(self._decide(principal, facts), facts) for facts in candidates]
-        best = min(decided, key=lambda pair: _rank(pair[0]), default=None)
-        if best is None or best[0].basis is None:
-            # Unknown, out-of-network and hidden resources read the same, so nothing is learned.
-            return Explanation(resource_id, False, None, _NOTHING_TO_SEE, None, None, None)
-        decision, facts = best
-        assert decision.basis is not None
-        if decision.basis is Basis.EXISTENCE:
-            reason = "existence only: you may know that the agency knows this person, not what"
-        else:
-            reason = f"allowed on the {decision.basis.value} basis"
-        return Explanation(
-            resource_id=resource_id,
-            allowed=decision.discloses_content,
-            basis=decision.basis.value,
-            reason=reason,
-            policy_line=decision.policy_line,
-            consent_id=facts.consent_id if decision.basis is Basis.CONSENT else None,
-            override_id=facts.override_id if decision.basis is Basis.OVERRIDE else None,
-        )
+            candidates = session.execute_read(resource_facts, principal, resource_id, child_id)
+        return explained(self._policy, principal, resource_id, candidates)
 
-    def _decide(self, principal: Principal, facts: access.AccessFacts) -> Decision:
-        return self._policy.decide(
-            principal.roles, ResourceKind(facts.resource_kind), Action.READ, access_decisions.facts_of(facts)
-        )
 
-    @staticmethod
-    def _facts(
-        tx: ManagedTransaction, principal: Principal, resource_id: str, child_id: str | None
-    ) -> list[access.AccessFacts]:
-        child_facts = access.child_facts(
-            tx, child_id=resource_id, professional_id=principal.professional_id,
-            agency_id=principal.agency_id, agency_kind=principal.agency_kind,
+def explained(
+    policy: Policy, principal: Principal, resource_id: str, candidates: list[access.AccessFacts]
+) -> Explanation:
+    """The best of the decisions the policy makes on each set of facts, with its reason."""
+    decided = [
+        (
+            policy.decide(
+                principal.roles, ResourceKind(facts.resource_kind), Action.READ, access_decisions.facts_of(facts)
+            ),
+            facts,
         )
-        if child_facts is not None:
-            return [child_facts]
-        contexts = [child_id] if child_id else access.record_context_children(tx, record_id=resource_id)
-        found = (
-            access.record_facts(
-                tx, record_id=resource_id, child_id=context,
-                professional_id=principal.professional_id, agency_id=principal.agency_id,
-                agency_kind=principal.agency_kind,
-            )
-            for context in contexts
+        for facts in candidates
+    ]
+    best = min(decided, key=lambda pair: _rank(pair[0]), default=None)
+    if best is None or best[0].basis is None:
+        # Unknown, out-of-network and hidden resources read the same, so nothing is learned.
+        return Explanation(resource_id, False, None, _NOTHING_TO_SEE, None, None, None)
+    decision, facts = best
+    assert decision.basis is not None
+    if decision.basis is Basis.EXISTENCE:
+        reason = "existence only: you may know that the agency knows this person, not what"
+    else:
+        reason = f"allowed on the {decision.basis.value} basis"
+    return Explanation(
+        resource_id=resource_id,
+        allowed=decision.discloses_content,
+        basis=decision.basis.value,
+        reason=reason,
+        policy_line=decision.policy_line,
+        consent_id=facts.consent_id if decision.basis is Basis.CONSENT else None,
+        override_id=facts.override_id if decision.basis is Basis.OVERRIDE else None,
+    )
+
+
+def resource_facts(
+    tx: ManagedTransaction, principal: Principal, resource_id: str, child_id: str | None,
+    as_of: datetime | None = None,
+) -> list[access.AccessFacts]:
+    """The facts for a child, or for a record in each child's network it sits in: now, or at `as_of`."""
+    child_facts = access.child_facts(
+        tx, child_id=resource_id, professional_id=principal.professional_id,
+        agency_id=principal.agency_id, agency_kind=principal.agency_kind, as_of=as_of,
+    )
+    if child_facts is not None:
+        return [child_facts]
+    contexts = [child_id] if child_id else access.record_context_children(tx, record_id=resource_id)
+    found = (
+        access.record_facts(
+            tx, record_id=resource_id, child_id=context,
+            professional_id=principal.professional_id, agency_id=principal.agency_id,
+            agency_kind=principal.agency_kind, as_of=as_of,
         )
-        return [facts for facts in found if facts is not None and facts.in_network]
+        for context in contexts
+    )
+    return [facts for facts in found if facts is not None and facts.in_network]
 
 
 _NOTHING_TO_SEE = "no basis: nothing here you may see"
 
 
-def _discloses_anything(found: network.FamilyNetwork) -> bool:
+def discloses_anything(found: network.FamilyNetwork) -> bool:
     """Content on some basis, or (where the policy allows existence-only) which agencies know
     the child; otherwise the caller learns nothing, not even that the child exists."""
     return found.basis is not None or bool(found.known_to)

@@ -107,6 +107,13 @@ class AllocationNotFound(Refusal):
     message: str = "no such allocation"
 
 
+@dataclass(frozen=True, slots=True)
+class NoPolicyOnRecord(Refusal):
+    """The auditor's replay asked of an instant before any policy revision was loaded."""
+
+    message: str = "no policy revision was in force at that instant"
+
+
 # The workforce
 
 

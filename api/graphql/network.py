@@ -13,6 +13,7 @@ from api.graphql.enums import AgencyKind, Basis, Classification, Service
 from api.graphql.shared import Access, access_for
 from graph import network
 from graph.network import MAX_NETWORK_DEPTH
+from services.network import Explanation
 
 
 @strawberry.enum(description="A child or an adult of the family network.")
@@ -212,6 +213,15 @@ class AccessExplanation:
     consent_id: strawberry.ID | None
     override_id: strawberry.ID | None
 
+    @staticmethod
+    def of(found: Explanation) -> AccessExplanation:
+        return AccessExplanation(
+            resource_id=strawberry.ID(found.resource_id), allowed=found.allowed,
+            basis=Basis(found.basis) if found.basis else None, reason=found.reason, policy_line=found.policy_line,
+            consent_id=strawberry.ID(found.consent_id) if found.consent_id else None,
+            override_id=strawberry.ID(found.override_id) if found.override_id else None,
+        )
+
 
 @strawberry.type
 class NetworkQueries:
@@ -260,9 +270,4 @@ class NetworkQueries:
         found = context.services.network.explain(
             context.principal, str(resource_id), child_id=str(child_id) if child_id else None
         )
-        return AccessExplanation(
-            resource_id=resource_id, allowed=found.allowed, basis=Basis(found.basis) if found.basis else None,
-            reason=found.reason, policy_line=found.policy_line,
-            consent_id=strawberry.ID(found.consent_id) if found.consent_id else None,
-            override_id=strawberry.ID(found.override_id) if found.override_id else None,
-        )
+        return AccessExplanation.of(found)

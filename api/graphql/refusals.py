@@ -168,6 +168,11 @@ class ProfessionalExists(Refusal):
 
 
 @strawberry.type
+class NoPolicyOnRecord(Refusal):
+    pass
+
+
+@strawberry.type
 class WorkbookAuthor:
     id: strawberry.ID | None
     name: str | None
@@ -258,6 +263,10 @@ def refusal(refused: service.PersonNotFound) -> PersonNotFound: ...
 def refusal(refused: service.AllocationNotFound) -> AllocationNotFound: ...
 @overload
 def refusal(refused: service.ProfessionalExists) -> ProfessionalExists: ...
+@overload
+def refusal(refused: service.NoPolicyOnRecord) -> NoPolicyOnRecord: ...
+
+
 @overload
 def refusal(refused: service.AmendConflict) -> AmendConflict: ...
 @overload

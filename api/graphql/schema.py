@@ -44,6 +44,7 @@ from api.graphql.fast_completion import FastCompletionExecutor
 from api.graphql.grants import GrantMutations, GrantQueries
 from api.graphql.limits import OperationCostLimit, StringLiteralLimit
 from api.graphql.network import NetworkQueries
+from api.graphql.replay import ReplayQueries
 from api.graphql.retention import RetentionQueries
 from api.graphql.search import SearchQueries
 from api.graphql.subject_access import SubjectAccessMutations
@@ -78,7 +79,7 @@ _LOGGABLE_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 @strawberry.type
 class Query(
     NetworkQueries, ConsentQueries, ContactQueries, SearchQueries, AuditorQueries, WorkbookQueries, GrantQueries,
-    WorklistQueries, DisclosureQueries, RetentionQueries,
+    WorklistQueries, DisclosureQueries, ReplayQueries, RetentionQueries,
 ):
     pass
 

@@ -32,6 +32,7 @@ from services.contacts import ContactService
 from services.disclosures import DisclosureService
 from services.grants import GrantService
 from services.management_information import ManagementInformationService
+from services.replay import ReplayService
 from services.retention import RetentionService
 from services.search import SearchService
 from services.subject_access import SubjectAccessService
@@ -65,6 +66,8 @@ RESOLVED_BY: dict[tuple[str, str], Callable[..., object]] = {
     ("Query", "overrides"): AuditorService.overrides,
     ("Query", "auditEvents"): AuditorService.audit_events,
     ("Query", "verifyAudit"): AuditorService.verify,
+    ("Query", "networkAsOf"): ReplayService.network_as_of,
+    ("Query", "explainAccessAsOf"): ReplayService.explain_as_of,
     ("Query", "workbook"): WorkbookService.workbook,
     ("Mutation", "addWorkbookEntry"): WorkbookService.add_entry,
     ("Mutation", "amendWorkbookEntry"): WorkbookService.amend_entry,

@@ -229,6 +229,12 @@ ACCESS_MATRIX: list[tuple[str, str, str, str, bool]] = [
     ("auditor", "override", "read", "OWN_AGENCY", True),
     ("auditor", "break_glass", "read", "OWN_AGENCY", True),
     ("auditor", "management_information", "read", "OWN_AGENCY", True),
+    # Replaying what someone could see at a past instant: the auditor's alone.
+    ("auditor", "access_replay", "read", "OWN_AGENCY", True),
+    ("auditor", "access_replay", "read", "CONSENT", False),
+    ("crs_manager", "access_replay", "read", "OWN_AGENCY", False),
+    ("police_mash_officer", "access_replay", "read", "OWN_AGENCY", False),
+    ("administrator", "access_replay", "read", "OWN_AGENCY", False),
     # What the retention schedule erased: the auditor's alone.
     ("auditor", "erasure", "read", "OWN_AGENCY", True),
     ("auditor", "erasure", "read", "ALLOCATED", False),
@@ -365,7 +371,7 @@ class TestAuditorNeverSeesCaseContent:
         assert readable == {
             ResourceKind.AUDIT_EVENT.value, ResourceKind.OVERRIDE.value, ResourceKind.BREAK_GLASS.value,
             ResourceKind.MANAGEMENT_INFORMATION.value,
-            ResourceKind.ERASURE.value,
+            ResourceKind.ERASURE.value, ResourceKind.ACCESS_REPLAY.value,
         }
 
 
