@@ -195,7 +195,7 @@ def _item_html(item: PackItem) -> str:
         if f.value is not None:
             shown = e(f.value).replace("\n", "<br>")
         else:
-            shown = f'<span class="unavailable">{e(f.unavailable or "not recorded")}</span>'
+            shown = f'<span class="unavailable">{e(f.unavailable)}</span>' if f.unavailable else "&mdash;"
         marker = f' class="review" title="{e(f.review)}"' if f.review else ""
         rows.append(f"<tr{marker}><th scope=\"row\">{e(f.name)}</th><td>{shown}</td></tr>")
     rows.append("</table>")
@@ -393,6 +393,12 @@ class _Assembler:
         shown = f"{known} ({professional_id})" if known else professional_id
         return PackField(name=name, value=shown, review=PROFESSIONAL)
 
+    def _source(self, name: str, source: str | None) -> PackField:
+        """Who said so: an agency is named as itself; anyone else is a professional."""
+        if source in self._agencies:
+            return _field(name, self._agency(source))
+        return self._professional(name, source)
+
     def _agency(self, agency_id: str | None) -> str | None:
         if agency_id is None:
             return None
@@ -429,7 +435,7 @@ class _Assembler:
             _field("relationship", _describe(r)), _field("person_id", other.id), _field("kind", other.kind),
             _field("name", other.name or None), _field("date_of_birth", other.dob),
             _field("parental_responsibility", r.parental_responsibility), _field("detail", r.detail),
-            _field("current", r.current), self._professional("asserted_by", r.asserted_by),
+            _field("current", r.current), self._source("asserted_by", r.asserted_by),
             _field("asserted_at", r.asserted_at), _field("verified", r.verified),
         ))
 

@@ -151,6 +151,9 @@ class TestThirdPartiesAreMarkedForTheDpo:
         assert value(mother, "relationship") == "their parent"
         assert mother["redaction"] == "review"
         assert any("third party" in reason for reason in mother["reasons"])
+        # The health visitor's service said so: an agency, named as itself and not a person to redact.
+        assert fields(mother)["asserted_by"]["value"].endswith(f"({demo_city.HEALTH_AGENCY_ID})")
+        assert fields(mother)["asserted_by"]["redaction"] is None
 
     def test_free_text_naming_the_mother_and_the_referrers_identity_are_marked(
         self, sealed_hub: Hub, worked_on: dict[str, str]
