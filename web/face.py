@@ -18,6 +18,7 @@ from services.principal import Principal, PrincipalLookup
 from web import (
     audit_review,
     consent,
+    disclosures,
     front_door,
     graphiql,
     home,
@@ -93,6 +94,7 @@ def mount(
     workbook.routes(app, pages)
     audit_review.routes(app, pages)
     management_information.routes(app, pages)
+    disclosures.routes(app, pages)
     graphiql.routes(app, pages, csrf_header=CSRF_HEADER)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets.
