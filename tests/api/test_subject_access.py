@@ -17,8 +17,9 @@ from neo4j import Driver
 from devtools import demo_city
 from graph.model import Person
 from tests.api.client import Hub
-from tests.api.protected_hub import network, record_consent
+from tests.api.protected_hub import JUSTIFICATION, network, record_consent, request_override
 from tests.api.test_front_door import RATIONALE, propose, recorded_contact_id, request_information, share
+from tests.api.test_workbook import AMEND, added_id
 
 CHILD = demo_city.DEMO_FAMILY_CHILD_ID
 UNKNOWN = "person-999-99"
@@ -138,6 +139,42 @@ class TestThePackHoldsWhatTheHubHolds:
         # The contact's recording and the police answer are disclosures of the child's case too.
         actions = {value(d, "action") for d in items(pack, "disclosures")}
         assert {"consent.recorded", "contact.recorded", "information.requested", "information.shared"} <= actions
+
+
+class TestTheFamilysWorkbookAndTheOverrides:
+    def test_every_version_of_a_workbook_entry_is_there_opened_and_marked_as_the_households_record(
+        self, sealed_hub: Hub
+    ) -> None:
+        first = f"Home visit: {MOTHER.given_name} and all three children seen."
+        second = f"Home visit: {MOTHER.given_name} and the two younger children seen; the eldest was at school."
+        entry_id = added_id(sealed_hub, demo_city.FS_SOCIAL_WORKER_ID, body=first)
+        amended = sealed_hub.graphql(
+            demo_city.FS_SOCIAL_WORKER_ID, AMEND, id=entry_id, expected=1, body=second,
+        )["amendWorkbookEntry"]
+        assert amended["__typename"] == "WorkbookEntry", amended
+
+        pack = pack_of(produce(sealed_hub, demo_city.ADMINISTRATOR_ID, CHILD))
+
+        versions = [v for v in items(pack, "workbook_entries") if value(v, "entry") == entry_id]
+        assert [(value(v, "version"), value(v, "body")) for v in versions] == [("1", first), ("2", second)]
+        assert {v["redaction"] for v in versions} == {"review"}
+        assert all("whole household's record" in v["reasons"][0] for v in versions)
+        assert f"mentions {MOTHER.given_name} {MOTHER.family_name}" in fields(versions[0])["body"]["reason"]
+        assert value(versions[0], "author") == "Emma Walsh (pro-0016)"
+
+    def test_an_override_requested_for_the_child_is_there_with_its_justification_opened(
+        self, sealed_hub: Hub
+    ) -> None:
+        override_id = request_override(sealed_hub)
+
+        pack = pack_of(produce(sealed_hub, demo_city.ADMINISTRATOR_ID, CHILD))
+
+        (override,) = items(pack, "overrides")
+        assert (override["id"], value(override, "status"), value(override, "justification")) == (
+            override_id, "REQUESTED", JUSTIFICATION,
+        )
+        assert fields(override)["requested_by"]["redaction"] == "review"
+        assert override_id in {o for d in items(pack, "disclosures") for o in [value(d, "override")] if o}
 
 
 class TestThirdPartiesAreMarkedForTheDpo:
