@@ -25,6 +25,7 @@ from web import (
     management_information,
     oidc,
     people,
+    replay,
     signin,
     workbook,
     worklists,
@@ -93,6 +94,7 @@ def mount(
     worklists.routes(app, pages)
     workbook.routes(app, pages)
     audit_review.routes(app, pages)
+    replay.routes(app, pages)
     management_information.routes(app, pages)
     disclosures.routes(app, pages)
     graphiql.routes(app, pages, csrf_header=CSRF_HEADER)
