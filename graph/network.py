@@ -130,6 +130,7 @@ WITH
             id: r.id, person_id: p.id, agency_id: ag.id, agency_name: ag.name,
             agency_kind: ag.kind, basis: basis, category: r.category, summary: r.summary,
             recorded_at: toString(r.recorded_at), classification: r.classification,
+            erased: r.erased_at IS NOT NULL,
             consent_id: CASE basis WHEN 'CONSENT' THEN record_consent END,
             override_id: CASE basis WHEN 'OVERRIDE' THEN record_override END
         } AS record
@@ -227,6 +228,8 @@ class RecordView:
     override_id: str | None
     # Why summary is None although the caller may read it (erased, or failed its integrity check).
     summary_unavailable: str | None = None
+    # The retention schedule removed its summary (services/retention.py).
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)

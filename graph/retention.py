@@ -35,11 +35,14 @@ CASE WHEN k.status = 'DECIDED' AND rule IS NOT NULL THEN
 END
 """
 
-# The same for an agency record `r` about the person `p`.
+# The same for an agency record `r` about the person `p`. A rule counted from birth is for
+# records about children: an adult's record under one is kept rather than erased at once.
 _RECORD_RULE: LiteralString = "coalesce($rules.agency_record[r.category], $rules.agency_record['*'])"
 _RECORD_DUE_ON: LiteralString = """
 CASE WHEN rule IS NOT NULL THEN
-    CASE rule.counted_from WHEN 'recorded' THEN date(r.recorded_at) WHEN 'birth' THEN p.dob END
+    CASE rule.counted_from
+        WHEN 'recorded' THEN date(r.recorded_at) WHEN 'birth' THEN CASE WHEN p:Child THEN p.dob END
+    END
     + duration({years: rule.years})
 END
 """

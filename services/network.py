@@ -18,6 +18,7 @@ from protection.keyring import Keyring
 from services import access as access_decisions
 from services import audit_events
 from services.principal import Principal
+from services.retention import RETENTION_ERASED
 
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
 
@@ -102,6 +103,9 @@ class NetworkService:
             )
 
     def _open_summary(self, found: network.FamilyNetwork, record: network.RecordView) -> network.RecordView:
+        if record.erased:
+            # Said from the record's mark: its missing summary would read as never recorded.
+            return replace(record, summary=None, summary_unavailable=RETENTION_ERASED)
         if self._keyring is None:
             return replace(record, summary=None, summary_unavailable="content keys are not available here")
         # A record's data key is that of the person it is about (see Keyring.seal_summaries).

@@ -152,6 +152,44 @@ class TestAContactOfNoFurtherAction:
         assert read_contact(hub, kept_id).concern.text == kept_concern
 
 
+class TestAnAgencyRecord:
+    def test_erased_it_reads_in_the_family_network_as_erased_beside_those_still_kept(self, hub: Hub) -> None:
+        # Plans erased as soon as recorded: the front door reads the council's own records.
+        plans_at_once = RetentionService(
+            hub.driver, database="neo4j", policy=hub.policy, audit_sink=hub.trail, keyring=hub.services.keyring,
+            schedule=parse_schedule(b"plans_at_once, agency_record, child_protection_plan, 0, recorded\n"),
+        )
+        records, _, _ = hub.driver.execute_query("""
+            MATCH (r:AgencyRecord {category: 'child_protection_plan'})-[:ABOUT]->(c:Person:Child)
+            RETURN r.id AS record_id, c.id AS child_id ORDER BY r.id LIMIT 1
+        """)
+        plan_id, child_id = records[0]["record_id"], records[0]["child_id"]
+        mash = principal(hub, demo_city.MASH_SOCIAL_WORKER_ID)
+        before = hub.services.network.family_network(mash, child_id, depth=2, request_id="test")
+        assert before is not None
+        others = {r.id: r.summary for r in before.records if r.summary and r.category != "child_protection_plan"}
+
+        run = plans_at_once.erase(NOW, operator(), request_id="test")
+
+        assert plan_id in {t.record_id for t in run.erased}
+        assert {t.rule for t in run.erased} == {"plans_at_once"}
+        after = hub.services.network.family_network(mash, child_id, depth=2, request_id="test")
+        assert after is not None
+        shown = {record.id: record for record in after.records}
+        assert (shown[plan_id].summary, shown[plan_id].summary_unavailable) == (None, RETENTION_ERASED)
+        assert others and {record_id: shown[record_id].summary for record_id in others} == others
+
+    def test_an_adults_record_under_a_rule_counted_from_birth_is_kept(self, hub: Hub) -> None:
+        records, _, _ = hub.driver.execute_query("""
+            MATCH (r:AgencyRecord)-[:ABOUT]->(:Person:Adult) WITH r ORDER BY r.id LIMIT 1
+            SET r.category = 'child_protection_plan' RETURN r.id AS id
+        """)
+
+        due = hub.services.retention.due(NOW + timedelta(days=365))
+
+        assert records[0]["id"] not in {item.id for item in due}
+
+
 class TestWhatIsNotYetDue:
     def test_a_contact_decided_today_and_an_open_one_are_untouched(self, hub: Hub) -> None:
         decided_id, decided_concern = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION)
