@@ -272,5 +272,5 @@ def _share(raw: dict[str, Any]) -> ShareRow:
     return ShareRow(
         id=raw["id"], agency_id=raw["agency"], shared=bool(raw["shared"]),
         fact_or_opinion=raw.get("fact_or_opinion"), historic=raw.get("historic"),
-        shared_by=raw["shared_by"], shared_at=raw["shared_at"], ciphertext=raw["content"],
+        shared_by=raw["shared_by"], shared_at=raw["shared_at"], ciphertext=raw.get("content"),
     )

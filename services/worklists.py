@@ -27,6 +27,7 @@ from services.contacts import MAX_PAGE, RequestStatus, RequestView, ShareView
 from services.paging import Cursor, Page
 from services.principal import Principal
 from services.refusals import InvalidInput, NotPermitted
+from services.retention import RETENTION_ERASED
 
 _T = TypeVar("_T")
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
@@ -197,7 +198,8 @@ class WorklistService:
         OWN_AGENCY where its role may read its agency's answers."""
         if share.agency_id == principal.agency_id and Basis.OWN_AGENCY in share_bases:
             basis: str | None = Basis.OWN_AGENCY.value
-            opened = self._keyring.open_with(
+            # Only the retention schedule leaves an answer without its text (services/retention.py).
+            opened = OpenedField(None, RETENTION_ERASED) if share.ciphertext is None else self._keyring.open_with(
                 data_key, node_id=share.id, field="content" if share.shared else "decline_reason",
                 ciphertext=share.ciphertext,
             )

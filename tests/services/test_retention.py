@@ -14,11 +14,12 @@ from neo4j import Driver
 from config.settings import Settings
 from devtools import demo_city
 from graph import data_key_store
-from graph.contacts import Channel, ConsentPosition, Outcome, ReferrerKind, Urgency
+from graph.consent import ConsentRecord, ConsentScope
+from graph.contacts import Channel, ConsentPosition, Outcome, ReferrerKind, RequestBasis, RequestScope, Urgency
 from graph.retention import Tombstone
 from policies.retention import parse_schedule
 from services.composition import Hub, assemble
-from services.contacts import ContactDetail, ContactInput, Referrer
+from services.contacts import ContactDetail, ContactInput, Referrer, RequestView, ShareView
 from services.integrity import check_integrity
 from services.paging import Page
 from services.principal import Principal, PrincipalLookup
@@ -188,6 +189,51 @@ class TestAnAgencyRecord:
         due = hub.services.retention.due(NOW + timedelta(days=365))
 
         assert records[0]["id"] not in {item.id for item in due}
+
+
+class TestAPartnersAnswer:
+    def test_to_an_erased_contact_it_reads_as_erased_to_the_front_door_and_to_the_partner(self, hub: Hub) -> None:
+        services = hub.services
+        mash, police = principal(hub, demo_city.MASH_SOCIAL_WORKER_ID), principal(hub, demo_city.POLICE_OFFICER_ID)
+        contact_id, _ = decided_contact(hub, CHILD_ID, None)
+        consent = services.consent.record_consent(
+            mash, child_id=CHILD_ID, giver_id=demo_city.DEMO_MOTHER_ID, scope=ConsentScope.TARGETED,
+            agencies=[demo_city.POLICE_AGENCY_ID], purpose="MASH enquiry", method="By telephone", expires_at=None,
+            request_id="test",
+        )
+        assert isinstance(consent, ConsentRecord), consent
+        request = services.contacts.request_information(
+            mash, contact_id=contact_id, scope=RequestScope.TARGETED, agencies=[demo_city.POLICE_AGENCY_ID],
+            basis=RequestBasis.CONSENT, request_id="test",
+        )
+        assert isinstance(request, RequestView), request
+        answer = "CANARY two call-outs to the address this year"
+        shared = services.contacts.share_information(
+            police, request_to_answer=request.row.id, content=answer, fact_or_opinion="FACT", historic=False,
+            request_id="test",
+        )
+        assert isinstance(shared, ShareView), shared
+        decided = services.contacts.decide_contact(
+            principal(hub, demo_city.CRS_MANAGER_ID), contact_id=contact_id, outcome=Outcome.NO_FURTHER_ACTION,
+            rationale="CANARY no concerns once the police had answered", response_to_referrer="CANARY thank you",
+            agreed_by=None, request_id="test",
+        )
+        assert isinstance(decided, ContactDetail), decided
+        hub.driver.execute_query(
+            "MATCH (k:Contact {id: $id}) SET k.decided_at = k.decided_at - duration({years: 4})", id=contact_id,
+        )
+
+        services.retention.erase(NOW, operator(), request_id="test")
+
+        front_door = services.contacts.information_request(mash, request.row.id, request_id="test")
+        assert isinstance(front_door, RequestView)
+        inbox = services.worklists.information_request_inbox(police, status=None, first=100, after=None, request_id="t")
+        assert isinstance(inbox, Page)
+        partner = next(item.request for item in inbox.items if item.request.row.id == request.row.id)
+        for view in (front_door, partner):
+            (seen,) = view.shares
+            assert (seen.content, seen.content_unavailable) == (None, RETENTION_ERASED)
+        assert answer not in str(fingerprint(hub.driver))
 
 
 class TestWhatIsNotYetDue:
