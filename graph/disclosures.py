@@ -33,7 +33,8 @@ from graph.worklists import _CHILD_FIELDS, _CHILD_STANDING, ListedChild, _child,
 RECORD_READ_ACTIONS: tuple[str, ...] = ("network.read",)
 
 # The index hint keeps the plan on the period, whatever the planner makes of `seq < $after_seq`
-# and the order: walking the seq constraint backwards would visit every event in the chain.
+# and the order: walking the seq constraint backwards would visit every event in the chain. Each
+# target is looked up by its id, never by walking every record the agency holds.
 READS_OF_RECORDS: LiteralString = """
 MATCH (e:AuditEvent)
 USING INDEX e:AuditEvent(action, at)
@@ -41,8 +42,9 @@ WHERE e.action IN $actions AND e.at >= $from_at AND e.at < $to_at
   AND ($after_seq IS NULL OR e.seq < $after_seq)
   AND ((e.basis IN ['CONSENT', 'OVERRIDE'] AND e.agency <> $owner_id) OR e.basis = 'BREAK_GLASS')
 WITH e, COLLECT {
-    MATCH (r:AgencyRecord)-[:HELD_BY]->(:Agency {id: $owner_id})
-    WHERE r.id IN e.targets
+    UNWIND e.targets AS target
+    MATCH (r:AgencyRecord {id: target})-[:HELD_BY]->(:Agency {id: $owner_id})
+    USING INDEX r:AgencyRecord(id)
     RETURN r.id AS id ORDER BY id
 } AS record_ids
 WHERE size(record_ids) > 0

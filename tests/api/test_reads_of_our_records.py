@@ -37,6 +37,18 @@ query($input: ReadsOfOurRecordsInput!) {
 RECORD_CONSENT = """
 mutation($input: RecordConsentInput!) { recordConsent(input: $input) { __typename ... on Consent { id } } }
 """
+BREAK_GLASS = """
+mutation($input: BreakGlassInput!) { breakGlass(input: $input) { __typename ... on BreakGlass { id } } }
+"""
+# A child children's services hold records about that no one works with, so break glass is
+# the only way a Family Safeguarding worker reads them.
+A_CHILD_NO_ONE_WORKS_WITH: LiteralString = """
+MATCH (c:Child)<-[:ABOUT]-(:AgencyRecord)-[:HELD_BY]->(:Agency {id: $council})
+WHERE NOT EXISTS { (c)<-[:ALLOCATED_TO]-() }
+  AND NOT EXISTS { (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(:Child)<-[:ALLOCATED_TO]-() }
+  AND NOT EXISTS { (:Restriction)-[:RESTRICTS]->(c) }
+RETURN DISTINCT c.id AS id ORDER BY id LIMIT 1
+"""
 EVENTS_OF: LiteralString = """
 MATCH (e:AuditEvent {action: $action})
 RETURN e.actor AS actor, e.agency AS agency, e.targets AS targets, e.basis AS basis
@@ -173,6 +185,31 @@ class TestAReadUnderOverride:
         [item] = reads(hub, demo_city.HEALTH_OFFICER_ID)["items"]
 
         assert item["recordIds"] == records_of(seen, demo_city.HEALTH_AGENCY_ID, "OVERRIDE")
+
+
+class TestAReadUnderBreakGlass:
+    def test_shows_on_children_s_services_list_with_the_break_glass_though_the_reader_is_the_council_s(
+        self, hub: Hub, sealed_city_db: Driver
+    ) -> None:
+        found, _, _ = sealed_city_db.execute_query(
+            A_CHILD_NO_ONE_WORKS_WITH, council=demo_city.COUNCIL_AGENCY_ID, database_="neo4j",
+        )
+        child_id = str(found[0]["id"])
+        opened = hub.graphql(
+            demo_city.FS_SUBSTANCE_MISUSE_WORKER_ID, BREAK_GLASS,
+            input={"childId": child_id, "reason": "COVERING_FOR_ABSENT_COLLEAGUE",
+                   "explanation": "Covering the duty desk while the allocated worker is off sick."},
+        )["breakGlass"]
+        assert opened["__typename"] == "BreakGlass", opened
+        seen = network(hub, demo_city.FS_SUBSTANCE_MISUSE_WORKER_ID, child_id)
+        assert records_of(seen, demo_city.COUNCIL_AGENCY_ID, "BREAK_GLASS")
+
+        [item] = reads(hub, demo_city.CRS_MANAGER_ID)["items"]
+
+        assert (item["basis"], item["breakGlassId"], item["child"]["id"]) == ("BREAK_GLASS", opened["id"], child_id)
+        assert item["reader"]["id"] == demo_city.FS_SUBSTANCE_MISUSE_WORKER_ID
+        assert item["recordIds"] == records_of(seen, demo_city.COUNCIL_AGENCY_ID, "BREAK_GLASS")
+        assert reads(hub, demo_city.POLICE_OFFICER_ID)["items"] == []
 
 
 class TestWhoMayAsk:
