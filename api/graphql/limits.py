@@ -35,6 +35,7 @@ FIELD_COSTS: dict[str, int] = {
     # Pages that open and audit what they show, like the queue.
     "overridesAwaitingDecision": 3,
     "informationRequestInbox": 3,
+    "readsOfOurRecords": 3,
     # Reads everything held about one person and scans the audit chain for its disclosures.
     "produceSubjectAccessPack": 20,
 }
