@@ -109,7 +109,10 @@ MERGE_RECORDS: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Agency {id: row.agency_id}), (p:Person {id: row.person_id})
 MERGE (r:AgencyRecord {id: row.id})
-SET r.category = row.category, r.summary = coalesce(row.summary, r.summary),
+// A record the retention schedule erased (services/retention.py) takes no summary again,
+// whatever a later load brings.
+SET r.category = row.category,
+    r.summary = CASE WHEN r.erased_at IS NULL THEN coalesce(row.summary, r.summary) END,
     r.recorded_at = row.recorded_at, r.classification = row.classification
 MERGE (r)-[:HELD_BY]->(a)
 MERGE (r)-[:ABOUT]->(p)

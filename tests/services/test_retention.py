@@ -21,6 +21,7 @@ from policies.retention import parse_schedule
 from services.composition import Hub, assemble
 from services.contacts import ContactDetail, ContactInput, Referrer, RequestView, ShareView
 from services.integrity import check_integrity
+from services.key_material import keyring
 from services.paging import Page
 from services.principal import Principal, PrincipalLookup
 from services.refusals import InvalidInput, NotPermitted
@@ -179,6 +180,21 @@ class TestAnAgencyRecord:
         shown = {record.id: record for record in after.records}
         assert (shown[plan_id].summary, shown[plan_id].summary_unavailable) == (None, RETENTION_ERASED)
         assert others and {record_id: shown[record_id].summary for record_id in others} == others
+
+    def test_loading_the_city_again_brings_no_erased_summary_back(self, hub: Hub, test_settings: Settings) -> None:
+        records, _, _ = hub.driver.execute_query("""
+            MATCH (r:AgencyRecord)-[:ABOUT]->(:Person:Adult) WITH r ORDER BY r.id LIMIT 1
+            SET r.recorded_at = datetime() - duration({years: 7}) RETURN r.id AS id
+        """)
+        record_id = records[0]["id"]
+        hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        demo_city.load(hub.driver, [demo_city.demo_city()], database="neo4j", sealer=keyring(test_settings))
+
+        found, _, _ = hub.driver.execute_query(
+            "MATCH (r:AgencyRecord {id: $id}) RETURN r.summary AS summary, r.erased_under AS rule", id=record_id,
+        )
+        assert found[0].data() == {"summary": None, "rule": "agency_record_summary"}
 
     def test_an_adults_record_under_a_rule_counted_from_birth_is_kept(self, hub: Hub) -> None:
         records, _, _ = hub.driver.execute_query("""
