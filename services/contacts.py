@@ -317,9 +317,13 @@ class ContactService:
                 and repo.professional_roles(tx, professional_id=referrer.professional_id) is None
             ):
                 return InvalidInput("the referring professional is not known to the hub")
-            ciphertext = self._keyring.encrypt(
-                tx, scope_id=child_id, node_id=contact_id, field="concern", plaintext=contact.concern,
-            )
+            try:
+                ciphertext = self._keyring.encrypt(
+                    tx, scope_id=child_id, node_id=contact_id, field="concern", plaintext=contact.concern,
+                )
+            except ContentErased:
+                # Erased for good (by `hub keys erase` or the retention schedule): nothing is sealed under it again.
+                return InvalidInput("this child's content was erased: nothing can be recorded")
             repo.create_contact(tx, repo.NewContact(
                 id=contact_id, agency_id=principal.agency_id, child_id=child_id,
                 received_at=received_at, channel=contact.channel, concern_ciphertext=ciphertext,

@@ -286,6 +286,20 @@ class TestAChildPastTwentyFive:
         concern = read_contact(hub, contact_id).concern
         assert concern.text is None and concern.unavailable is not None and "erased" in concern.unavailable
 
+    def test_a_contact_recorded_after_is_refused_not_sealed_under_a_new_key(self, hub: Hub) -> None:
+        make_adult_child(hub.driver, CHILD_ID, age=26)
+        hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        refused = hub.services.contacts.record_contact(principal(hub, demo_city.MASH_SOCIAL_WORKER_ID), ContactInput(
+            child_id=CHILD_ID, new_child=None,
+            referrer=Referrer(kind=ReferrerKind.PUBLIC, name="anonymous", relationship=None), channel=Channel.TELEPHONE,
+            concern="A neighbour is worried", urgency=Urgency.GREEN,
+            consent_position=ConsentPosition.GIVEN, consent_not_sought_reason=None, received_at=None,
+        ), request_id="test")
+
+        assert refused == InvalidInput("this child's content was erased: nothing can be recorded")
+        assert key_destroyed(hub.driver, CHILD_ID)
+
     def test_an_open_contact_keeps_the_key(self, hub: Hub) -> None:
         make_adult_child(hub.driver, CHILD_ID, age=26)
         decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
