@@ -34,6 +34,7 @@ from services.refusals import (
     NoPolicyOnRecord,
     NotPermitted,
     ProfessionalNotFound,
+    Refusal,
 )
 from services.replay import ExplanationAsOf, NetworkAsOf
 
@@ -45,9 +46,12 @@ VIEWERS = (
     demo_city.FS_MENTAL_HEALTH_PRACTITIONER_ID, demo_city.FS_SOCIAL_WORKER_ID,
 )
 ALLOCATED = demo_city.FS_MENTAL_HEALTH_PRACTITIONER_ID
+# The colleague moves out of the allocated professional's team and back; the police officer's
+# roles change and change back.
+COLLEAGUE = demo_city.FS_SOCIAL_WORKER_ID
 STEPS = (
     "consent_full", "consent_police", "withdraw", "override_full", "override_health", "revoke", "allocate",
-    "deallocate",
+    "deallocate", "move_colleague", "change_police_roles",
 )
 
 # A child nobody works with yet, whose records more than one agency holds, with a parent who
@@ -98,12 +102,15 @@ def replayed(found: NetworkAsOf) -> Seen:
 class History:
     hub: Hub
     driver: Driver
+    lookup: PrincipalLookup
     people: dict[str, Principal]
     child_id: str
     parent_id: str
     consents: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     allocated: bool = False
+    colleague_moved: bool = False
+    police_roles_changed: bool = False
     # (instant, viewer, what they saw live)
     noted: list[tuple[datetime, str, Seen]] = field(default_factory=list)
 
@@ -155,11 +162,28 @@ class History:
                 admin, professional_id=ALLOCATED, child_id=self.child_id, request_id="replay-test"
             )
             self.allocated = False
+        elif name == "move_colleague":
+            team = demo_city.FS_TEAM_ID if self.colleague_moved else demo_city.MASH_TEAM_ID
+            moved = services.workforce.change_professional(
+                admin, professional_id=COLLEAGUE, team_id=team, request_id="replay-test"
+            )
+            assert not isinstance(moved, Refusal), moved
+            self.colleague_moved = not self.colleague_moved
+        elif name == "change_police_roles":
+            roles = ["police_mash_officer"] if self.police_roles_changed else ["voluntary_sector_worker"]
+            changed = services.workforce.change_professional(
+                admin, professional_id=demo_city.POLICE_OFFICER_ID, roles=roles, request_id="replay-test"
+            )
+            assert not isinstance(changed, Refusal), changed
+            self.police_roles_changed = not self.police_roles_changed
 
     def note_what_each_viewer_sees(self) -> None:
         for viewer in VIEWERS:
+            # Looked up afresh, as every request is: a move or new roles count from the next one.
+            principal = self.lookup.principal(viewer)
+            assert principal is not None, viewer
             found = self.hub.services.network.family_network(
-                self.people[viewer], self.child_id, depth=2, request_id="replay-test"
+                principal, self.child_id, depth=2, request_id="replay-test"
             )
             self.noted.append((self.now(), viewer, seen(found)))
 
@@ -175,7 +199,7 @@ def history(demo_city_db: Driver, test_settings: Settings) -> Iterator[History]:
         assert principal is not None, professional_id
         people[professional_id] = principal
     records, _, _ = demo_city_db.execute_query(UNWORKED_CHILD)
-    yield History(hub, demo_city_db, people, records[0]["child_id"], records[0]["parent_id"])
+    yield History(hub, demo_city_db, lookup, people, records[0]["child_id"], records[0]["parent_id"])
     hub.close()
 
 
@@ -208,7 +232,10 @@ def test_the_replay_at_each_instant_equals_what_was_seen_live_then(history: Hist
 def test_the_history_the_property_plays_does_change_what_viewers_see(history: History) -> None:
     # Were every step a no-op, the property would hold of a history with no history in it.
     history.note_what_each_viewer_sees()
-    for step in ("consent_police", "override_health", "allocate", "revoke", "withdraw", "deallocate"):
+    for step in (
+        "consent_police", "override_health", "allocate", "move_colleague", "change_police_roles", "revoke",
+        "withdraw", "move_colleague", "deallocate", "change_police_roles",
+    ):
         history.step(step)
         history.note_what_each_viewer_sees()
     by_viewer: dict[str, set[Seen]] = {}
@@ -218,6 +245,7 @@ def test_the_history_the_property_plays_does_change_what_viewers_see(history: Hi
     assert len(by_viewer[demo_city.POLICE_OFFICER_ID]) >= 2
     assert len(by_viewer[demo_city.HEALTH_OFFICER_ID]) >= 2
     assert len(by_viewer[ALLOCATED]) >= 2
+    assert len(by_viewer[COLLEAGUE]) >= 2
     for who, live, replay in replay_all(history):
         assert replay == live, who
 
