@@ -24,6 +24,7 @@ from graph import data_key_store as key_store
 from graph import workbook as repo
 from graph.workbook import Section, Visibility
 from policies import Action, Basis, Policy, ResourceKind
+from protection.errors import ContentErased
 from protection.keyring import Keyring
 from services import audit_events, text
 from services.paging import Cursor, aware_time
@@ -251,9 +252,12 @@ class WorkbookService:
             if unknown:
                 return InvalidInput(f"refersTo names entries not in this workbook: {', '.join(unknown)}")
             now = self._clock()
-            ciphertext = self._keyring.encrypt(
-                tx, scope_id=household_id, node_id=repo.version_id(entry_id, 1), field=_FIELD, plaintext=body,
-            )
+            try:
+                ciphertext = self._keyring.encrypt(
+                    tx, scope_id=household_id, node_id=repo.version_id(entry_id, 1), field=_FIELD, plaintext=body,
+                )
+            except ContentErased:
+                return _erased()
             repo.create_entry(tx, professional_id=principal.professional_id, entry=repo.NewEntry(
                 entry_id=entry_id, workbook_id=standing.workbook_id, section=section, visibility=visibility,
                 discipline=principal.discipline, body_ciphertext=ciphertext, refers_to=references, now=now,
@@ -296,10 +300,13 @@ class WorkbookService:
                     current_written_at=entry.current_written_at,
                 )
             version = entry.version + 1
-            ciphertext = self._keyring.encrypt(
-                tx, scope_id=entry.household_id, node_id=repo.version_id(entry_id, version), field=_FIELD,
-                plaintext=body,
-            )
+            try:
+                ciphertext = self._keyring.encrypt(
+                    tx, scope_id=entry.household_id, node_id=repo.version_id(entry_id, version), field=_FIELD,
+                    plaintext=body,
+                )
+            except ContentErased:
+                return _erased()
             repo.create_version(
                 tx, entry_id=entry_id, version=version, professional_id=principal.professional_id,
                 discipline=principal.discipline, body_ciphertext=ciphertext, now=self._clock(),
@@ -369,3 +376,9 @@ def _references_problem(references: list[str]) -> str | None:
     if len(references) > MAX_REFERENCES:
         return f"refersTo names more than {MAX_REFERENCES} entries"
     return None
+
+
+def _erased() -> InvalidInput:
+    # The household's key was destroyed (by `hub keys erase` or the retention schedule): nothing
+    # is sealed under it again, so the workbook takes no more writing.
+    return InvalidInput("this family's workbook was erased: nothing more can be recorded in it")

@@ -17,6 +17,7 @@ from neo4j import Driver
 from api.app import create_app
 from config.settings import Settings
 from devtools import demo_city
+from services.key_material import keyring
 from tests.api.client import Hub
 
 HOUSEHOLD = demo_city.DEMO_FAMILY_HOUSEHOLD_ID
@@ -117,6 +118,14 @@ def added_id(hub: Hub, who: str, **changes: Any) -> str:
 def read(hub: Hub, who: str, **variables: Any) -> dict[str, Any]:
     result: dict[str, Any] = hub.graphql(who, WORKBOOK, household=HOUSEHOLD, **variables)["workbook"]
     return result
+
+
+def written(driver: Driver) -> tuple[int, int]:
+    """How many workbook entries and versions the graph holds."""
+    records, _, _ = driver.execute_query(
+        "RETURN COUNT { (:WorkbookEntry) } AS entries, COUNT { (:WorkbookEntryVersion) } AS versions"
+    )
+    return records[0]["entries"], records[0]["versions"]
 
 
 def entry_in(workbook: dict[str, Any], entry_id: str) -> dict[str, Any]:
@@ -310,6 +319,21 @@ class TestAdding:
 
     def test_a_cursor_that_was_not_returned_is_refused(self, hub: Hub) -> None:
         assert read(hub, MANAGER, after="not-a-cursor")["__typename"] == "InvalidInput"
+
+    def test_once_the_familys_key_is_destroyed_nothing_more_is_written_and_the_refusal_says_why(
+        self, hub: Hub, sealed_city_db: Driver, test_settings: Settings
+    ) -> None:
+        entry_id = added_id(hub, CASE_HOLDER)
+        with sealed_city_db.session() as session:
+            session.execute_write(lambda tx: keyring(test_settings).shred(tx, HOUSEHOLD))
+        before = written(sealed_city_db)
+
+        added = add(hub, CASE_HOLDER, body="Written after the erasure.")
+        amended = hub.graphql(CASE_HOLDER, AMEND, id=entry_id, expected=1, body="Amended after it.")
+
+        assert added["__typename"] == amended["amendWorkbookEntry"]["__typename"] == "InvalidInput"
+        assert "erased" in added["message"]
+        assert written(sealed_city_db) == before
 
 
 class TestSupervisionSignOff:
