@@ -178,6 +178,38 @@ REMOVE r.summary
 RETURN r.id AS id
 """
 
+# A child's key destroyed leaves what was never sealed: the free text kept beside the ciphertext
+# (who referred and why consent was not sought, a consent's purpose and how it was given, a
+# manager's note on an override, a restriction's reason) goes in the same transaction. A
+# consent's purpose and method are required of every consent, so they are replaced by a
+# marker rather than removed.
+ERASE_CHILD_PLAINTEXT: LiteralString = """
+MATCH (c:Person:Child {id: $id})
+CALL (c) {
+    MATCH (k:Contact)-[:CONCERNS]->(c)
+    SET k.erased_at = coalesce(k.erased_at, $at), k.erased_under = coalesce(k.erased_under, $rule)
+    REMOVE k.referrer_name, k.referrer_relationship, k.consent_not_sought_reason
+    RETURN count(k) AS contacts
+}
+CALL (c) {
+    MATCH (k:Consent)-[:COVERS]->(c)
+    SET k.purpose = $marker, k.method = $marker, k.erased_at = $at
+    RETURN count(k) AS consents
+}
+CALL (c) {
+    MATCH (o:ConsentOverride)-[:FOR]->(c)
+    SET o.erased_at = $at
+    REMOVE o.decision_note
+    RETURN count(o) AS overrides
+}
+CALL (c) {
+    MATCH (r:Restriction)-[:RESTRICTS]->(c)
+    REMOVE r.reason
+    RETURN count(r) AS restrictions
+}
+RETURN c.id AS id
+"""
+
 MARK_WORKBOOK: LiteralString = """
 MATCH (w:Workbook {id: $id})
 WHERE w.erased_at IS NULL
@@ -271,6 +303,10 @@ def erase_contact(tx: ManagedTransaction, *, contact_id: str, rule: str, at: dat
 
 def erase_record(tx: ManagedTransaction, *, record_id: str, rule: str, at: datetime) -> bool:
     return tx.run(ERASE_RECORD, id=record_id, rule=rule, at=utc(at)).single() is not None
+
+
+def erase_child_plaintext(tx: ManagedTransaction, *, child_id: str, rule: str, at: datetime, marker: str) -> None:
+    tx.run(ERASE_CHILD_PLAINTEXT, id=child_id, rule=rule, at=utc(at), marker=marker).consume()
 
 
 def mark_workbook(tx: ManagedTransaction, *, workbook_id: str, rule: str, at: datetime) -> bool:

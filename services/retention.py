@@ -47,6 +47,8 @@ ERASED_ACTION = "retention.erased"
 # What a reader is told of content erased record by record (a shredded scope reads as the
 # keyring's ERASED).
 RETENTION_ERASED = "the content was erased under the retention schedule"
+# What stands in a required field whose text was erased with its child's key.
+ERASED_TEXT = "Erased under the retention schedule."
 MAX_PAGE = 100
 
 
@@ -149,6 +151,7 @@ class RetentionService:
         match RecordKind(item.kind):
             case RecordKind.CHILD:
                 self._keyring.shred(tx, item.scope_id)
+                repo.erase_child_plaintext(tx, child_id=item.scope_id, rule=item.rule, at=at, marker=ERASED_TEXT)
                 return Method.SCOPE_SHREDDED
             case RecordKind.WORKBOOK:
                 self._keyring.shred(tx, item.scope_id)

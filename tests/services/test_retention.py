@@ -286,6 +286,33 @@ class TestAChildPastTwentyFive:
         concern = read_contact(hub, contact_id).concern
         assert concern.text is None and concern.unavailable is not None and "erased" in concern.unavailable
 
+    def test_what_was_never_sealed_goes_with_the_key(self, hub: Hub) -> None:
+        make_adult_child(hub.driver, CHILD_ID, age=26)
+        contact_id, _ = decided_contact(hub, CHILD_ID, Outcome.NO_FURTHER_ACTION, decided_years_ago=4)
+        hub.driver.execute_query(
+            "MATCH (c:Person:Child {id: $child}) "
+            "CREATE (:Consent {id: 'consent-canary', scope: 'FULL', purpose: 'CANARY purpose', "
+            "                  method: 'CANARY method', given_at: datetime() - duration({years: 5})})-[:COVERS]->(c) "
+            "CREATE (:ConsentOverride {id: 'override-canary', status: 'REJECTED', decision_note: 'CANARY note'})"
+            "-[:FOR]->(c)",
+            child=CHILD_ID,
+        )
+
+        hub.services.retention.erase(NOW, operator(), request_id="test")
+
+        records, _, _ = hub.driver.execute_query(
+            "MATCH (c:Person:Child {id: $child}) "
+            "RETURN [(k:Contact {id: $contact})-[:CONCERNS]->(c) | k {.referrer_name, .referrer_relationship}][0] "
+            "       AS contact, "
+            "       [(k:Consent)-[:COVERS]->(c) | k.purpose + ' ' + k.method] AS consents, "
+            "       [(o:ConsentOverride)-[:FOR]->(c) | o.decision_note] AS notes",
+            child=CHILD_ID, contact=contact_id,
+        )
+        found = records[0]
+        assert found["contact"] == {"referrer_name": None, "referrer_relationship": None}
+        assert "CANARY" not in " ".join(found["consents"]) and found["consents"]
+        assert found["notes"] == [None] * len(found["notes"]) and found["notes"]
+
     def test_a_contact_recorded_after_is_refused_not_sealed_under_a_new_key(self, hub: Hub) -> None:
         make_adult_child(hub.driver, CHILD_ID, age=26)
         hub.services.retention.erase(NOW, operator(), request_id="test")
