@@ -12,13 +12,29 @@ from typing import Any, LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.access_rules import AS_OF, LIVE, first_covering, standing
+from graph.access_rules import AS_OF, LIVE, first_covering, kin_asserted, moved_in, on_record, standing
 from graph.values import utc
 
 
 def _record_facts(now: LiteralString) -> LiteralString:
+    # At a past instant the record must have been in the hub, and the ties that put its subject
+    # in the child's network on record, as the network read at that instant requires.
+    if now == LIVE:
+        held = ""
+        kin = "MATCH (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(subject)"
+        home = "MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(subject)"
+    else:
+        held = "\nWHERE " + on_record("r", now)
+        kin = (
+            "MATCH path = (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(subject)\n"
+            "           WHERE " + kin_asserted("path", now)
+        )
+        home = (
+            "MATCH (c)-[home:LIVES_IN]->(:Household)<-[there:LIVES_IN]-(subject) WHERE "
+            + moved_in("home", "there", now)
+        )
     return standing(now) + """
-MATCH (r:AgencyRecord {id: $record_id})-[:HELD_BY]->(ag:Agency)
+MATCH (r:AgencyRecord {id: $record_id})-[:HELD_BY]->(ag:Agency)""" + held + """
 MATCH (r)-[:ABOUT]->(subject:Person)
 RETURN c.id AS child_id, subject.id AS subject_id,
        toLower(ag.kind) + '_record' AS resource_kind, ag.id = $agency_id AND NOT shut_out AS own_agency,
@@ -26,8 +42,8 @@ RETURN c.id AS child_id, subject.id AS subject_id,
        """ + first_covering("overrides") + """ AS override_id,
        allocated, break_glass_id,
        subject = c OR EXISTS {
-           MATCH (c)-[:PARENT_OF|SIBLING_OF|PARTNER_OF|CARER_OF|RELATIVE_OF*1..3]-(subject)
-       } OR EXISTS { MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(subject) } AS in_network
+           """ + kin + """
+       } OR EXISTS { """ + home + """ } AS in_network
 """
 
 

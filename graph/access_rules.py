@@ -40,7 +40,7 @@ def _still(ended: LiteralString, now: LiteralString) -> LiteralString:
 # When an allocation or a membership began and ended. Ended ones are kept as WAS_ALLOCATED_TO
 # and WAS_MEMBER_OF (graph/workforce.py); those written before their times were kept to the
 # second fall back to their dates, and one with no start on record counts as always held.
-_EVER: LiteralString = "datetime('0001-01-01T00:00:00Z')"
+EVER: LiteralString = "datetime('0001-01-01T00:00:00Z')"
 
 
 def midnight(day: LiteralString) -> LiteralString:
@@ -50,15 +50,37 @@ def midnight(day: LiteralString) -> LiteralString:
 
 def held(rel: LiteralString, now: LiteralString) -> LiteralString:
     """The allocation `rel` (ALLOCATED_TO or WAS_ALLOCATED_TO) was in force at `now`."""
-    started = "coalesce(" + rel + ".allocated_at, " + midnight(rel + ".since") + ", " + _EVER + ")"
+    started = "coalesce(" + rel + ".allocated_at, " + midnight(rel + ".since") + ", " + EVER + ")"
     return "(" + started + " <= " + now + " AND " + _still(rel + ".ended_at", now) + ")"
 
 
 def member(rel: LiteralString, now: LiteralString) -> LiteralString:
     """The membership `rel` (MEMBER_OF or WAS_MEMBER_OF) was in force at `now`."""
-    started = "coalesce(" + rel + ".joined_at, " + midnight(rel + ".since") + ", " + _EVER + ")"
+    started = "coalesce(" + rel + ".joined_at, " + midnight(rel + ".since") + ", " + EVER + ")"
     ended = "coalesce(" + rel + ".ended_at, " + midnight(rel + ".until") + ")"
     return "(" + started + " <= " + now + " AND " + _still(ended, now) + ")"
+
+
+def moved_in(home: LiteralString, there: LiteralString, now: LiteralString) -> LiteralString:
+    """Both residences had begun by `now` (a past instant); a residence with no start always had."""
+    return (
+        "(" + home + ".since IS NULL OR " + home + ".since <= date(" + now + "))"
+        " AND (" + there + ".since IS NULL OR " + there + ".since <= date(" + now + "))"
+    )
+
+
+def kin_asserted(path: LiteralString, now: LiteralString) -> LiteralString:
+    """Every family relationship on `path` was on record by `now` (a past instant)."""
+    return (
+        "all(rel IN relationships(" + path + ") WHERE rel.asserted_at IS NULL OR rel.asserted_at <= " + now + ")"
+    )
+
+
+def on_record(record: LiteralString, now: LiteralString) -> LiteralString:
+    """The agency record was in the hub by `now` (a past instant): loaded then, not merely dated
+    then by its agency; one loaded before its load time was kept counts from its own date."""
+    return "coalesce(" + record + ".loaded_at, " + record + ".recorded_at) IS NULL OR coalesce(" + record + \
+        ".loaded_at, " + record + ".recorded_at) <= " + now
 
 
 def shut_out(now: LiteralString = LIVE) -> LiteralString:
@@ -69,9 +91,14 @@ def shut_out(now: LiteralString = LIVE) -> LiteralString:
         "(:Restriction)-[:RESTRICTS]->(c)" if now == LIVE
         else "MATCH (r:Restriction)-[:RESTRICTS]->(c) WHERE r.restricted_at <= " + now
     )
+    named = (
+        "(me)-[:NAMED_ON]->(:Restriction)-[:RESTRICTS]->(c)" if now == LIVE
+        else "MATCH (me)-[named:NAMED_ON]->(:Restriction)-[:RESTRICTS]->(c)"
+        " WHERE named.named_at IS NULL OR named.named_at <= " + now
+    )
     return """(
     EXISTS { """ + restricted + """ }
-    AND NOT EXISTS { (me)-[:NAMED_ON]->(:Restriction)-[:RESTRICTS]->(c) }
+    AND NOT EXISTS { """ + named + """ }
 )"""
 
 
@@ -91,7 +118,7 @@ def relationship(now: LiteralString = LIVE) -> LiteralString:
 )"""
     lived = (
         "(home.until IS NULL OR home.until > date(" + now + "))"
-        " AND (there.until IS NULL OR there.until > date(" + now + "))"
+        " AND (there.until IS NULL OR there.until > date(" + now + ")) AND " + moved_in("home", "there", now)
     )
     return """(
     EXISTS { MATCH (me)-[a:ALLOCATED_TO|WAS_ALLOCATED_TO]->(c) WHERE """ + held("a", now) + """ }
@@ -114,7 +141,9 @@ def consents(now: LiteralString = LIVE) -> LiteralString:
     TARGETED at named agencies, children's services always included. Newest first."""
     in_force = (
         _still("k.withdrawn_at", now) + " AND (k.expires_at IS NULL OR k.expires_at > " + now + ")"
-        + _begun("k.given_at", now)
+        # Judged from when the hub held it: a consent given yesterday but recorded today was no
+        # basis for any read before today.
+        + _begun("coalesce(k.recorded_at, k.given_at)", now)
     )
     return """COLLECT {
     MATCH (k:Consent)-[:COVERS]->(c)

@@ -89,7 +89,8 @@ CREATE_CONSENT: LiteralString = """
 MATCH (c:Person:Child {id: $child_id}), (giver:Person {id: $giver_id})
 CREATE (k:Consent {
     id: $id, scope: $scope, agencies: $agencies, purpose: $purpose, method: $method,
-    given_at: coalesce($given_at, datetime()), expires_at: $expires_at, recorded_by: $recorded_by
+    given_at: coalesce($given_at, datetime()), expires_at: $expires_at, recorded_by: $recorded_by,
+    recorded_at: datetime()
 })
 CREATE (giver)-[:GAVE]->(k)-[:COVERS]->(c)
 RETURN k.id AS id

@@ -107,7 +107,8 @@ MERGE (r:Restriction {child_id: $child_id})-[:RESTRICTS]->(c)
 WITH r
 UNWIND $named AS named_id
 MATCH (pro:Professional {id: named_id})
-MERGE (pro)-[:NAMED_ON]->(r)
+MERGE (pro)-[named:NAMED_ON]->(r)
+  ON CREATE SET named.named_at = datetime()
 RETURN count(pro) AS named
 """
 

@@ -8,7 +8,17 @@ from typing import Any, LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.access_rules import AS_OF, CHOOSE_BASIS, CONTENT_BASES, LIVE, first_covering, standing
+from graph.access_rules import (
+    AS_OF,
+    CHOOSE_BASIS,
+    CONTENT_BASES,
+    LIVE,
+    first_covering,
+    kin_asserted,
+    moved_in,
+    on_record,
+    standing,
+)
 from graph.data_key_store import DATA_KEY_MAP, keys_by_scope
 from graph.values import utc
 
@@ -24,12 +34,7 @@ WITH p, r, ag, allocated, break_glass_id, ag.id = $agency_id AND NOT shut_out AS
 
 
 def _asserted_by(now: LiteralString) -> LiteralString:
-    if now == LIVE:
-        return ""
-    return (
-        "\n           AND all(rel IN relationships(path)"
-        " WHERE rel.asserted_at IS NULL OR rel.asserted_at <= " + now + ")"
-    )
+    return "" if now == LIVE else "\n           AND " + kin_asserted("path", now)
 
 
 def _residents(now: LiteralString) -> LiteralString:
@@ -37,13 +42,12 @@ def _residents(now: LiteralString) -> LiteralString:
         return "MATCH (c)-[:LIVES_IN]->(:Household)<-[:LIVES_IN]-(resident:Person)"
     return (
         "MATCH (c)-[home:LIVES_IN]->(:Household)<-[there:LIVES_IN]-(resident:Person)\n"
-        "         WHERE (home.since IS NULL OR home.since <= date(" + now + "))"
-        " AND (there.since IS NULL OR there.since <= date(" + now + "))"
+        "         WHERE " + moved_in("home", "there", now)
     )
 
 
 def _recorded_by(now: LiteralString) -> LiteralString:
-    return "" if now == LIVE else "\n        WHERE r.recorded_at IS NULL OR r.recorded_at <= " + now
+    return "" if now == LIVE else "\n        WHERE " + on_record("r", now)
 
 
 # Kin are reached through family relationships up to $depth hops; everyone who lives or

@@ -14,7 +14,7 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction
 
-from graph.access_rules import AS_OF, member, midnight
+from graph.access_rules import AS_OF, EVER, member, midnight
 from graph.values import to_python, utc
 
 # The membership in force at the instant (the latest begun, should two overlap), and the
@@ -25,7 +25,7 @@ WHERE p.left_at IS NULL OR p.left_at > $as_of
 MATCH (p)-[m:MEMBER_OF|WAS_MEMBER_OF]->(t:Team)-[:PART_OF]->(a:Agency)
 WHERE """ + member("m", AS_OF) + """
 WITH p, t, a, m
-ORDER BY coalesce(m.joined_at, """ + midnight("m.since") + """) DESC
+ORDER BY coalesce(m.joined_at, """ + midnight("m.since") + ", " + EVER + """) DESC
 LIMIT 1
 RETURN p.id AS id, p.name AS name, t.id AS team_id, t.service AS team_service,
        a.id AS agency_id, a.kind AS agency_kind, p.discipline AS discipline,

@@ -109,6 +109,8 @@ MERGE_RECORDS: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Agency {id: row.agency_id}), (p:Person {id: row.person_id})
 MERGE (r:AgencyRecord {id: row.id})
+// When the hub first held it, which the auditor's replay counts from (its agency's date may be earlier).
+ON CREATE SET r.loaded_at = datetime()
 // A record the retention schedule erased (services/retention.py) takes no summary again,
 // whatever a later load brings.
 SET r.category = row.category,

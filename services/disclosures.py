@@ -76,8 +76,8 @@ DigestResult: TypeAlias = Digest | UnknownAgency
 
 def _seq(parts: tuple[str, ...]) -> int:
     seq = int(parts[0])
-    if seq < 1:
-        raise ValueError("a chain position is never below 1")
+    if not 1 <= seq < 2**63:
+        raise ValueError("a chain position is between 1 and the largest integer Neo4j holds")
     return seq
 
 

@@ -92,7 +92,16 @@ def _not_permitted() -> NotPermitted:
 
 
 def _not_in_the_past() -> InvalidInput:
-    return InvalidInput("asOf must be an instant in the past")
+    return InvalidInput(f"asOf must be an instant in the past, since {EARLIEST_YEAR}")
+
+
+# Before this no hub held any record; the bound also keeps the instant clear of the calendar's
+# edge, where a zone's offset cannot be taken off.
+EARLIEST_YEAR = 1900
+
+
+def _out_of_range(as_of: datetime) -> bool:
+    return as_of.year < EARLIEST_YEAR or _in_future(as_of)
 
 
 class ReplayService:
@@ -104,7 +113,7 @@ class ReplayService:
         # Historic revisions, by revision: each is parsed once per process.
         self._revisions: dict[str, Policy] = {}
 
-    def _may_replay(self, auditor: Principal) -> bool:
+    def may_replay(self, auditor: Principal) -> bool:
         return bool(self._policy.allowed_bases(auditor.roles, ResourceKind.ACCESS_REPLAY, Action.READ))
 
     def _policy_then(self, stored: replay.PolicyThen) -> Policy:
@@ -119,11 +128,11 @@ class ReplayService:
         self, auditor: Principal, *, professional_id: str, child_id: str, as_of: datetime, depth: int = 2,
         request_id: str,
     ) -> NetworkReplay:
-        if not self._may_replay(auditor):
+        if not self.may_replay(auditor):
             return _not_permitted()
         if not 1 <= depth <= MAX_NETWORK_DEPTH:
             return InvalidInput(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
-        if _in_future(as_of):
+        if _out_of_range(as_of):
             return _not_in_the_past()
 
         def work(tx: ManagedTransaction) -> NetworkReplay:
@@ -142,8 +151,8 @@ class ReplayService:
             if found is None:
                 return ChildNotFound()
             audit_events.record(
-                self._audit, tx, auditor, action="access.replayed", targets=[professional_id, child_id],
-                request_id=request_id,
+                self._audit, tx, auditor, action="access.replayed",
+                targets=[professional_id, child_id, _instant(as_of)], request_id=request_id,
             )
             return _network_as_of(found, as_of=as_of, then=then, revision=stored.revision)
 
@@ -154,9 +163,9 @@ class ReplayService:
         self, auditor: Principal, *, professional_id: str, resource_id: str, child_id: str | None,
         as_of: datetime, request_id: str,
     ) -> ExplainReplay:
-        if not self._may_replay(auditor):
+        if not self.may_replay(auditor):
             return _not_permitted()
-        if _in_future(as_of):
+        if _out_of_range(as_of):
             return _not_in_the_past()
 
         def work(tx: ManagedTransaction) -> ExplainReplay:
@@ -169,8 +178,8 @@ class ReplayService:
             candidates = resource_facts(tx, then, resource_id, child_id, as_of=as_of)
             explanation = explained(self._policy_then(stored), then, resource_id, candidates)
             audit_events.record(
-                self._audit, tx, auditor, action="access.replayed", targets=[professional_id, resource_id],
-                request_id=request_id,
+                self._audit, tx, auditor, action="access.replayed",
+                targets=[professional_id, resource_id, _instant(as_of)], request_id=request_id,
             )
             return ExplanationAsOf(
                 as_of=as_of, professional=_identity(then), policy_revision=stored.revision, explanation=explanation
@@ -180,9 +189,17 @@ class ReplayService:
             return session.execute_write(work)
 
 
+def _instant(as_of: datetime) -> str:
+    """The instant replayed, as the audit event names it beside the ids: `as_of:` and UTC."""
+    return "as_of:" + _aware(as_of).astimezone(UTC).isoformat()
+
+
+def _aware(as_of: datetime) -> datetime:
+    return as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
+
+
 def _in_future(as_of: datetime) -> bool:
-    moment = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
-    return moment > datetime.now(UTC)
+    return _aware(as_of) > datetime.now(UTC)
 
 
 def _who_then(tx: ManagedTransaction, professional_id: str, as_of: datetime) -> Principal | ProfessionalNotFound:

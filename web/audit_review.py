@@ -92,8 +92,10 @@ def _day(values: Callable[[str], str], name: str, errors: Errors, said: str) -> 
         return None
     try:
         day, month, year = (int(part) for part in parts)
+        if not 1900 <= year <= 2999:
+            raise ValueError(year)
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         errors.add(f"{name}-day", f"The {said} of the period must be a real date, like 1 4 2026")
         return None
 

@@ -37,13 +37,15 @@ def read_instant(query: QueryParams, errors: Errors) -> datetime | None:
     day: date | None = None
     try:
         day = date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
+        if not 1900 <= day.year <= 2999:
+            raise ValueError(day.year)
+    except (ValueError, OverflowError):
         errors.add("at-day", "The date must be a real date, like 14 3 2026")
     moment: time | None = None
     try:
         hours, _, minutes = clock.partition(":")
         moment = time(int(hours), int(minutes))
-    except ValueError:
+    except (ValueError, OverflowError):
         errors.add("at-time", "The time must be a 24-hour time, like 02:10")
     if day is None or moment is None:
         return None
@@ -58,7 +60,7 @@ class Replay:
         pages = self.pages
         query = request.query_params
         errors = Errors()
-        if not pages.services.auditor.may_review_overrides(visit.principal):
+        if not pages.services.replay.may_replay(visit.principal):
             return pages.not_found(visit)
         asked = any(query.get(name) for name in _FIELDS)
         found: NetworkAsOf | None = None

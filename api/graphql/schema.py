@@ -95,7 +95,8 @@ def _is_expected(error: Exception) -> bool:
     # Problems the caller can fix are shown (graphql-core wraps a variable that does not
     # coerce around a GraphQLError of its own); anything else is masked.
     original = getattr(error, "original_error", None)
-    return original is None or isinstance(original, ValueError | GraphQLError)
+    # A time at the calendar's edge (year 1 with an offset) overflows where it is converted to UTC.
+    return original is None or isinstance(original, ValueError | OverflowError | GraphQLError)
 
 
 class RequiredArgumentsUnnamed(ProvidedRequiredArgumentsRule):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -50,8 +50,8 @@ ALLOCATED = demo_city.FS_MENTAL_HEALTH_PRACTITIONER_ID
 # roles change and change back.
 COLLEAGUE = demo_city.FS_SOCIAL_WORKER_ID
 STEPS = (
-    "consent_full", "consent_police", "withdraw", "override_full", "override_health", "revoke", "allocate",
-    "deallocate", "move_colleague", "change_police_roles",
+    "consent_full", "consent_police", "consent_backdated", "withdraw", "override_full", "override_health",
+    "revoke", "allocate", "deallocate", "move_colleague", "change_police_roles",
 )
 
 # A child nobody works with yet, whose records more than one agency holds, with a parent who
@@ -123,13 +123,15 @@ class History:
         services = self.hub.services
         sw, manager = self.people[demo_city.MASH_SOCIAL_WORKER_ID], self.people[demo_city.CRS_MANAGER_ID]
         admin = self.people[demo_city.ADMINISTRATOR_ID]
-        if name in ("consent_full", "consent_police"):
+        if name in ("consent_full", "consent_police", "consent_backdated"):
             full = name == "consent_full"
+            # Given the day before it is recorded: no basis for any read before it was recorded.
+            given_at = OFFICE_HOURS - timedelta(days=1) if name == "consent_backdated" else None
             given = services.consent.record_consent(
                 sw, child_id=self.child_id, giver_id=self.parent_id,
                 scope=ConsentScope.FULL if full else ConsentScope.TARGETED,
                 agencies=[] if full else [demo_city.POLICE_AGENCY_ID], purpose="MASH enquiry",
-                method="by telephone", expires_at=None, request_id="replay-test",
+                method="by telephone", expires_at=None, request_id="replay-test", given_at=given_at,
             )
             assert isinstance(given, ConsentRecord), given
             self.consents.append(given.id)
@@ -233,8 +235,8 @@ def test_the_history_the_property_plays_does_change_what_viewers_see(history: Hi
     # Were every step a no-op, the property would hold of a history with no history in it.
     history.note_what_each_viewer_sees()
     for step in (
-        "consent_police", "override_health", "allocate", "move_colleague", "change_police_roles", "revoke",
-        "withdraw", "move_colleague", "deallocate", "change_police_roles",
+        "consent_backdated", "withdraw", "consent_police", "override_health", "allocate", "move_colleague",
+        "change_police_roles", "revoke", "withdraw", "move_colleague", "deallocate", "change_police_roles",
     ):
         history.step(step)
         history.note_what_each_viewer_sees()
@@ -273,6 +275,24 @@ def test_a_replay_before_the_consent_does_not_see_it_and_one_after_does(history:
     assert then_during.basis == "CONSENT"
     assert then_during.person_ids and then_before.basis != "CONSENT" and then_after.basis != "CONSENT"
     assert then_during.policy_revision == history.hub.policy.revision
+
+
+def test_one_named_on_a_restriction_later_was_shut_out_until_named(history: History) -> None:
+    manager = history.people[demo_city.CRS_MANAGER_ID]
+    history.step("consent_police")
+    history.note_what_each_viewer_sees()
+    restrict = history.hub.services.grants.restrict_child
+    restrict(manager, child_id=history.child_id, reason="a member of staff's family",
+             named=[demo_city.MASH_SOCIAL_WORKER_ID], request_id="replay-test")
+    history.note_what_each_viewer_sees()
+    restrict(manager, child_id=history.child_id, reason="a member of staff's family",
+             named=[demo_city.POLICE_OFFICER_ID], request_id="replay-test")
+    history.note_what_each_viewer_sees()
+
+    police = [live for _, viewer, live in history.noted if viewer == demo_city.POLICE_OFFICER_ID]
+    assert police[1] != police[0] and police[2] == police[0]
+    for who, live, replay in replay_all(history):
+        assert replay == live, who
 
 
 class TestRefusals:

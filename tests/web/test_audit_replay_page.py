@@ -65,7 +65,8 @@ def replayed(served_hub: object, session_driver: Driver, web_settings: Settings)
     )
     assert isinstance(given, ConsentRecord)
     session_driver.execute_query(
-        "MATCH (k:Consent {id: $id}) SET k.given_at = k.given_at - duration({minutes: 5})", id=given.id
+        "MATCH (k:Consent {id: $id}) SET k.given_at = k.given_at - duration({minutes: 5}), "
+        "k.recorded_at = k.recorded_at - duration({minutes: 5})", id=given.id
     )
     now, _, _ = session_driver.execute_query("RETURN datetime() - duration({minutes: 2}) AS at")
     during: datetime = to_python(now[0]["at"])
