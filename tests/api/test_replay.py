@@ -109,3 +109,5 @@ def test_an_instant_to_come_and_one_before_any_policy_are_refused(hub: Hub, grap
 
     assert as_of(hub, demo_city.AUDITOR_ID, "2999-01-01T00:00:00Z")["__typename"] == "InvalidInput"
     assert as_of(hub, demo_city.AUDITOR_ID, "2000-01-01T00:00:00Z")["__typename"] == "NoPolicyOnRecord"
+    # At the calendar's edge an offset cannot be taken off: refused, not a server error.
+    assert as_of(hub, demo_city.AUDITOR_ID, "0001-01-01T00:30:00+01:00")["__typename"] == "InvalidInput"

@@ -126,6 +126,21 @@ class TestTheReplayPage:
 
         expect(page.locator(".govuk-error-summary")).to_contain_text("The date and time must be in the past")
 
+    def test_a_date_past_the_calendar_is_an_error_on_the_page_not_a_server_error(
+        self, visit: Visitor, replayed: Replayed
+    ) -> None:
+        page = visit.sign_in_as(AUDITOR)
+
+        response = page.goto(f"/audit/replay?professional=pro-0006&child={replayed.child_id}"
+                             "&at-day=1&at-month=1&at-year=99999999999999999999&at-time=99999999999999999999:00")
+
+        assert response is not None and response.status == 400
+        summary = page.locator(".govuk-error-summary")
+        expect(summary).to_contain_text("The date must be a real date")
+        expect(summary).to_contain_text("The time must be a 24-hour time")
+        erasures = page.goto("/audit/erasures?to-day=31&to-month=12&to-year=9999")
+        assert erasures is not None and erasures.status == 400
+
     def test_reads_as_not_found_to_a_professional_who_may_not_review(
         self, visit: Visitor, replayed: Replayed
     ) -> None:
