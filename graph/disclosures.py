@@ -25,7 +25,7 @@ from neo4j import ManagedTransaction
 
 from graph.network import Viewer
 from graph.values import utc
-from graph.worklists import _CHILD_FIELDS, _CHILD_STANDING, ListedChild, _child, _viewer_parameters
+from graph.worklists import CHILD_FIELDS, CHILD_STANDING, ListedChild, listed_child, viewer_parameters
 
 # The read actions whose targets name agency records. information.read names the partner
 # answers a requester asked for (InformationShare), which the answering agency chose to send,
@@ -51,7 +51,7 @@ WHERE size(record_ids) > 0
 WITH e, record_ids ORDER BY e.seq DESC LIMIT $limit
 MATCH (c:Person {id: head(e.targets)})
 OPTIONAL MATCH (me:Professional {id: $professional_id})
-""" + _CHILD_STANDING + """
+""" + CHILD_STANDING + """
 RETURN e.seq AS seq, e.at AS at, e.actor AS reader_id, e.agency AS reader_agency_id, e.role AS role,
     e.basis AS basis, e.override_id AS override_id, record_ids,
     head(COLLECT { MATCH (p:Professional {id: e.actor}) RETURN p.name AS name }) AS reader_name,
@@ -59,7 +59,7 @@ RETURN e.seq AS seq, e.at AS at, e.actor AS reader_id, e.agency AS reader_agency
     CASE e.basis WHEN 'BREAK_GLASS' THEN head(COLLECT {
         MATCH (b:BreakGlass) WHERE b.id IN e.targets RETURN b.id AS id
     }) END AS break_glass_id,
-""" + _CHILD_FIELDS + """
+""" + CHILD_FIELDS + """
 ORDER BY e.seq DESC
 """
 
@@ -101,7 +101,7 @@ def reads_of_records(
     """Reads of `owner_id`'s records in `[from_at, to_at)`, newest first, below `after_seq`."""
     result = tx.run(
         READS_OF_RECORDS, actions=list(actions), owner_id=owner_id, from_at=chain_time(from_at),
-        to_at=chain_time(to_at), after_seq=after_seq, limit=limit, **_viewer_parameters(viewer),
+        to_at=chain_time(to_at), after_seq=after_seq, limit=limit, **viewer_parameters(viewer),
     )
     return [_read(record) for record in result]
 
@@ -118,5 +118,5 @@ def _read(record: Any) -> RecordRead:
         reader_agency_name=record["reader_agency_name"],
         reader_roles=tuple(role for role in (record["role"] or "").split(",") if role),
         basis=record["basis"], override_id=record["override_id"], break_glass_id=record["break_glass_id"],
-        child=_child(record), record_ids=tuple(record["record_ids"]),
+        child=listed_child(record), record_ids=tuple(record["record_ids"]),
     )

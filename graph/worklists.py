@@ -31,7 +31,7 @@ from graph.values import to_python
 # The child `c` as the caller `me` may see it, the standing a read of that one child rests on
 # (graph/access_rules.py STANDING, row by row). Leaves child_basis and record_override bound.
 # The fragments match their own k, o, b and grant: a query composing them binds none of those.
-_CHILD_STANDING: LiteralString = """
+CHILD_STANDING: LiteralString = """
 WITH *, """ + SHUT_OUT + """ AS shut_out
 WITH *, NOT shut_out AND $agency_kind = 'CHILDRENS_SERVICES' AS own,
      NOT shut_out AND """ + RELATIONSHIP + """ AS allocated,
@@ -44,7 +44,7 @@ WITH *, consents[0].id AS record_consent, overrides[0].id AS record_override,
 WITH *, """ + CHOOSE_BASIS + """ AS child_basis
 """
 
-_CHILD_FIELDS: LiteralString = """
+CHILD_FIELDS: LiteralString = """
     c.id AS child_id,
     CASE WHEN child_basis IN $content_bases THEN c.given_name END AS child_given_name,
     CASE WHEN child_basis IN $content_bases THEN c.family_name END AS child_family_name,
@@ -75,7 +75,7 @@ MATCH (pending:ConsentOverride {status: 'REQUESTED'})-[:FOR]->(c:Person:Child)
 WHERE pending.requested_by <> $professional_id AND """ + _after("pending.requested_at", "pending.id") + """
 WITH pending, c ORDER BY """ + _order("pending.requested_at", "pending.id") + """ LIMIT $limit
 OPTIONAL MATCH (me:Professional {id: $professional_id})
-""" + _CHILD_STANDING + """
+""" + CHILD_STANDING + """
 RETURN pending {
     .id, .scope, .agencies, .requested_by, .requested_at, .decided_by, .decided_at,
     .decision_note, .expires_at, .revoked_by, .revoked_at, .status,
@@ -87,7 +87,7 @@ RETURN pending {
         RETURN {name: p.name, team_name: t.name, agency_name: a.name} AS requester
         ORDER BY t.id
     }) AS requester,
-""" + _CHILD_FIELDS + """
+""" + CHILD_FIELDS + """
 ORDER BY """ + _order("pending.requested_at", "pending.id") + """
 """
 
@@ -110,7 +110,7 @@ WHERE ($status IS NULL OR status = $status)
   AND ($after_rank IS NULL OR rank > $after_rank OR (rank = $after_rank AND """ + _after("r.due_by", "r.id") + """))
 WITH r, contact, c, basis_state, rank ORDER BY rank, """ + _order("r.due_by", "r.id") + """ LIMIT $limit
 OPTIONAL MATCH (me:Professional {id: $professional_id})
-""" + _CHILD_STANDING + """
+""" + CHILD_STANDING + """
 RETURN r {.*} AS request, contact.id AS contact_id, contact.status AS contact_status, basis_state,
     [rank, r.due_by.epochSeconds, r.due_by.nanosecond] AS position,
     COLLECT {
@@ -118,7 +118,7 @@ RETURN r {.*} AS request, contact.id AS contact_id, contact.status AS contact_st
         WHERE s.agency = $agency_id
         RETURN s {.*} AS share ORDER BY s.shared_at, s.id
     } AS shares,
-""" + _CHILD_FIELDS + """
+""" + CHILD_FIELDS + """
 ORDER BY rank, """ + _order("r.due_by", "r.id") + """
 """
 
@@ -180,13 +180,13 @@ class InboxRow:
 def overrides_awaiting(
     tx: ManagedTransaction, *, viewer: Viewer, after: Position | None, limit: int
 ) -> list[AwaitingOverrideRow]:
-    result = tx.run(OVERRIDES_AWAITING, limit=limit, **_after_parameters(after), **_viewer_parameters(viewer))
+    result = tx.run(OVERRIDES_AWAITING, limit=limit, **_after_parameters(after), **viewer_parameters(viewer))
     rows = []
     for record in result:
         override = _override(record["override"])
         seconds, nanosecond = record["position"]
         rows.append(AwaitingOverrideRow(
-            override=override, child=_child(record), requester=_requester(record["requester"]),
+            override=override, child=listed_child(record), requester=_requester(record["requester"]),
             data_key=_data_key(record["data_key"]), position=Position(seconds, nanosecond, override.id),
         ))
     return rows
@@ -197,14 +197,14 @@ def inbox(
 ) -> list[InboxRow]:
     result = tx.run(
         INBOX, status=status, after_rank=after.rank if after else None, limit=limit,
-        **_after_parameters(after.due if after else None), **_viewer_parameters(viewer),
+        **_after_parameters(after.due if after else None), **viewer_parameters(viewer),
     )
     rows = []
     for record in result:
         request = _request(record)
         rank, seconds, nanosecond = record["position"]
         rows.append(InboxRow(
-            request=request, child=_child(record), data_key=_data_key(record["data_key"]),
+            request=request, child=listed_child(record), data_key=_data_key(record["data_key"]),
             key=InboxKey(rank=rank, due=Position(seconds, nanosecond, request.id)),
         ))
     return rows
@@ -217,7 +217,7 @@ def _after_parameters(after: Position | None) -> dict[str, Any]:
     }
 
 
-def _viewer_parameters(viewer: Viewer) -> dict[str, Any]:
+def viewer_parameters(viewer: Viewer) -> dict[str, Any]:
     return {
         "professional_id": viewer.professional_id, "agency_id": viewer.agency_id,
         "agency_kind": viewer.agency_kind, "read_bases": viewer.read_bases,
@@ -235,7 +235,7 @@ def _override(raw: dict[str, Any]) -> OverrideRecord:
     return OverrideRecord(**values)
 
 
-def _child(record: Any) -> ListedChild:
+def listed_child(record: Any) -> ListedChild:
     return ListedChild(
         id=record["child_id"], given_name=record["child_given_name"], family_name=record["child_family_name"],
         basis=record["child_basis"], override_id=record["name_override_id"],

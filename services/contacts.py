@@ -40,6 +40,7 @@ from policies import Action, Basis, Policy, ResourceKind
 from protection.errors import ContentErased, ProtectionError
 from protection.keyring import ERASED, UNREADABLE, Keyring, OpenedField, ScopeReader
 from services import audit_events, text
+from services.erasure import RETENTION_ERASED
 from services.paging import Cursor, Page, aware_time
 from services.principal import Principal
 from services.refusals import (
@@ -61,7 +62,6 @@ from services.refusals import (
     RequestWithdrawn,
     SelfAgreementForbidden,
 )
-from services.retention import RETENTION_ERASED
 
 _T = TypeVar("_T")
 _LONDON = ZoneInfo("Europe/London")

@@ -9,6 +9,10 @@ from protection.keyring import Keyring
 from services import audit_events
 from services.principal import Principal
 
+# Why a field reads as unavailable once the retention schedule removed it (services/retention.py):
+# said by every read path, which need not load the schedule to say it.
+RETENTION_ERASED = "the content was erased under the retention schedule"
+
 
 class UnknownScope(Exception):
     """No child, adult, household or data key has this id: nothing is erased."""

@@ -17,8 +17,8 @@ from policies import PREFERENCE, Action, Basis, Decision, Policy, ResourceKind
 from protection.keyring import Keyring
 from services import access as access_decisions
 from services import audit_events
+from services.erasure import RETENTION_ERASED
 from services.principal import Principal
-from services.retention import RETENTION_ERASED
 
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})
 

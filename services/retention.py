@@ -46,7 +46,6 @@ from services.refusals import InvalidInput, NotPermitted
 ERASED_ACTION = "retention.erased"
 # What a reader is told of content erased record by record (a shredded scope reads as the
 # keyring's ERASED).
-RETENTION_ERASED = "the content was erased under the retention schedule"
 # What stands in a required field whose text was erased with its child's key.
 ERASED_TEXT = "Erased under the retention schedule."
 MAX_PAGE = 100

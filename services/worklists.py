@@ -24,10 +24,10 @@ from protection.keyring import Keyring, OpenedField
 from services import audit_events
 from services.consent import OverrideRead, is_office_hours
 from services.contacts import MAX_PAGE, RequestStatus, RequestView, ShareView
+from services.erasure import RETENTION_ERASED
 from services.paging import Cursor, Page
 from services.principal import Principal
 from services.refusals import InvalidInput, NotPermitted
-from services.retention import RETENTION_ERASED
 
 _T = TypeVar("_T")
 _AUDITED_BASES = frozenset({Basis.CONSENT.value, Basis.OVERRIDE.value, Basis.BREAK_GLASS.value})

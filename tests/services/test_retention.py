@@ -20,12 +20,13 @@ from graph.retention import Tombstone
 from policies.retention import parse_schedule
 from services.composition import Hub, assemble
 from services.contacts import ContactDetail, ContactInput, Referrer, RequestView, ShareView
+from services.erasure import RETENTION_ERASED
 from services.integrity import check_integrity
 from services.key_material import keyring
 from services.paging import Page
 from services.principal import Principal, PrincipalLookup
 from services.refusals import InvalidInput, NotPermitted
-from services.retention import ERASED_ACTION, RETENTION_ERASED, Method, RetentionService
+from services.retention import ERASED_ACTION, Method, RetentionService
 from tests.graph_state import fingerprint
 
 CHILD_ID = demo_city.DEMO_FAMILY_CHILD_ID
