@@ -105,6 +105,19 @@ RETURN o {.id, .reason, .justification, .scope, .agencies, .requested_by, .reque
 ORDER BY override.requested_at, override.id
 """
 
+# Break glass on the child: who took access, why, and their explanation (sealed as `explanation`).
+BREAK_GLASS: LiteralString = """
+MATCH (b:BreakGlass)-[:FOR]->(c:Person:Child {id: $person_id})
+RETURN b {.id, .reason, .detail, .professional_id, .agency_id, .opened_at, .expires_at, scope_id: c.id} AS use
+ORDER BY use.opened_at, use.id
+"""
+
+RESTRICTIONS: LiteralString = """
+MATCH (r:Restriction)-[:RESTRICTS]->(c:Person:Child {id: $person_id})
+RETURN r {.id, .reason, .restricted_by, .restricted_at,
+          named: COLLECT { MATCH (p:Professional)-[:NAMED_ON]->(r) RETURN p.id AS id ORDER BY id }} AS restriction
+"""
+
 REQUESTS: LiteralString = """
 MATCH (q:InformationRequest)-[:FOR_CONTACT]->(k:Contact)-[:CONCERNS]->(c:Person:Child {id: $person_id})
 RETURN q {.id, .scope, .agencies, .basis, .consent_id, .override_id, .due_by, .requested_by, .requested_at,
@@ -306,6 +319,26 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True)
+class BreakGlassUse:
+    id: str
+    reason: str | None
+    opened_by: str | None
+    agency_id: str | None
+    opened_at: datetime | None
+    expires_at: datetime | None
+    explanation: Sealed
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    id: str
+    reason: str | None
+    restricted_by: str | None
+    restricted_at: datetime | None
+    named: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Share:
     id: str
     agency_id: str | None
@@ -373,6 +406,8 @@ class Holdings:
     contact_decisions: tuple[ContactDecision, ...]
     consents: tuple[Consent, ...]
     overrides: tuple[Override, ...]
+    break_glass: tuple[BreakGlassUse, ...]
+    restrictions: tuple[Restriction, ...]
     requests: tuple[Request, ...]
     workbook_versions: tuple[WorkbookVersion, ...]
 
@@ -388,6 +423,8 @@ class Holdings:
         found += [decision.id for decision in self.contact_decisions]
         found += [consent.id for consent in self.consents]
         found += [override.id for override in self.overrides]
+        found += [use.id for use in self.break_glass]
+        found += [restriction.id for restriction in self.restrictions]
         for request in self.requests:
             found.append(request.id)
             found += [share.id for share in request.shares]
@@ -419,6 +456,10 @@ def holdings(tx: ManagedTransaction, *, person_id: str) -> Holdings | None:
         ),
         consents=tuple(_consent(_native(r["consent"])) for r in tx.run(CONSENTS, person_id=person_id)),
         overrides=tuple(_override(_native(r["override"])) for r in tx.run(OVERRIDES, person_id=person_id)),
+        break_glass=tuple(_break_glass(_native(r["use"])) for r in tx.run(BREAK_GLASS, person_id=person_id)),
+        restrictions=tuple(
+            _restriction(_native(r["restriction"])) for r in tx.run(RESTRICTIONS, person_id=person_id)
+        ),
         requests=tuple(
             _request(_native(r["request"]), r["shares"]) for r in tx.run(REQUESTS, person_id=person_id)
         ),
@@ -522,6 +563,21 @@ def _override(row: dict[str, Any]) -> Override:
         decided_by=row.get("decided_by"), decided_at=row.get("decided_at"), decision_note=row.get("decision_note"),
         expires_at=row.get("expires_at"), revoked_by=row.get("revoked_by"), revoked_at=row.get("revoked_at"),
         justification=_sealed(row, "justification"),
+    )
+
+
+def _break_glass(row: dict[str, Any]) -> BreakGlassUse:
+    return BreakGlassUse(
+        id=row["id"], reason=row.get("reason"), opened_by=row.get("professional_id"), agency_id=row.get("agency_id"),
+        opened_at=row.get("opened_at"), expires_at=row.get("expires_at"),
+        explanation=_sealed(row, "explanation", stored_as="detail"),
+    )
+
+
+def _restriction(row: dict[str, Any]) -> Restriction:
+    return Restriction(
+        id=row["id"], reason=row.get("reason"), restricted_by=row.get("restricted_by"),
+        restricted_at=row.get("restricted_at"), named=tuple(row.get("named") or ()),
     )
 
 

@@ -299,6 +299,12 @@ class _Assembler:
                 )),
                 PackSection("consents", "Consents", tuple(map(self._consent, held.consents))),
                 PackSection("overrides", "Consent overrides", tuple(map(self._override, held.overrides))),
+                PackSection("break_glass", "Access taken in an emergency (break glass)", tuple(
+                    map(self._break_glass, held.break_glass)
+                )),
+                PackSection("restrictions", "Restrictions on who may see the record", tuple(
+                    map(self._restriction, held.restrictions)
+                )),
                 PackSection("information_requests", "Requests to partner agencies", tuple(
                     map(self._request, held.requests)
                 )),
@@ -329,6 +335,8 @@ class _Assembler:
             yield from (decision.rationale, decision.response_to_referrer, decision.send_back_note)
         for override in held.overrides:
             yield override.justification
+        for use in held.break_glass:
+            yield use.explanation
         for request in held.requests:
             yield from (share.text for share in request.shares)
         for version in held.workbook_versions:
@@ -345,6 +353,9 @@ class _Assembler:
             found |= {consent.recorded_by, consent.withdrawn_by}
         for override in held.overrides:
             found |= {override.requested_by, override.decided_by, override.revoked_by}
+        found |= {use.opened_by for use in held.break_glass}
+        for restriction in held.restrictions:
+            found |= {restriction.restricted_by, *restriction.named}
         for request in held.requests:
             found.add(request.requested_by)
             found |= {share.shared_by for share in request.shares}
@@ -495,6 +506,20 @@ class _Assembler:
             self._professional("decided_by", o.decided_by), _field("decided_at", o.decided_at),
             self._plain_text("decision_note", o.decision_note), _field("expires_at", o.expires_at),
             self._professional("revoked_by", o.revoked_by), _field("revoked_at", o.revoked_at),
+        ))
+
+    def _break_glass(self, b: repo.BreakGlassUse) -> PackItem:
+        return PackItem(id=b.id, fields=(
+            _field("reason", b.reason), self._professional("opened_by", b.opened_by),
+            _field("agency", self._agency(b.agency_id)), _field("opened_at", b.opened_at),
+            _field("expires_at", b.expires_at), self._free_text(self._open(b.explanation)),
+        ))
+
+    def _restriction(self, r: repo.Restriction) -> PackItem:
+        return PackItem(id=r.id, fields=(
+            self._plain_text("reason", r.reason), self._professional("restricted_by", r.restricted_by),
+            _field("restricted_at", r.restricted_at),
+            *(self._professional("named", named) for named in r.named),
         ))
 
     def _request(self, q: repo.Request) -> PackItem:

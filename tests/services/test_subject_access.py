@@ -13,6 +13,7 @@ from neo4j.exceptions import ConstraintError
 
 from config.settings import Settings
 from devtools import demo_city
+from graph.grants import BreakGlassReason, BreakGlassRecord
 from protection.keyring import ERASED
 from services import erasure
 from services.composition import Hub, assemble
@@ -134,3 +135,40 @@ class TestAnAdult:
 class TestAnUnknownPerson:
     def test_is_refused_as_no_such_person(self, hub: Hub, administrator: Principal) -> None:
         assert produce(hub, administrator, "person-999-99") == PersonNotFound()
+
+
+class TestBreakGlassAndRestrictions:
+    def test_the_pack_holds_the_break_glass_on_the_child_opened_and_the_restriction_with_who_is_named(
+        self, hub: Hub, administrator: Principal, sealed_city_db: Driver, test_settings: Settings
+    ) -> None:
+        lookup = PrincipalLookup(sealed_city_db, database=test_settings.neo4j_database, policy_sync=hub.policy_sync)
+        worker, manager = lookup.principal(demo_city.FS_SOCIAL_WORKER_ID), lookup.principal(demo_city.CRS_MANAGER_ID)
+        assert worker is not None and manager is not None
+        explanation = "Called out at night: the child was found alone and no one else was reachable."
+        opened = hub.services.grants.break_glass(
+            worker, child_id=CHILD, reason=BreakGlassReason.OUT_OF_HOURS_EMERGENCY, explanation=explanation,
+            request_id="req-sar-bg",
+        )
+        assert isinstance(opened, BreakGlassRecord), opened
+        hub.services.grants.restrict_child(
+            manager, child_id=CHILD, reason="a member of staff's family", named=[demo_city.MASH_SOCIAL_WORKER_ID],
+            request_id="req-sar-restrict",
+        )
+
+        sections = json.loads(pack(hub, administrator).to_json())["sections"]
+
+        [use] = sections["break_glass"]["items"]
+        fields = {f["name"]: f for f in use["fields"]}
+        assert use["id"] == opened.id
+        assert fields["explanation"]["value"] == explanation and fields["explanation"]["redaction"] == REVIEW
+        assert demo_city.FS_SOCIAL_WORKER_ID in fields["opened_by"]["value"]
+        [restriction] = sections["restrictions"]["items"]
+        named = [f["value"] for f in restriction["fields"] if f["name"] == "named"]
+        # The manager who restricts is named on it too.
+        assert [value.rsplit("(", 1)[1].rstrip(")") for value in named] == [
+            demo_city.MASH_SOCIAL_WORKER_ID, demo_city.CRS_MANAGER_ID,
+        ]
+        actions = {
+            f["value"] for item in sections["disclosures"]["items"] for f in item["fields"] if f["name"] == "action"
+        }
+        assert "break_glass.opened" in actions
