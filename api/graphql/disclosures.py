@@ -60,16 +60,6 @@ class RecordReadConnection(Connection[RecordRead]):
     pass
 
 
-@strawberry.input
-class ReadsOfOurRecordsInput:
-    from_: dt.datetime | None = strawberry.field(
-        default=None, name="from", description="The start of the period; by default thirty days before its end."
-    )
-    to: dt.datetime | None = strawberry.field(default=None, description="The end, excluded; by default now.")
-    first: int = strawberry.field(description="1 to 100.")
-    after: str | None = None
-
-
 ReadsOfOurRecordsResult = Annotated[
     RecordReadConnection | InvalidInput | NotPermitted, strawberry.union("ReadsOfOurRecordsResult")
 ]
@@ -81,14 +71,19 @@ class DisclosureQueries:
         description=(
             "Reads of your own agency's records by professionals of other agencies on a consent or an "
             "override, and by anyone under break glass, newest first: for your agency's MASH officer, and "
-            "front door managers for children's services' records. Seeing the list is recorded."
+            "front door managers for children's services' records. Seeing the list is recorded. "
+            "`first` (1 to 100) is required; `from` is by default thirty days before `to`, and `to` (excluded) now."
         )
     )
-    def reads_of_our_records(self, info: Info[Context, None], input: ReadsOfOurRecordsInput) -> ReadsOfOurRecordsResult:
+    def reads_of_our_records(
+        self, info: Info[Context, None], *, first: int, after: str | None = None,
+        from_: Annotated[dt.datetime | None, strawberry.argument(name="from")] = None,
+        to: dt.datetime | None = None,
+    ) -> ReadsOfOurRecordsResult:
         context = info.context
         result = context.services.disclosures.reads_of_our_records(
-            context.principal, from_at=_aware(input.from_), to_at=_aware(input.to), first=input.first,
-            after=input.after, request_id=context.request_id,
+            context.principal, from_at=_aware(from_), to_at=_aware(to), first=first,
+            after=after, request_id=context.request_id,
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)

@@ -19,8 +19,8 @@ from tests.api.client import Hub
 from tests.api.protected_hub import approved_override, network, running_hub
 
 READS = """
-query($input: ReadsOfOurRecordsInput!) {
-  readsOfOurRecords(input: $input) {
+query($first: Int!, $after: String, $from: DateTime, $to: DateTime) {
+  readsOfOurRecords(first: $first, after: $after, from: $from, to: $to) {
     __typename
     ... on RecordReadConnection {
       items {
@@ -72,7 +72,7 @@ def consent_for_police(hub: Hub) -> None:
 
 
 def reads(hub: Hub, professional_id: str, **given: Any) -> dict[str, Any]:
-    answer: dict[str, Any] = hub.graphql(professional_id, READS, input={"first": 20, **given})["readsOfOurRecords"]
+    answer: dict[str, Any] = hub.graphql(professional_id, READS, **{"first": 20, **given})["readsOfOurRecords"]
     return answer
 
 
