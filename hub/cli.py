@@ -530,6 +530,10 @@ def subject_access_pack(
     if not _FILE_NAME_ID.match(person_id):
         raise _fail(f"{escape(repr(person_id))} cannot name a file: no pack was produced")
     paths = (out / f"{person_id}.json", out / f"{person_id}.html")
+    # A link would send case content wherever it points, even with --force: never written through.
+    linked = [path for path in paths if path.is_symlink()]
+    if linked:
+        raise _fail(f"{escape(str(linked[0]))} is a link: a pack is never written through one; no pack was produced")
     existing = [path for path in paths if path.exists()]
     if existing and not force:
         raise _fail(f"{escape(str(existing[0]))} exists: pass --force to replace it; no pack was produced")
@@ -550,7 +554,7 @@ def subject_access_pack(
 
 def _write_private(path: Path, text: str) -> None:
     # Owner-only from the moment the file exists: the pack is case content in the clear.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
         stream.write(text)

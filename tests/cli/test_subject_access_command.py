@@ -79,6 +79,24 @@ class TestNothingIsProduced:
         assert (tmp_path / f"{CHILD}.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
         assert len(produced(sealed_city_db)) == 1
 
+    def test_a_link_where_the_pack_would_go_is_refused_even_with_force(
+        self, sealed_city_db: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        out, elsewhere = tmp_path / "out", tmp_path / "shared-drive" / "pack.json"
+        out.mkdir()
+        elsewhere.parent.mkdir()
+        # A dangling link reads as no file at all, so only asking whether it is a link catches it.
+        (out / f"{CHILD}.json").symlink_to(elsewhere)
+
+        result = run_hub_command(
+            monkeypatch, test_settings, "subject-access", CHILD, "--out", str(out), "--force",
+        )
+
+        assert result.exit_code == 1
+        assert "is a link: a pack is never written through one" in result.output
+        assert not elsewhere.exists()
+        assert produced(sealed_city_db) == []
+
     def test_an_unknown_person_is_refused_and_no_file_is_written(
         self, sealed_city_db: Driver, test_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
