@@ -70,9 +70,12 @@ def moved_in(home: LiteralString, there: LiteralString, now: LiteralString) -> L
 
 
 def kin_asserted(path: LiteralString, now: LiteralString) -> LiteralString:
-    """Every family relationship on `path` was on record by `now` (a past instant)."""
+    """Every family relationship on `path` was in the hub by `now` (a past instant): loaded then,
+    not merely asserted then by its source; one loaded before load times were kept counts from
+    its assertion."""
     return (
-        "all(rel IN relationships(" + path + ") WHERE rel.asserted_at IS NULL OR rel.asserted_at <= " + now + ")"
+        "all(rel IN relationships(" + path + ") WHERE coalesce(rel.loaded_at, rel.asserted_at) IS NULL"
+        " OR coalesce(rel.loaded_at, rel.asserted_at) <= " + now + ")"
     )
 
 

@@ -67,6 +67,7 @@ MERGE_PARENT_OF: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Person:Adult {id: row.adult_id}), (c:Person:Child {id: row.child_id})
 MERGE (a)-[r:PARENT_OF]->(c)
+ON CREATE SET r.loaded_at = datetime()
 SET r.parental_responsibility = row.parental_responsibility, r += row.provenance
 """
 
@@ -74,6 +75,7 @@ MERGE_SIBLING_OF: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Person:Child {id: row.child_id}), (b:Person {id: row.sibling_id})
 MERGE (a)-[r:SIBLING_OF]->(b)
+ON CREATE SET r.loaded_at = datetime()
 SET r.kind = row.kind, r += row.provenance
 """
 
@@ -81,6 +83,7 @@ MERGE_PARTNER_OF: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Person:Adult {id: row.adult_id}), (b:Person:Adult {id: row.partner_id})
 MERGE (a)-[r:PARTNER_OF]->(b)
+ON CREATE SET r.loaded_at = datetime()
 SET r.current = row.current, r += row.provenance
 """
 
@@ -88,6 +91,7 @@ MERGE_CARER_OF: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Person {id: row.carer_id}), (b:Person {id: row.cared_for_id})
 MERGE (a)-[r:CARER_OF]->(b)
+ON CREATE SET r.loaded_at = datetime()
 SET r += row.provenance
 """
 
@@ -95,6 +99,7 @@ MERGE_RELATIVE_OF: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Person {id: row.person_id}), (b:Person {id: row.relative_id})
 MERGE (a)-[r:RELATIVE_OF]->(b)
+ON CREATE SET r.loaded_at = datetime()
 SET r.kind = row.kind, r += row.provenance
 """
 

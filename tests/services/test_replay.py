@@ -350,3 +350,27 @@ class TestRefusals:
         assert isinstance(explained, ExplanationAsOf)
         assert explained.explanation.basis == "CONSENT" and explained.explanation.consent_id is not None
         assert live_now.consent_id is None
+
+
+def test_kin_count_from_when_the_hub_held_the_tie_not_from_when_its_source_asserted_it(history: History) -> None:
+    auditor, worker = history.people[demo_city.AUDITOR_ID], demo_city.MASH_SOCIAL_WORKER_ID
+    before = history.now()
+    # As graph/writes.py loads a tie: asserted by its source years ago, loaded into the hub now.
+    history.driver.execute_query(
+        "MATCH (c:Person:Child {id: $child}) "
+        "CREATE (:Person:Adult {id: 'person-replay-aunt', given_name: 'Aunt', family_name: 'Replay'})"
+        "-[:RELATIVE_OF {kind: 'aunt_or_uncle', asserted_at: datetime('2020-01-01T00:00:00Z'),"
+        " loaded_at: datetime()}]->(c)",
+        child=history.child_id,
+    )
+    after = history.now()
+    replay = history.hub.services.replay
+
+    then, now = (
+        replay.network_as_of(auditor, professional_id=worker, child_id=history.child_id, as_of=moment,
+                             request_id="replay-test")
+        for moment in (before, after)
+    )
+
+    assert isinstance(then, NetworkAsOf) and isinstance(now, NetworkAsOf)
+    assert "person-replay-aunt" not in then.person_ids and "person-replay-aunt" in now.person_ids
