@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import Basis, ConsentScope, OverrideGround, OverrideStatus
 from api.graphql.refusals import InvalidInput, NotPermitted, refusal
-from api.graphql.shared import Connection
+from api.graphql.shared import Connection, aware
 from protection.chain import AuditEvent as ChainEvent
 from services import audit_review as service
 from services import refusals
@@ -188,7 +188,7 @@ class AuditorQueries:
         context = info.context
         result = context.services.auditor.overrides(
             context.principal, status=status,
-            from_at=_aware(from_), to_at=_aware(to), first=first, after=after,
+            from_at=aware(from_), to_at=aware(to), first=first, after=after,
             request_id=context.request_id,
         )
         if isinstance(result, refusals.Refusal):
@@ -210,7 +210,7 @@ class AuditorQueries:
                 actor=_text(given.actor), action=given.action,
                 basis=given.basis.value if given.basis is not None else None,
                 override_id=_text(given.override_id), target=_text(given.target),
-                from_at=_aware(given.from_), to_at=_aware(given.to),
+                from_at=aware(given.from_), to_at=aware(given.to),
             ),
             first=first, after=after,
         )
@@ -239,10 +239,3 @@ class AuditorQueries:
 
 def _text(value: strawberry.ID | None) -> str | None:
     return str(value) if value is not None else None
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # A time without a zone is taken as UTC, as elsewhere in the API.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment

@@ -26,7 +26,7 @@ from api.graphql.refusals import (
     SelfApprovalForbidden,
     refusal,
 )
-from api.graphql.shared import Connection
+from api.graphql.shared import Connection, aware
 from graph import consent as model
 from services import refusals
 
@@ -162,13 +162,6 @@ RevokeOverrideResult = Annotated[
 ]
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # A time without a zone is taken as UTC rather than refused: the API speaks UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
-
-
 @strawberry.type
 class ConsentQueries:
     @strawberry.field(description="The child's consent history, newest first, including withdrawn and expired.")
@@ -203,7 +196,7 @@ class ConsentMutations:
         result = context.services.consent.record_consent(
             context.principal, child_id=str(input.child_id), giver_id=str(input.given_by),
             scope=input.scope, agencies=[str(a) for a in input.agencies],
-            purpose=input.purpose, method=input.method, expires_at=_aware(input.expires_at),
+            purpose=input.purpose, method=input.method, expires_at=aware(input.expires_at),
             request_id=context.request_id,
         )
         return refusal(result) if isinstance(result, refusals.Refusal) else Consent.of(result)

@@ -43,7 +43,7 @@ from api.graphql.refusals import (
     SelfAgreementForbidden,
     refusal,
 )
-from api.graphql.shared import Connection
+from api.graphql.shared import Connection, aware
 from graph import contacts as model
 from services import contacts as service
 from services import refusals
@@ -420,13 +420,6 @@ ContactDecisionsAwaitingResult = Annotated[
 ]
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # A time without a zone is taken as UTC: the API speaks UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
-
-
 
 @strawberry.type
 class ContactQueries:
@@ -494,7 +487,7 @@ class ContactMutations:
                 channel=input.channel, concern=input.concern, urgency=input.urgency,
                 consent_position=input.consent_position,
                 consent_not_sought_reason=input.consent_not_sought_reason,
-                received_at=_aware(input.received_at),
+                received_at=aware(input.received_at),
             ),
             request_id=context.request_id,
         )

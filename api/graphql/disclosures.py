@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import Basis
 from api.graphql.refusals import InvalidInput, NotPermitted, refusal
-from api.graphql.shared import Connection
+from api.graphql.shared import Connection, aware
 from api.graphql.worklists import ListedChild
 from graph.disclosures import RecordRead as ReadRow
 from services import refusals
@@ -82,16 +82,9 @@ class DisclosureQueries:
     ) -> ReadsOfOurRecordsResult:
         context = info.context
         result = context.services.disclosures.reads_of_our_records(
-            context.principal, from_at=_aware(from_), to_at=_aware(to), first=first,
+            context.principal, from_at=aware(from_), to_at=aware(to), first=first,
             after=after, request_id=context.request_id,
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)
         return RecordReadConnection.of(result.page, RecordRead.of)
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # A time without a zone is taken as UTC, as elsewhere in the API.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment

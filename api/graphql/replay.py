@@ -19,6 +19,7 @@ from api.graphql.refusals import (
     ProfessionalNotFound,
     refusal,
 )
+from api.graphql.shared import aware
 from services import refusals
 from services import replay as service
 
@@ -151,7 +152,7 @@ class ReplayQueries:
         context = info.context
         result = context.services.replay.network_as_of(
             context.principal, professional_id=str(input.professional_id), child_id=str(input.child_id),
-            as_of=_aware(input.as_of), depth=input.depth, request_id=context.request_id,
+            as_of=aware(input.as_of), depth=input.depth, request_id=context.request_id,
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)
@@ -166,7 +167,7 @@ class ReplayQueries:
         context = info.context
         result = context.services.replay.explain_as_of(
             context.principal, professional_id=str(input.professional_id), resource_id=str(input.resource_id),
-            child_id=str(input.child_id) if input.child_id else None, as_of=_aware(input.as_of),
+            child_id=str(input.child_id) if input.child_id else None, as_of=aware(input.as_of),
             request_id=context.request_id,
         )
         if isinstance(result, refusals.Refusal):
@@ -179,7 +180,3 @@ class ReplayQueries:
 
 def _id(value: str | None) -> strawberry.ID | None:
     return strawberry.ID(value) if value else None
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.refusals import InvalidInput, NotPermitted, refusal
-from api.graphql.shared import Connection
+from api.graphql.shared import Connection, aware
 from graph.retention import Tombstone
 from services import refusals
 
@@ -64,15 +64,8 @@ class RetentionQueries:
     ) -> ErasuresResult:
         context = info.context
         result = context.services.retention.erasures(
-            context.principal, from_at=_aware(from_), to_at=_aware(to), first=first, after=after,
+            context.principal, from_at=aware(from_), to_at=aware(to), first=first, after=after,
         )
         if isinstance(result, refusals.Refusal):
             return refusal(result)
         return ErasureConnection.of(result, Erasure.of)
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # A time without a zone is taken as UTC, as elsewhere in the API.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment

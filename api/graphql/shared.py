@@ -8,8 +8,9 @@ type implementing `Refusal`, told apart by `__typename`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeVar, overload
 
 import strawberry
 
@@ -78,3 +79,18 @@ def access_for(basis: str | None) -> Access:
             reason="existence only: no consent, approved override or allocation covers your agency",
         )
     return Access(allowed=False, basis=None, reason="no basis: nothing here you may see")
+
+
+@overload
+def aware(moment: dt.datetime) -> dt.datetime: ...
+
+
+@overload
+def aware(moment: None) -> None: ...
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time as the services take it: one without a zone is taken as UTC, since the API speaks UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
