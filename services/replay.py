@@ -124,6 +124,27 @@ class ReplayService:
             self._revisions[stored.revision] = found
         return found
 
+    def _then(
+        self, tx: ManagedTransaction, professional_id: str, as_of: datetime
+    ) -> tuple[Principal, Policy, str] | ProfessionalNotFound | NoPolicyOnRecord:
+        """Who the professional was at the instant, and the policy (with its revision) in force then."""
+        then = _who_then(tx, professional_id, as_of)
+        if isinstance(then, ProfessionalNotFound):
+            return then
+        stored = replay.policy_as_of(tx, as_of=as_of)
+        if stored is None:
+            return NoPolicyOnRecord()
+        return then, self._policy_then(stored), stored.revision
+
+    def _record_replay(
+        self, tx: ManagedTransaction, auditor: Principal, *, professional_id: str, resource_id: str,
+        as_of: datetime, request_id: str,
+    ) -> None:
+        audit_events.record(
+            self._audit, tx, auditor, action="access.replayed",
+            targets=[professional_id, resource_id, _instant(as_of)], request_id=request_id,
+        )
+
     def network_as_of(
         self, auditor: Principal, *, professional_id: str, child_id: str, as_of: datetime, depth: int = 2,
         request_id: str,
@@ -136,13 +157,10 @@ class ReplayService:
             return _not_in_the_past()
 
         def work(tx: ManagedTransaction) -> NetworkReplay:
-            then = _who_then(tx, professional_id, as_of)
-            if isinstance(then, ProfessionalNotFound):
-                return then
-            stored = replay.policy_as_of(tx, as_of=as_of)
-            if stored is None:
-                return NoPolicyOnRecord()
-            policy = self._policy_then(stored)
+            judged = self._then(tx, professional_id, as_of)
+            if not isinstance(judged, tuple):
+                return judged
+            then, policy, revision = judged
             viewer = network.Viewer(
                 professional_id=then.professional_id, agency_id=then.agency_id, agency_kind=then.agency_kind,
                 read_bases=policy.compile_read_filter(then.roles),
@@ -150,11 +168,11 @@ class ReplayService:
             found = network.get_family_network(tx, child_id=child_id, depth=depth, viewer=viewer, as_of=as_of)
             if found is None:
                 return ChildNotFound()
-            audit_events.record(
-                self._audit, tx, auditor, action="access.replayed",
-                targets=[professional_id, child_id, _instant(as_of)], request_id=request_id,
+            self._record_replay(
+                tx, auditor, professional_id=professional_id, resource_id=child_id, as_of=as_of,
+                request_id=request_id,
             )
-            return _network_as_of(found, as_of=as_of, then=then, revision=stored.revision)
+            return _network_as_of(found, as_of=as_of, then=then, revision=revision)
 
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
@@ -169,20 +187,18 @@ class ReplayService:
             return _not_in_the_past()
 
         def work(tx: ManagedTransaction) -> ExplainReplay:
-            then = _who_then(tx, professional_id, as_of)
-            if isinstance(then, ProfessionalNotFound):
-                return then
-            stored = replay.policy_as_of(tx, as_of=as_of)
-            if stored is None:
-                return NoPolicyOnRecord()
+            judged = self._then(tx, professional_id, as_of)
+            if not isinstance(judged, tuple):
+                return judged
+            then, policy, revision = judged
             candidates = resource_facts(tx, then, resource_id, child_id, as_of=as_of)
-            explanation = explained(self._policy_then(stored), then, resource_id, candidates)
-            audit_events.record(
-                self._audit, tx, auditor, action="access.replayed",
-                targets=[professional_id, resource_id, _instant(as_of)], request_id=request_id,
+            explanation = explained(policy, then, resource_id, candidates)
+            self._record_replay(
+                tx, auditor, professional_id=professional_id, resource_id=resource_id, as_of=as_of,
+                request_id=request_id,
             )
             return ExplanationAsOf(
-                as_of=as_of, professional=_identity(then), policy_revision=stored.revision, explanation=explanation
+                as_of=as_of, professional=_identity(then), policy_revision=revision, explanation=explanation
             )
 
         with self._driver.session(database=self._database) as session:
