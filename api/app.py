@@ -33,7 +33,7 @@ from policies import Policy
 from services.composition import assemble, connect_driver
 from services.errors import GRAPH_UNAVAILABLE_ERRORS, GraphUnavailable, HubError
 from services.health import HealthProbe
-from services.principal import PrincipalLookup
+from services.principal import Caller, PrincipalLookup
 
 
 class DevelopmentDefaultsInProduction(RuntimeError):
@@ -215,9 +215,12 @@ def create_app(
         # or a page's own request with the browser session and its CSRF header.
         authorization = request.headers.get("authorization")
         principal = None if authorization else await pages.aprincipal_for_graphql(request)
-        if principal is None:
-            principal = await run_in_threadpool(authenticator.principal, authorization)
-        return Context(services=services, principal=principal, request_id=request_id_var.get())
+        # A token is verified here; who it names is read by the operation (Context.principal).
+        caller = (
+            Caller.known(principal) if principal is not None
+            else await run_in_threadpool(authenticator.caller, authorization)
+        )
+        return Context(services=services, caller=caller, request_id=request_id_var.get())
 
     schema = build_schema(production=settings.is_production)
     instrument_schema(schema, metrics)

@@ -6,7 +6,7 @@ from api.identity import InvalidToken, TokenVerifier, ensure_dev_keypair
 from config.settings import Settings
 from services.errors import Unauthenticated
 from services.identity_provider import DiscoveryFailed, discover
-from services.principal import Principal, PrincipalLookup
+from services.principal import Caller, Principal, PrincipalLookup
 
 
 class IdentityProviderUnusable(RuntimeError):
@@ -41,7 +41,8 @@ class Authenticator:
         self._verifier = verifier
         self._principals = principals
 
-    def principal(self, authorization: str | None) -> Principal:
+    def caller(self, authorization: str | None) -> Caller:
+        """The caller a verified bearer token names, not yet read from the graph (see Caller)."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("a bearer token is required")
@@ -49,7 +50,7 @@ class Authenticator:
             claims = self._verifier.verify(token.strip())
         except InvalidToken as error:
             raise Unauthenticated(error.reason) from error
-        principal = self._principals.named(claims.subject)
-        if principal is None:
-            raise Unauthenticated("unknown professional")
-        return principal
+        return Caller(self._principals, claims.subject)
+
+    def principal(self, authorization: str | None) -> Principal:
+        return self.caller(authorization).principal()

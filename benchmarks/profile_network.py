@@ -9,8 +9,10 @@ stage adds one layer of the hub on top of the previous one, interleaved per chil
 2. the hub's network query (access rules compiled in) in a read transaction;
 3. the same query in the write transaction the service uses, without the audit events;
 4. the service call: the query plus the audit events of CONSENT and OVERRIDE reads;
-5. the caller's lookup that authenticates every request (token verified, professional read);
-6. the whole GraphQL operation executed by strawberry in process (resolvers, types, output);
+5. the caller's lookup that authenticated every request before the network query confirmed the
+   caller itself (token verified, professional read), for comparison;
+6. the whole GraphQL operation executed by strawberry in process (token verified, resolvers with
+   the caller confirmed in the network query, types, output);
 7. the same with graphql-core completing every field itself (api/graphql/fast_completion.py off),
    to show what the compiled completion saves.
 
@@ -73,7 +75,8 @@ def _stages(settings: Settings, driver: Driver, cast: harness.Cast) -> dict[str,
 
     def graphql_by(executing: strawberry.Schema) -> Callable[[str], Any]:
         def graphql(child_id: str) -> Any:
-            context = Context(services=services, principal=principal, request_id="profile-network")
+            # As the API does: the token verified, the caller confirmed by the network query.
+            context = Context(services=services, caller=authenticator.caller(bearer), request_id="profile-network")
             result = executing.execute_sync(harness.FAMILY_NETWORK_QUERY, variable_values={"childId": child_id},
                                             context_value=context)
             if result.errors:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, LiteralString
 
-from neo4j import ManagedTransaction
+from neo4j import ManagedTransaction, Record
 
 from graph.access_rules import (
     AS_OF,
@@ -165,6 +165,33 @@ RETURN child_id, network_basis, consent_id, override_id, break_glass_id, people,
 FAMILY_NETWORK: LiteralString = family_network()
 FAMILY_NETWORK_AS_OF: LiteralString = family_network(AS_OF)
 
+# The caller as the graph records them now is what every decision rests on. Rather than read
+# them in a round trip of their own first, the read of a caller the process has seen before
+# sends who it takes them to be (`$caller`, from their last request) and the network query
+# runs only if the graph still says exactly that, with the policy revision this process holds
+# (or none stored, when the files it started with are the policy). If anything differs (a role
+# removed, a move of team or agency, a new policy, the professional gone, the token's other
+# name for them reassigned), nothing of the network is read and the caller is read afresh.
+CALLER_CURRENT: LiteralString = """
+OPTIONAL MATCH (caller:Professional {id: $caller.professional_id})
+WITH caller, EXISTS {
+    MATCH (caller)-[:MEMBER_OF]->(team:Team {id: $caller.team_id})-[:PART_OF]->(agency:Agency {id: $caller.agency_id})
+    WHERE caller.name = $caller.name AND coalesce(caller.roles, []) = $caller.roles
+      AND coalesce(caller.discipline, '') = $caller.discipline
+      AND team.service = $caller.team_service AND agency.kind = $caller.agency_kind
+} AS in_place
+WITH in_place AND ($caller.external_id IS NULL OR caller.external_id = $caller.external_id)
+     AND coalesce(COLLECT { MATCH (s:PolicyState {id: 'current'}) RETURN s.revision }[0], $caller.policy_revision)
+         = $caller.policy_revision AS caller_current
+"""
+
+FAMILY_NETWORK_FOR_CURRENT_CALLER: LiteralString = CALLER_CURRENT + """
+OPTIONAL CALL (caller_current) {
+    WITH caller_current WHERE caller_current""" + FAMILY_NETWORK + """}
+RETURN caller_current, child_id, network_basis, consent_id, override_id, break_glass_id, people, relationships,
+       residences, allocations, data_keys, records, known_to
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class PersonView:
@@ -300,19 +327,68 @@ def get_family_network(
     tx: ManagedTransaction, *, child_id: str, depth: int, viewer: Viewer, as_of: datetime | None = None
 ) -> FamilyNetwork | None:
     """The network as the viewer sees it now, or (`as_of`, a past instant) as they saw it then."""
-    if not 1 <= depth <= MAX_NETWORK_DEPTH:
-        raise ValueError(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
-    parameters: dict[str, Any] = {
-        "child_id": child_id, "depth": depth, "professional_id": viewer.professional_id,
-        "agency_id": viewer.agency_id, "agency_kind": viewer.agency_kind,
-        "read_bases": viewer.read_bases, "content_bases": list(viewer.content_bases),
-    }
+    parameters = _parameters(child_id=child_id, depth=depth, viewer=viewer)
     if as_of is None:
         record = tx.run(FAMILY_NETWORK, parameters).single()
     else:
         record = tx.run(FAMILY_NETWORK_AS_OF, parameters, as_of=utc(as_of)).single()
-    if record is None:
-        return None
+    return _network(record) if record is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedCaller:
+    """Who a query takes its caller to be, confirmed against the graph before it reads (CALLER_CURRENT)."""
+
+    professional_id: str
+    name: str
+    roles: tuple[str, ...]
+    discipline: str
+    team_id: str
+    team_service: str
+    agency_id: str
+    agency_kind: str
+    # The token's name for them when it is not their id (HUB_JWT_SUBJECT_CLAIM), else None.
+    external_id: str | None
+    # The revision of the policy the viewer's bases were compiled from.
+    policy_revision: str
+
+
+class CallerChanged:
+    """The graph no longer records the caller as expected: nothing was read."""
+
+
+CALLER_CHANGED = CallerChanged()
+
+
+def get_family_network_for_expected_caller(
+    tx: ManagedTransaction, *, child_id: str, depth: int, viewer: Viewer, caller: ExpectedCaller,
+) -> FamilyNetwork | CallerChanged | None:
+    """As get_family_network, in the same round trip as confirming who the caller is."""
+    expected = {
+        "professional_id": caller.professional_id, "name": caller.name, "roles": list(caller.roles),
+        "discipline": caller.discipline, "team_id": caller.team_id, "team_service": caller.team_service,
+        "agency_id": caller.agency_id, "agency_kind": caller.agency_kind, "external_id": caller.external_id,
+        "policy_revision": caller.policy_revision,
+    }
+    record = tx.run(
+        FAMILY_NETWORK_FOR_CURRENT_CALLER, _parameters(child_id=child_id, depth=depth, viewer=viewer), caller=expected,
+    ).single(strict=True)
+    if not record["caller_current"]:
+        return CALLER_CHANGED
+    return _network(record) if record["child_id"] is not None else None
+
+
+def _parameters(*, child_id: str, depth: int, viewer: Viewer) -> dict[str, Any]:
+    if not 1 <= depth <= MAX_NETWORK_DEPTH:
+        raise ValueError(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
+    return {
+        "child_id": child_id, "depth": depth, "professional_id": viewer.professional_id,
+        "agency_id": viewer.agency_id, "agency_kind": viewer.agency_kind,
+        "read_bases": viewer.read_bases, "content_bases": list(viewer.content_bases),
+    }
+
+
+def _network(record: Record) -> FamilyNetwork:
     return FamilyNetwork(
         child_id=record["child_id"],
         basis=record["network_basis"],

@@ -254,8 +254,8 @@ class NetworkQueries:
         if not 1 <= depth <= MAX_NETWORK_DEPTH:
             raise ValueError(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
         context = info.context
-        view = context.services.network.family_network(
-            context.principal, str(child_id), depth=depth, request_id=context.request_id
+        view = context.services.network.family_network_for(
+            context.caller, str(child_id), depth=depth, request_id=context.request_id
         )
         return FamilyNetwork.of(view) if view is not None else None
 

@@ -55,4 +55,12 @@ class ThreadedGraphQLRouter(GraphQLRouter[Context, None]):
         if context.graph_unavailable:
             # Every use case is one transaction, so whatever failed wrote nothing.
             raise GraphUnavailable("the graph database is unavailable; try again shortly")
+        if not context.caller.read:
+            # No resolver needed the caller (a `__typename`, a document that did not validate):
+            # they are read all the same, and one the graph does not know is refused (401).
+            await run_in_threadpool(context.caller.principal)
+        else:
+            # A resolver found the graph knows no such caller: the request is refused as a
+            # whole, as before any operation ran, not answered with the resolvers' errors.
+            context.caller.principal()
         return result

@@ -52,7 +52,7 @@ from api.graphql.workbook import WorkbookMutations, WorkbookQueries
 from api.graphql.workforce import WorkforceMutations
 from api.graphql.worklists import WorklistQueries
 from api.logs import request_id_var
-from services.errors import GRAPH_UNAVAILABLE_ERRORS
+from services.errors import GRAPH_UNAVAILABLE_ERRORS, Unauthenticated
 
 log = logging.getLogger("hub.graphql")
 
@@ -96,7 +96,8 @@ def _is_expected(error: Exception) -> bool:
     # coerce around a GraphQLError of its own); anything else is masked.
     original = getattr(error, "original_error", None)
     # A time at the calendar's edge (year 1 with an offset) overflows where it is converted to UTC.
-    return original is None or isinstance(original, ValueError | OverflowError | GraphQLError)
+    # An unknown caller met by a resolver is refused as a whole request (401) after the operation.
+    return original is None or isinstance(original, ValueError | OverflowError | GraphQLError | Unauthenticated)
 
 
 class RequiredArgumentsUnnamed(ProvidedRequiredArgumentsRule):
@@ -205,10 +206,14 @@ class HubSchema(strawberry.Schema):
                 "operation": name if name is not None and _LOGGABLE_NAME.match(name) else "-",
                 "codes": codes,
                 "request_id": request_id_var.get(),
-                "professional_id": context.principal.professional_id if isinstance(context, Context) else "-",
+                "professional_id": _caller_id(context),
                 **({"exception": failures} if failures else {}),
             },
         )
+
+
+def _caller_id(context: object) -> str:
+    return context.caller.professional_id if isinstance(context, Context) else "-"
 
 
 def error_code(error: GraphQLError, execution_context: ExecutionContext | None) -> str:

@@ -19,6 +19,7 @@ from api.identity import ensure_dev_keypair, mint_token
 from config.settings import Settings
 from devtools import demo_city
 from tests.api.client import token_for
+from tests.graph_state import fingerprint
 
 ME = "query { me { professionalId agencyId roles } }"
 
@@ -153,16 +154,32 @@ class TestNothingBeforeAuthentication:
         assert set(response.json()) == {"error", "reason", "request_id"}
         assert "noSuchField" not in response.text and "Syntax" not in response.text
 
-    def test_an_unknown_professional_is_refused_before_the_operation_runs(
-        self, client: TestClient, test_settings: Settings
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "query { noSuchField }",
+            "query { __typename }",
+            "query { familyNetwork(childId: \"person-001-06\", depth: 2) { childId } }",
+            "query { familyNetwork(childId: \"no-such-child\", depth: 2) { childId } }",
+            "mutation { breakGlass(input: {childId: \"person-001-06\", reason: IMMEDIATE_RISK_OF_HARM, "
+            "explanation: \"A child is at risk tonight and no manager answers\"}) { __typename } }",
+        ],
+        ids=["unknown field", "nothing read", "a real read", "an unknown child", "a write"],
+    )
+    def test_an_unknown_professional_is_refused_whatever_the_operation_and_nothing_is_read_or_written(
+        self, client: TestClient, test_settings: Settings, graph_db: Driver, query: str
     ) -> None:
+        before = fingerprint(graph_db)
+
         response = client.post(
-            "/graphql", json={"query": "query { noSuchField }"},
+            "/graphql", json={"query": query},
             headers={"authorization": f"Bearer {token_for(test_settings, 'pro-nobody')}"},
         )
 
         assert response.status_code == 401
+        assert set(response.json()) == {"error", "reason", "request_id"}
         assert "unknown professional" in response.json()["reason"]
+        assert fingerprint(graph_db) == before
 
 
 class TestOpenEndpoints:

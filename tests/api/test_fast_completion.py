@@ -27,7 +27,7 @@ from benchmarks.harness import FAMILY_NETWORK_QUERY
 from config.settings import Settings
 from devtools import demo_city
 from services.composition import Hub, assemble
-from services.principal import PrincipalLookup
+from services.principal import Caller, PrincipalLookup
 
 # Generated operations, each executed twice by each schema.
 EXAMPLES = 150
@@ -114,7 +114,7 @@ def _answer(schema: Any, hub: Hub, caller: str, query: str, variables: dict[str,
     lookup = PrincipalLookup(hub.driver, database="neo4j", policy_sync=hub.policy_sync)
     principal = lookup.principal(caller)
     assert principal is not None
-    context = Context(services=hub.services, principal=principal, request_id="fast-completion-test")
+    context = Context(services=hub.services, caller=Caller.known(principal), request_id="fast-completion-test")
     result = schema.execute_sync(query, variable_values=variables, context_value=context)
     return json.dumps({
         "data": result.data, "errors": [error.formatted for error in result.errors or []],

@@ -1,7 +1,8 @@
 """One Cypher round trip per GraphQL operation for the family network and the lists.
 
 The app gets the real driver wrapped so that every query it sends is counted; what an
-operation costs is its count beyond what authenticating the caller costs.
+operation costs is its count beyond what authenticating the caller costs, except for the
+family network, whose query confirms a caller the process has seen before itself.
 """
 
 from __future__ import annotations
@@ -124,10 +125,23 @@ class TestOneRoundTrip:
     @pytest.mark.parametrize(
         "professional", [demo_city.MASH_SOCIAL_WORKER_ID, demo_city.POLICE_OFFICER_ID, demo_city.HEALTH_OFFICER_ID]
     )
-    def test_family_network_is_one_query(self, hub: Hub, counter: CountingDriver, professional: str) -> None:
-        cost = operation_cost(hub, counter, professional, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID)
+    def test_family_network_is_one_query_in_all_the_callers_confirmation_included(
+        self, hub: Hub, counter: CountingDriver, professional: str
+    ) -> None:
+        queries_for(hub, counter, professional, "query { __typename }")  # the process has seen them once
 
-        assert cost == 1
+        sent = queries_for(hub, counter, professional, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID)
+
+        assert sent == 1
+        assert "caller_current" in counter.sent[0]
+
+    def test_a_callers_first_family_network_reads_them_and_then_the_network(
+        self, hub: Hub, counter: CountingDriver
+    ) -> None:
+        sent = queries_for(hub, counter, demo_city.POLICE_OFFICER_ID, NETWORK, childId=demo_city.DEMO_FAMILY_CHILD_ID)
+
+        assert sent == 2
+        assert "caller_current" not in counter.sent[1]
 
     def test_the_contact_queue_is_one_query_per_page(self, hub: Hub, counter: CountingDriver) -> None:
         add_contacts(hub, 7)
