@@ -74,7 +74,7 @@ def _policy_without(line: str, folder: Path) -> Policy:
 # own agency's basis), made in the graph after the process has seen them.
 WORKER = demo_city.MASH_SOCIAL_WORKER_ID
 OWN_RECORDS_LINE = "p, front_door_practitioner, childrens_services_record, read, OWN_AGENCY"
-CHANGES: dict[str, Callable[[Driver, Path], None]] = {
+CHANGES: dict[str, Callable[[Driver, Path], object]] = {
     "a role replaced": lambda d, _: _run(
         d, "MATCH (p:Professional {id: $id}) SET p.roles = ['health_mash_officer']", id=WORKER),
     "every role removed": lambda d, _: _run(d, "MATCH (p:Professional {id: $id}) SET p.roles = []", id=WORKER),
