@@ -383,6 +383,21 @@ class GraphQLClient:
             body = {}
         return Reply(response.status, body if isinstance(body, dict) else {})
 
+    def get(self, path: str) -> int:
+        """The status of a GET of `path` (0 when the connection failed)."""
+        if time.monotonic() - self._idle_since > KEEP_ALIVE_REUSE_SECONDS:
+            self._reconnect()
+        try:
+            self._connection.request("GET", path)
+            response = self._connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            self._reconnect()
+            return 0
+        finally:
+            self._idle_since = time.monotonic()
+        return response.status
+
     def close(self) -> None:
         self._connection.close()
 
@@ -649,7 +664,7 @@ def _family_network(
     driver: Driver, *, database: str, client_on: GraphQLClient, client_off: GraphQLClient, cast: Cast,
     options: RunOptions, peers: peer_graphql.Peers | None = None,
 ) -> dict[str, Any]:
-    cypher, graphql_on, graphql_off, baseline = Timings(), Timings(), Timings(), Timings()
+    cypher, graphql_on, graphql_off, baseline, http_floor = Timings(), Timings(), Timings(), Timings(), Timings()
     peer_open_timings, peer_authorization_timings = Timings(), Timings()
     errors = Counter[str]()
     sizes: list[int] = []
@@ -675,9 +690,13 @@ def _family_network(
         if client_on.ask(cast.social_worker, ME_QUERY).failed:
             errors["me"] += 1
 
+    def livez(_: str) -> None:
+        if client_on.get("/livez") != 200:
+            errors["livez"] += 1
+
     variants: list[tuple[Timings, Callable[[str], None]]] = [
         (cypher, by_cypher), (graphql_on, by_graphql(client_on, "policy")),
-        (graphql_off, by_graphql(client_off, "permissive")), (baseline, me),
+        (graphql_off, by_graphql(client_off, "permissive")), (baseline, me), (http_floor, livez),
     ]
     peer_clients = peers.clients() if peers is not None else None
     if peers is not None and peer_clients is not None:
@@ -708,6 +727,7 @@ def _family_network(
         "graphql_policy": on_summary,
         "graphql_permissive": off_summary,
         "graphql_me_baseline": baseline.summary(),
+        "http_livez_baseline": http_floor.summary(),
         "ratio_graphql_to_cypher_p50": on_summary["p50_ms"] / cypher_summary["p50_ms"],
         "ratio_graphql_to_cypher_p95": on_summary["p95_ms"] / cypher_summary["p95_ms"],
         "policy_filter_cost_p50": on_summary["p50_ms"] / off_summary["p50_ms"] - 1,

@@ -98,6 +98,7 @@ def markdown(results: dict[str, Any]) -> str:
         ("hub / Cypher", _ratio(network, "ratio_graphql_to_cypher"),
          f"<= {TARGET_NETWORK_RATIO_P50}x at p50: {_verdict(ratio <= TARGET_NETWORK_RATIO_P50)}"),
         ("fixed cost of a request (`me` over HTTP)", _latency(network["graphql_me_baseline"]), ""),
+        ("a request that reads nothing (`/livez` over HTTP)", _latency(network["http_livez_baseline"]), ""),
         ("familyNetwork, the hub, permissive policy", _latency(off), ""),
         ("policy filter cost (policy / permissive - 1)",
          f"p50 {cost:+.1%}, p95 {network['policy_filter_cost_p95']:+.1%}",

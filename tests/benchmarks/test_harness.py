@@ -151,7 +151,9 @@ class TestRun:
         markdown_path, json_path = report.write(results, tmp_path)
 
         network: dict[str, Any] = results["family_network"]
-        for variant in ("handwritten_cypher", "graphql_policy", "graphql_permissive", "graphql_me_baseline"):
+        for variant in (
+            "handwritten_cypher", "graphql_policy", "graphql_permissive", "graphql_me_baseline", "http_livez_baseline",
+        ):
             assert network[variant]["n"] == options.samples
             assert 0 < network[variant]["p50_ms"] <= network[variant]["p95_ms"]
         assert network["errors"] == {}
