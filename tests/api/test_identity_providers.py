@@ -42,6 +42,9 @@ from graph.writes import write_batch
 from tests.api.query_counter import CountingDriver
 
 ME = "query { me { professionalId agencyId } }"
+NETWORK_OF_THE_DEMO_FAMILY = (
+    f'query {{ familyNetwork(childId: "{demo_city.DEMO_FAMILY_CHILD_ID}", depth: 2) {{ access {{ basis }} }} }}'
+)
 
 TENANT = "8c7f3e2a-5d41-4b9a-a6f0-1e2d3c4b5a69"
 ENTRA_ISSUER = f"https://login.microsoftonline.com/{TENANT}/v2.0"
@@ -215,6 +218,29 @@ class TestEntraId:
         assert response.json()["data"]["me"] == {
             "professionalId": demo_city.POLICE_OFFICER_ID, "agencyId": demo_city.POLICE_AGENCY_ID,
         }
+
+    def test_an_oid_given_to_another_professional_names_them_on_the_next_family_network_read(
+        self, demo_city_db: Driver, test_settings: Settings, provider: Provider
+    ) -> None:
+        # The process remembers whom the oid named and the network query confirms it: once the
+        # council's load gives the oid to someone else, the next read must be theirs.
+        key = rsa_key("entra-1")
+        provider.publish(key)
+        give_external_id(demo_city_db, demo_city.POLICE_OFFICER_ID, OFFICER_OID)
+        token = key.sign(entra_claims(OFFICER_OID))
+
+        with TestClient(create_app(entra_settings(test_settings, provider), driver=demo_city_db)) as client:
+            as_officer = client.post(
+                "/graphql", json={"query": NETWORK_OF_THE_DEMO_FAMILY}, headers={"authorization": f"Bearer {token}"},
+            ).json()
+            give_external_id(demo_city_db, demo_city.POLICE_OFFICER_ID, "another-oid")
+            give_external_id(demo_city_db, demo_city.MASH_SOCIAL_WORKER_ID, OFFICER_OID)
+            as_social_worker = client.post(
+                "/graphql", json={"query": NETWORK_OF_THE_DEMO_FAMILY}, headers={"authorization": f"Bearer {token}"},
+            ).json()
+
+        assert as_officer["data"]["familyNetwork"]["access"]["basis"] != "OWN_AGENCY"
+        assert as_social_worker["data"]["familyNetwork"]["access"]["basis"] == "OWN_AGENCY"
 
     def test_with_oid_configured_a_sub_naming_a_professional_id_names_nobody(
         self, demo_city_db: Driver, test_settings: Settings, provider: Provider
