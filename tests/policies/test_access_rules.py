@@ -21,6 +21,7 @@ def test_the_content_bases_are_the_preference_without_existence() -> None:
 def test_every_query_that_decides_access_composes_the_one_set_of_fragments() -> None:
     deciding = {
         "family network": network.FAMILY_NETWORK,
+        "family network, its caller confirmed": network.FAMILY_NETWORK_FOR_CURRENT_CALLER,
         "record facts": access.RECORD_FACTS,
         "child facts": access.CHILD_FACTS,
         "people search": search.SEARCH_PEOPLE,
@@ -30,6 +31,6 @@ def test_every_query_that_decides_access_composes_the_one_set_of_fragments() -> 
         assert access_rules.RELATIONSHIP in query, name
         assert access_rules.CONSENTS in query and access_rules.OVERRIDES in query, name
         assert access_rules.BREAK_GLASS in query, name
-    for name in ("family network", "people search"):
+    for name in ("family network", "family network, its caller confirmed", "people search"):
         assert access_rules.CHOOSE_BASIS in deciding[name], name
 
