@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, LiteralString
 
@@ -20,6 +20,7 @@ from graph.access_rules import (
     standing,
 )
 from graph.data_key_store import DATA_KEY_MAP, keys_by_scope
+from graph.professionals import ProfessionalView
 from graph.values import utc
 
 MAX_NETWORK_DEPTH = 3
@@ -173,7 +174,7 @@ FAMILY_NETWORK_AS_OF: LiteralString = family_network(AS_OF)
 # removed, a move of team or agency, a new policy, the professional gone, the token's other
 # name for them reassigned), nothing of the network is read and the caller is read afresh.
 CALLER_CURRENT: LiteralString = """
-OPTIONAL MATCH (caller:Professional {id: $caller.professional_id})
+OPTIONAL MATCH (caller:Professional {id: $caller.id})
 WITH caller, EXISTS {
     MATCH (caller)-[:MEMBER_OF]->(team:Team {id: $caller.team_id})-[:PART_OF]->(agency:Agency {id: $caller.agency_id})
     WHERE caller.name = $caller.name AND coalesce(caller.roles, []) = $caller.roles
@@ -339,18 +340,10 @@ def get_family_network(
 class ExpectedCaller:
     """Who a query takes its caller to be, confirmed against the graph before it reads (CALLER_CURRENT)."""
 
-    professional_id: str
-    name: str
-    roles: tuple[str, ...]
-    discipline: str
-    team_id: str
-    team_service: str
-    agency_id: str
-    agency_kind: str
+    # As last read, with the revision of the policy the viewer's bases were compiled from.
+    professional: ProfessionalView
     # The token's name for them when it is not their id (HUB_JWT_SUBJECT_CLAIM), else None.
     external_id: str | None
-    # The revision of the policy the viewer's bases were compiled from.
-    policy_revision: str
 
 
 class CallerChanged:
@@ -364,12 +357,8 @@ def get_family_network_for_expected_caller(
     tx: ManagedTransaction, *, child_id: str, depth: int, viewer: Viewer, caller: ExpectedCaller,
 ) -> FamilyNetwork | CallerChanged | None:
     """As get_family_network, in the same round trip as confirming who the caller is."""
-    expected = {
-        "professional_id": caller.professional_id, "name": caller.name, "roles": list(caller.roles),
-        "discipline": caller.discipline, "team_id": caller.team_id, "team_service": caller.team_service,
-        "agency_id": caller.agency_id, "agency_kind": caller.agency_kind, "external_id": caller.external_id,
-        "policy_revision": caller.policy_revision,
-    }
+    professional = caller.professional
+    expected = asdict(professional) | {"roles": list(professional.roles), "external_id": caller.external_id}
     record = tx.run(
         FAMILY_NETWORK_FOR_CURRENT_CALLER, _parameters(child_id=child_id, depth=depth, viewer=viewer), caller=expected,
     ).single(strict=True)

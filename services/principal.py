@@ -104,11 +104,12 @@ class PrincipalLookup:
     def expected(self, subject: str, principal: Principal, *, policy_revision: str) -> ExpectedCaller:
         """What a query confirms before it reads anything for `principal` (see `remembered`)."""
         return ExpectedCaller(
-            professional_id=principal.professional_id, name=principal.name, roles=principal.roles,
-            discipline=principal.discipline, team_id=principal.team_id, team_service=principal.team_service,
-            agency_id=principal.agency_id, agency_kind=principal.agency_kind,
+            professional=ProfessionalView(
+                id=principal.professional_id, name=principal.name, roles=principal.roles,
+                discipline=principal.discipline, team_id=principal.team_id, team_service=principal.team_service,
+                agency_id=principal.agency_id, agency_kind=principal.agency_kind, policy_revision=policy_revision,
+            ),
             external_id=None if self.subject_claim is SubjectClaim.SUB else subject,
-            policy_revision=policy_revision,
         )
 
     def signed_in(self, professional_id: str) -> SignedIn | None:

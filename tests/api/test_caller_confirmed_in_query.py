@@ -165,7 +165,7 @@ class TestTheConfirmation:
         assert self._read(demo_city_db, viewer, caller) == plain
 
     @pytest.mark.parametrize(("fact", "other"), [
-        ("professional_id", demo_city.SECOND_MASH_SOCIAL_WORKER_ID), ("name", "Someone Else"),
+        ("id", demo_city.SECOND_MASH_SOCIAL_WORKER_ID), ("name", "Someone Else"),
         ("roles", ("health_mash_officer",)), ("roles", ("mash_social_worker", "crs_manager")), ("roles", ()),
         ("discipline", "health"), ("team_id", demo_city.EDT_TEAM_ID), ("team_service", "CRS_EDT"),
         ("agency_id", demo_city.HEALTH_AGENCY_ID), ("agency_kind", "HEALTH"),
@@ -179,9 +179,13 @@ class TestTheConfirmation:
         if fact == "policy_revision":
             # With no revision stored the files are the policy; a stored one must match.
             load_policy(demo_city_db, Policy(), database="neo4j", loaded_by="test")
-        assert getattr(caller, fact) != other
+        otherwise = (
+            replace(caller, external_id=other) if fact == "external_id"
+            else replace(caller, professional=replace(caller.professional, **{fact: other}))
+        )
+        assert otherwise != caller
 
-        assert self._read(demo_city_db, viewer, replace(caller, **{fact: other})) is network.CALLER_CHANGED
+        assert self._read(demo_city_db, viewer, otherwise) is network.CALLER_CHANGED
 
     def test_an_unknown_child_for_a_confirmed_caller_is_none_not_a_change(
         self, expected: tuple[network.ExpectedCaller, Any], demo_city_db: Driver,

@@ -21,7 +21,7 @@ def _operators(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def test_seeks_the_caller_and_the_child_and_scans_no_large_label(graph_db: Driver) -> None:
     caller = {
-        "professional_id": "pro-0001", "name": "Sarah Okafor", "roles": ["mash_social_worker"],
+        "id": "pro-0001", "name": "Sarah Okafor", "roles": ["mash_social_worker"],
         "discipline": "social_work", "team_id": "team-mash", "team_service": "CRS_MASH",
         "agency_id": "agency-council", "agency_kind": "CHILDRENS_SERVICES", "external_id": None,
         "policy_revision": "a revision",
