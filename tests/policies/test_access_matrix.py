@@ -741,6 +741,30 @@ class TestRevision:
         )
 
 
+    def test_policies_in_one_process_share_a_revision_and_never_each_others_changes(
+        self, policy_copy: tuple[Path, Path]
+    ) -> None:
+        # A revision's answers are computed once per process, for every Policy that holds it.
+        model, rules = policy_copy
+        changing, steady = Policy(model, rules), Policy()
+        asked = ([Role.POLICE_MASH_OFFICER], ResourceKind.POLICE_RECORD, Action.READ)
+        assert changing.compile_read_filter([Role.POLICE_MASH_OFFICER]) == steady.compile_read_filter(
+            [Role.POLICE_MASH_OFFICER]
+        )
+        text = rules.read_text(encoding="utf-8")
+        rules.write_text(text.replace(POLICE_OWN_RECORDS + "\n", ""), encoding="utf-8")
+
+        changing.reload()
+
+        assert Basis.OWN_AGENCY not in changing.allowed_bases(*asked)
+        assert Basis.OWN_AGENCY in steady.allowed_bases(*asked)
+        assert "OWN_AGENCY" in steady.compile_read_filter([Role.POLICE_MASH_OFFICER])["police_record"]
+        assert "OWN_AGENCY" not in changing.compile_read_filter([Role.POLICE_MASH_OFFICER])["police_record"]
+        rules.write_text(text, encoding="utf-8")
+        assert changing.reload() == steady.revision
+        assert Basis.OWN_AGENCY in changing.allowed_bases(*asked)
+
+
 class TestUnusablePolicyIsRefused:
     @pytest.mark.parametrize(
         "line",
