@@ -21,7 +21,7 @@ from api import tracing
 from api.auth import Authenticator, build_verifier
 from api.graphql.context import Context
 from api.graphql.router import ThreadedGraphQLRouter
-from api.graphql.schema import served_schema
+from api.graphql.schema import build_schema
 from api.identity import DEV_PUBLIC_KEY_FILE
 from api.logs import keep_content_out_of_library_logs, request_id_var
 from api.metrics import Metrics, ScraperAllowList, instrument_schema
@@ -222,7 +222,8 @@ def create_app(
         )
         return Context(services=services, caller=caller, request_id=request_id_var.get())
 
-    schema = served_schema(production=settings.is_production)
+    # Its own schema: the app counts the schema's operations and refusals into its own metrics.
+    schema = build_schema(production=settings.is_production)
     instrument_schema(schema, metrics)
     graphql = ThreadedGraphQLRouter(
         schema,

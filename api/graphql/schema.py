@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import strawberry
@@ -262,13 +262,6 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         query=Query, mutation=Mutation, extensions=extensions,
         execution_context_class=ProductionExecutor if production else FastCompletionExecutor,
     )
-
-
-@cache
-def served_schema(*, production: bool) -> strawberry.Schema:
-    """The schema every app in the process serves: it holds nothing of any one app (the
-    extensions are made afresh for each request), and building it takes a tenth of a second."""
-    return build_schema(production=production)
 
 
 def printed_schema() -> str:

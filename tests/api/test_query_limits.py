@@ -118,7 +118,6 @@ class TestProductionMode:
     def test_a_development_app_and_a_production_app_in_one_process_each_serve_their_own_schema(
         self, hub: Hub, production_hub: Hub,
     ) -> None:
-        # The schema is built once per process and mode, and shared by every app of that mode.
         assert post(hub, INTROSPECTION) == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
         refused = post(production_hub, INTROSPECTION)
         assert refused.get("data") is None and "introspection" in refused["errors"][0]["message"].lower()
